@@ -1,0 +1,55 @@
+"""``footprint estimate``: a training run's energy, emissions and cost from its hardware and length."""
+
+from __future__ import annotations
+
+import click
+
+from footprint.cli.options import power_options, profile_options, site_options
+
+
+@click.command()
+@profile_options
+@click.option("--gpus", metavar="N", help="Number of accelerators.")
+@click.option("--hours", metavar="H", help="Wall time in hours (or any time: '54 days').")
+@click.option("--duration", metavar="TEXT", help="Wall time as a quantity: '54 days', '80 h'.")
+@click.option("--gpu-hours", metavar="X", help="Total accelerator-hours instead of GPUs x time, e.g. 2.788e6.")
+@power_options
+@site_options
+@click.option("--flops", metavar="X", help="Compute mode: total training FLOPs, e.g. 3.3e24.")
+@click.option("--params", metavar="X", help="Compute mode: parameters (FLOPs = 6 x params x tokens).")
+@click.option("--active-params", metavar="X", help="Compute mode: active parameters per token (MoE), e.g. 37e9.")
+@click.option("--tokens", metavar="X", help="Compute mode: training tokens, e.g. 14.8e12.")
+@click.option("--precision", metavar="P", help="Compute mode: fp8, bf16, fp16, tf32, fp64 or fp4 (default bf16).")
+@click.option("--mfu", metavar="X", help="Compute mode: model FLOP utilisation in (0, 1], or LOW..HIGH.")
+@click.option("--label", default="", help="A name for this run in reports.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def estimate(as_json: bool, **options: str | None) -> None:
+    """Estimate a training run's energy, emissions and cost.
+
+    Energy = GPU-hours x (GPU power + host power) x PUE; emissions = energy x grid intensity; cost = GPU-hours x
+    price. Every default used is printed as an assumption with its source.
+
+    \b
+    Examples:
+      footprint estimate --profile h800 --gpus 2048 --hours 1300
+      footprint estimate --profile h800 --gpu-hours 2.788e6 --price "2 USD/h" --region CHN
+      footprint estimate --profile h800 --gpus 2048 --active-params 37e9 --tokens 14.8e12 --precision fp8 --mfu 0.3..0.4
+    """
+    from footprint.api import estimate as run_estimate
+    from footprint.report import table, to_json
+
+    fp = run_estimate(options.pop("profile"), **options)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(to_json(fp.as_json()))
+    else:
+        click.echo(table(fp, _title(fp)))
+
+
+def _title(fp: object) -> str:
+    from footprint.result import Footprint
+
+    assert isinstance(fp, Footprint)
+    parts = [fp.profile or "custom power"]
+    if fp.gpus:
+        parts.append(f"x {fp.gpus:,} GPUs")
+    return "footprint estimate: " + " ".join(parts) + (f" ({fp.label})" if fp.label else "")

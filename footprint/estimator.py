@@ -1,0 +1,104 @@
+"""The estimator: a pure function from a RunSpec (Quantities only, no I/O) to a Footprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from footprint.errors import FootprintError
+from footprint.result import Assumption, Footprint
+from footprint.span import Span
+
+if TYPE_CHECKING:
+    import pint
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything the estimate needs, already resolved to Quantities (see footprint.inputs for parsing).
+
+    Time comes from exactly one of: gpus x duration, gpu_hours, or compute (flops / (peak x mfu)).
+    """
+
+    gpu_power: Span  # W per GPU
+    host_power: Span  # W per GPU, non-GPU IT
+    pue: Span  # dimensionless, >= 1
+    intensity: Span  # gCO2e/kWh
+    gpus: int | None = None
+    duration: Span | None = None
+    gpu_hours: Span | None = None
+    flops: Span | None = None
+    peak: pint.Quantity | None = None  # dense FLOP/s per GPU at the chosen precision
+    mfu: Span | None = None
+    price: Span | None = None  # USD per GPU-hour
+    energy_price: Span | None = None  # USD per kWh of facility energy
+    profile: str | None = None
+    label: str = ""
+
+
+def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprint:
+    """Energy = GPU-hours x (GPU + host power) x PUE; emissions = energy x intensity; cost = GPU-hours x price."""
+    extra: list[Assumption] = []
+    gpu_hours, duration, implied_mfu = _time(spec, extra)
+    energy_gpu = (gpu_hours * spec.gpu_power).to("kWh")
+    energy_host = (gpu_hours * spec.host_power).to("kWh")
+    it_energy = energy_gpu + energy_host
+    energy = (it_energy * spec.pue).to("kWh")
+    overhead = (it_energy * (spec.pue - 1)).to("kWh")
+    emissions = (energy * spec.intensity).to("kgCO2e")
+    cost = None
+    if spec.price is not None:
+        cost = (gpu_hours * spec.price).to("USD")
+    if spec.energy_price is not None:
+        energy_cost = (energy * spec.energy_price).to("USD")
+        cost = energy_cost if cost is None else cost + energy_cost
+    return Footprint(
+        kind="estimate",
+        gpu_hours=gpu_hours,
+        energy_gpu=energy_gpu,
+        energy_host=energy_host,
+        energy_overhead=overhead,
+        energy=energy,
+        emissions=emissions,
+        cost=cost,
+        gpus=spec.gpus,
+        duration=duration,
+        profile=spec.profile,
+        flops=spec.flops,
+        implied_mfu=implied_mfu,
+        assumptions=tuple(assumptions) + tuple(extra),
+        label=spec.label,
+    )
+
+
+def _time(spec: RunSpec, extra: list[Assumption]) -> tuple[Span, Span | None, Span | None]:
+    """GPU-hours, wall time and (when FLOPs and time are both known) the implied MFU."""
+    if spec.gpu_hours is not None and spec.duration is not None:
+        raise FootprintError("give either --gpu-hours or --hours/--duration, not both")
+    implied_mfu = None
+    if spec.gpu_hours is not None:
+        gpu_hours = spec.gpu_hours.to("h")
+    elif spec.duration is not None:
+        if spec.gpus is None:
+            raise FootprintError("--hours/--duration needs --gpus N (or give --gpu-hours)")
+        gpu_hours = (spec.duration * spec.gpus).to("h")
+    elif spec.flops is not None and spec.mfu is not None:
+        if spec.peak is None:
+            raise FootprintError("compute mode needs a --profile with a dense peak at the chosen --precision")
+        gpu_hours = (spec.flops / (Span(spec.peak) * spec.mfu)).to("h")
+        extra.append(Assumption("gpu_hours (from compute)", gpu_hours, "derived", "FLOPs / (dense peak x MFU)"))
+    elif spec.flops is not None:
+        raise FootprintError("compute mode needs --mfu X (0 < X <= 1), or give the time with --hours/--gpu-hours")
+    else:
+        raise FootprintError(
+            "no run length: give --gpus N with --hours H or --duration TEXT, or --gpu-hours X, "
+            "or compute mode (--flops or --params/--tokens with --mfu)"
+        )
+    if spec.flops is not None and spec.mfu is None and spec.peak is not None:
+        implied_mfu = (spec.flops / (gpu_hours * Span(spec.peak))).to("")
+    duration = None
+    if spec.duration is not None:
+        duration = spec.duration.to("h")
+    elif spec.gpus:
+        duration = (gpu_hours / spec.gpus).to("h")
+    return gpu_hours, duration, implied_mfu

@@ -1,0 +1,55 @@
+"""Every hook footprint calls. Built-in features implement these exactly as third-party plugins do.
+
+A plugin is a module (or object) with functions decorated by ``footprint.hookimpl`` and named as below. It may
+accept fewer arguments than the spec lists, so specs can grow without breaking plugins. Register it through the
+entry-point group ``footprint`` in its pyproject::
+
+    [project.entry-points.footprint]
+    my-plugin = "my_package.plugin_module"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from footprint.grid import GridIntensity
+    from footprint.profiles import HardwareProfile
+
+hookspec = pluggy.HookspecMarker("footprint")
+
+
+@hookspec
+def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> None:
+    """Register hardware profiles.
+
+    :param register: call once per profile; build profiles with ``footprint.profiles.load_profile_file`` (from a
+        TOML file) or ``footprint.profiles.profile_from_dict``. An id or alias clash with another plugin is an error
+        that names both plugins.
+    """
+
+
+@hookspec(firstresult=True)
+def footprint_carbon_intensity(region: str) -> GridIntensity | None:
+    """Return the grid carbon intensity of ``region`` (a code, matched case-insensitively), or None if unknown.
+
+    The first plugin that answers wins; the built-in codecarbon data answers last, so plugins can override it.
+    """
+
+
+@hookspec
+def footprint_regions() -> list[GridIntensity]:
+    """List every region this plugin can answer for (used by ``footprint regions`` and by close-match hints)."""
+
+
+@hookspec
+def footprint_register_references(register: Callable[[Any], None]) -> None:
+    """Register published reference footprints (see ``footprint.claims``) for ``footprint references``/``compare``."""
+
+
+@hookspec
+def footprint_register_meters(register: Callable[[Any], None]) -> None:
+    """Register live meters (GPU, CPU, RAM power sources) used by ``footprint run`` and ``footprint.track``."""

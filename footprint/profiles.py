@@ -1,0 +1,264 @@
+"""HardwareProfile: an accelerator's sourced figures, and the strict loader for profile TOML files."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from footprint.errors import FootprintError, suggest
+
+if TYPE_CHECKING:
+    import pint
+
+PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4")
+
+_TOP_KEYS = {
+    "schema", "id", "name", "aliases", "vendor", "year", "form_factor", "nvml_names", "notes", "sources",
+    "tdp", "idle_power", "memory", "memory_bandwidth", "peak", "node", "host_power", "interconnect",
+}
+_SOURCED_KEYS = {"value", "source", "note"}
+_NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note"}
+
+# Sanity bounds that catch typos (a kW for a W, a sparse PFLOP for a dense TFLOP); not physics.
+_BOUNDS: dict[str, tuple[str, float, float]] = {
+    "tdp": ("W", 1, 5000),
+    "idle_power": ("W", 0, 2000),
+    "memory": ("GB", 0.1, 10000),
+    "memory_bandwidth": ("GB/s", 1, 1e5),
+    "host_power": ("W", 0, 5000),
+    "peak": ("TFLOP/s", 0.01, 1e5),
+    "node.max_power": ("W", 1, 1e6),
+}
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A Quantity with the source it came from (and an optional note, e.g. 'sparse figure halved')."""
+
+    value: pint.Quantity
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """The server the accelerator usually ships in."""
+
+    name: str
+    gpus_per_node: int
+    max_power: Sourced | None
+
+
+@dataclass(frozen=True)
+class HardwareProfile:
+    """An accelerator: TDP, memory, dense peak throughput per precision, its usual node, each figure sourced."""
+
+    id: str
+    name: str
+    tdp: Sourced
+    aliases: tuple[str, ...] = ()
+    vendor: str = ""
+    year: int | None = None
+    idle_power: Sourced | None = None
+    memory: Sourced | None = None
+    memory_bandwidth: Sourced | None = None
+    peaks: dict[str, Sourced] = field(default_factory=dict)
+    node: NodeInfo | None = None
+    host_power_figure: Sourced | None = None
+    nvml_names: tuple[str, ...] = ()
+    interconnect: str = ""
+    notes: str = ""
+    path: str = ""
+    plugin: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.id, *self.aliases)
+
+    def peak(self, precision: str) -> Sourced:
+        """Dense peak at `precision`, or FootprintError naming the precisions this accelerator has."""
+        p = precision.lower()
+        if p not in PRECISIONS:
+            raise FootprintError(f"precision {precision!r} is unknown; expected one of {', '.join(PRECISIONS)}")
+        if p not in self.peaks:
+            have = ", ".join(k for k in PRECISIONS if k in self.peaks) or "none"
+            raise FootprintError(f"profile {self.id!r} has no {p} throughput (it supports: {have})")
+        return self.peaks[p]
+
+    def host_power(self) -> Sourced | None:
+        """Non-GPU IT power per GPU: the profile's own figure, else the node's nameplate overhead per GPU."""
+        if self.host_power_figure is not None:
+            return self.host_power_figure
+        if self.node is None or self.node.max_power is None:
+            return None
+        n = self.node.gpus_per_node
+        per_gpu = (self.node.max_power.value - n * self.tdp.value) / n
+        if per_gpu.magnitude <= 0:
+            return None
+        return Sourced(
+            per_gpu.to("W"),
+            f"derived: ({self.node.name} max {self.node.max_power.value:~P} - {n} x TDP) / {n}; "
+            f"node figure from {self.node.max_power.source}",
+            "nameplate upper bound for CPUs, DRAM, NICs, switches, fans and PSU loss",
+        )
+
+    def with_plugin(self, plugin: str) -> HardwareProfile:
+        return replace(self, plugin=plugin)
+
+
+class _Reader:
+    """Validates one profile mapping, naming the file and key in every error."""
+
+    def __init__(self, data: dict[str, Any], origin: str) -> None:
+        self.data = data
+        self.origin = origin
+        raw_sources = data.get("sources", {})
+        if not isinstance(raw_sources, dict) or not all(isinstance(v, str) for v in raw_sources.values()):
+            self.fail("sources", "expected a table of KEY = \"source text\"")
+        self.sources: dict[str, str] = raw_sources
+
+    def fail(self, key: str, message: str) -> None:
+        raise FootprintError(f"{self.origin}: key {key!r}: {message}")
+
+    def check_keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.fail(f"{where}{key}", f"unknown key{suggest(key, allowed)}; expected one of {', '.join(sorted(allowed))}")
+
+    def source(self, key: str, text: Any) -> str:
+        if not isinstance(text, str) or not text.strip():
+            self.fail(key, "missing source: every figure needs a 'source' (a key of [sources] or the citation itself)")
+        return self.sources.get(text, text)
+
+    def quantity(self, key: str, text: Any, units: str) -> pint.Quantity:
+        import pint
+
+        from footprint.units import Q, registry
+
+        if not isinstance(text, str):
+            self.fail(key, f"value {text!r} must be a string with a unit, such as '1 {units}'")
+        try:
+            q = Q(text)
+            q.to(units)
+        except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+            self.fail(key, f"value {text!r} is not in a unit convertible to {units}")
+        if not isinstance(q, registry().Quantity):
+            self.fail(key, f"value {text!r} has no unit; expected a unit convertible to {units}")
+        return q
+
+    def sourced(self, key: str, raw: Any, bounds_key: str) -> Sourced:
+        if not isinstance(raw, dict):
+            self.fail(key, "expected a table with 'value' and 'source'")
+        self.check_keys(raw, _SOURCED_KEYS, f"{key}.")
+        if "value" not in raw:
+            self.fail(key, "missing 'value'")
+        units, low, high = _BOUNDS[bounds_key]
+        q = self.quantity(key, raw["value"], units)
+        mag = q.to(units).magnitude
+        if not (low <= mag <= high):
+            self.fail(key, f"value {raw['value']!r} is outside the plausible range {low:g}..{high:g} {units}")
+        note = raw.get("note", "")
+        if not isinstance(note, str):
+            self.fail(f"{key}.note", "expected a string")
+        return Sourced(q, self.source(key, raw.get("source")), note)
+
+    def string(self, key: str, required: bool = False) -> str:
+        value = self.data.get(key, "")
+        if required and not value:
+            self.fail(key, "missing")
+        if not isinstance(value, str):
+            self.fail(key, f"expected a string, got {value!r}")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.fail(key, "expected a list of strings")
+        return tuple(value)
+
+    def profile(self) -> HardwareProfile:
+        d = self.data
+        self.check_keys(d, _TOP_KEYS, "")
+        if d.get("schema", 1) != 1:
+            self.fail("schema", f"unsupported schema {d.get('schema')!r}; expected 1")
+        pid = self.string("id", required=True)
+        if pid != pid.lower() or " " in pid:
+            self.fail("id", f"{pid!r} must be lower-case with no spaces, such as 'h100-sxm'")
+        if "tdp" not in d:
+            self.fail("tdp", "missing: every profile needs a sourced TDP")
+        tdp = self.sourced("tdp", d["tdp"], "tdp")
+        optional = {k: self.sourced(k, d[k], k) for k in ("idle_power", "memory", "memory_bandwidth", "host_power") if k in d}
+        if "idle_power" in optional and optional["idle_power"].value > tdp.value:
+            self.fail("idle_power", "is above the TDP")
+        peaks_raw = d.get("peak", {})
+        if not isinstance(peaks_raw, dict):
+            self.fail("peak", "expected a table of precision = {value, source}")
+        self.check_keys(peaks_raw, set(PRECISIONS), "peak.")
+        peaks = {p: self.sourced(f"peak.{p}", raw, "peak") for p, raw in peaks_raw.items()}
+        node = None
+        if "node" in d:
+            raw = d["node"]
+            if not isinstance(raw, dict):
+                self.fail("node", "expected a table")
+            self.check_keys(raw, _NODE_KEYS, "node.")
+            n = raw.get("gpus_per_node")
+            if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1024:
+                self.fail("node.gpus_per_node", f"{n!r} is not a whole number of GPUs from 1 to 1024")
+            max_power = None
+            if "max_power" in raw:
+                q = self.quantity("node.max_power", raw["max_power"], "W")
+                lo, hi = _BOUNDS["node.max_power"][1:]
+                if not lo <= q.to("W").magnitude <= hi:
+                    self.fail("node.max_power", f"value {raw['max_power']!r} is implausible")
+                max_power = Sourced(q, self.source("node.source", raw.get("source")), raw.get("note", ""))
+            node = NodeInfo(raw.get("name", "node"), n, max_power)
+        year = d.get("year")
+        if year is not None and not isinstance(year, int):
+            self.fail("year", f"{year!r} is not a year")
+        return HardwareProfile(
+            id=pid,
+            name=self.string("name", required=True),
+            tdp=tdp,
+            aliases=tuple(a.lower() for a in self.strings("aliases")),
+            vendor=self.string("vendor"),
+            year=year,
+            idle_power=optional.get("idle_power"),
+            memory=optional.get("memory"),
+            memory_bandwidth=optional.get("memory_bandwidth"),
+            peaks=peaks,
+            node=node,
+            host_power_figure=optional.get("host_power"),
+            nvml_names=self.strings("nvml_names"),
+            interconnect=self.string("interconnect"),
+            notes=self.string("notes"),
+            path=self.origin,
+        )
+
+
+def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> HardwareProfile:
+    """Build a validated profile from a mapping with the TOML file's layout (see profiles/README.md)."""
+    if not isinstance(data, dict):
+        raise FootprintError(f"{origin}: expected a table")
+    return _Reader(data, origin).profile()
+
+
+def load_profile_file(path: str | Path) -> HardwareProfile:
+    """Load and validate one profile TOML file; errors name the file and the key."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise FootprintError(f"profile file {str(p)!r} does not exist; expected a path to a .toml profile") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FootprintError(f"{p}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise FootprintError(f"profile file {str(p)!r} cannot be read: {exc.strerror}") from None
+    return profile_from_dict(data, str(p))
+
+
+def load_profile_dir(directory: str | Path) -> list[HardwareProfile]:
+    """Load every *.toml profile in a directory (sorted, so the order is stable)."""
+    return [load_profile_file(p) for p in sorted(Path(directory).glob("*.toml"))]

@@ -1,0 +1,134 @@
+"""The application's one pint registry (built lazily, cached on disk) and unit-checked parsing of user input."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from footprint.errors import FootprintError
+
+if TYPE_CHECKING:
+    import pint
+
+_DEFINITIONS = Path(__file__).with_name("units.txt")
+
+
+@functools.cache
+def registry() -> pint.UnitRegistry:
+    """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
+    import pint
+
+    try:
+        ureg = pint.UnitRegistry(cache_folder=":auto:")
+    except OSError:  # read-only home: fall back to an uncached registry
+        ureg = pint.UnitRegistry()
+    ureg.load_definitions(str(_DEFINITIONS))
+    ureg.formatter.default_format = "~P"
+    pint.set_application_registry(ureg)
+    return ureg
+
+
+def Q(value: Any, units: str | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
+    """Build a Quantity on the application registry."""
+    ureg = registry()
+    if units is None:
+        return ureg.Quantity(value)
+    return ureg.Quantity(value, units)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A physical kind of value the user may type: its pint dimension, a unit for bare numbers, an example."""
+
+    name: str
+    dimension: str
+    example: str
+    bare_unit: str | None = None
+    canonical: str | None = None
+
+
+TIME = Kind("a time", "[time]", "'54 days' or '80 h'", canonical="h")
+POWER = Kind("a power", "[power]", "'550 W'", canonical="W")
+ENERGY = Kind("an energy", "[energy]", "'12 MWh'", canonical="kWh")
+INTENSITY = Kind("a carbon intensity", "[emissions] / [energy]", "'582 g/kWh' or '0.385 kg/kWh'", canonical="gCO2e/kWh")
+EMISSIONS = Kind("emissions", "[emissions]", "'25 tCO2e'", canonical="kgCO2e")
+PRICE_PER_TIME = Kind("a price per GPU-hour", "[currency] / [time]", "'2 USD/h'", canonical="USD/h")
+PRICE_PER_ENERGY = Kind("an electricity price", "[currency] / [energy]", "'0.1 USD/kWh'", canonical="USD/kWh")
+MONEY = Kind("an amount of money", "[currency]", "'5.6e6 USD'", canonical="USD")
+COMPUTE = Kind("a FLOP count", "[compute]", "'3.3e24' or '3.3e24 FLOP'", bare_unit="FLOP", canonical="FLOP")
+THROUGHPUT = Kind("a throughput", "[compute] / [time]", "'989.5 TFLOP/s'", canonical="TFLOP/s")
+COUNT = Kind("a number", "", "'37e9'", bare_unit="", canonical="")
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text))
+
+
+def _as_emissions(q: pint.Quantity) -> pint.Quantity:
+    """Read a plain mass per energy (g/kWh) as CO2e per energy: intensities are quoted that way everywhere."""
+    ureg = registry()
+    if q.dimensionality == ureg.parse_units("g/kWh").dimensionality:
+        return Q(q.to("g/kWh").magnitude, "gCO2e/kWh")
+    if q.dimensionality == ureg.parse_units("g").dimensionality:
+        return Q(q.to("g").magnitude, "gCO2e")
+    return q
+
+
+def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None) -> pint.Quantity:
+    """Parse a user value (string, number or Quantity) as `kind`, or raise FootprintError naming `what`.
+
+    A plain mass per energy is read as CO2e per energy (and a plain mass as CO2e) where emissions are expected.
+    A bare number is accepted only where `bare_unit` (or the kind's) says what it means.
+    """
+    import pint
+
+    ureg = registry()
+    expected = f"expected {kind.name} such as {kind.example}"
+    unit_for_bare = bare_unit if bare_unit is not None else kind.bare_unit
+    if isinstance(value, bool):
+        raise FootprintError(f"{what}: {value!r} is not a quantity; {expected}")
+    if isinstance(value, (int, float)):
+        if unit_for_bare is None:
+            raise FootprintError(f"{what}: {value!r} has no unit; {expected}")
+        q = Q(float(value), unit_for_bare)
+    elif isinstance(value, ureg.Quantity):
+        q = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise FootprintError(f"{what}: empty value; {expected}")
+        if _is_number(text):
+            if unit_for_bare is None:
+                raise FootprintError(f"{what}: {value!r} has no unit; {expected}")
+            q = Q(float(text), unit_for_bare)
+        else:
+            try:
+                q = ureg.Quantity(text)
+            except Exception:  # pint's parser raises many types on odd text; all mean "cannot read"
+                raise FootprintError(f"{what}: cannot read {value!r}; {expected}") from None
+            if not isinstance(q, ureg.Quantity):  # a plain number in another spelling
+                if unit_for_bare is None:
+                    raise FootprintError(f"{what}: {value!r} has no unit; {expected}")
+                q = Q(float(q), unit_for_bare)
+    else:
+        raise FootprintError(f"{what}: {value!r} is not a quantity; {expected}")
+    if "[emissions]" in kind.dimension:
+        q = _as_emissions(q)
+    try:
+        want = ureg.parse_units(kind.canonical or "").dimensionality if kind.canonical is not None else None
+        ok = want is None or q.dimensionality == want
+    except pint.PintError:
+        ok = False
+    if not ok:
+        got = f"is in {q.units:~P}" if not q.dimensionless else "has no unit"
+        raise FootprintError(f"{what}: {value!r} {got}; {expected}")
+    mag = q.magnitude
+    if not isinstance(mag, (int, float)) or not math.isfinite(float(mag)):
+        raise FootprintError(f"{what}: {value!r} is not a finite number; {expected}")
+    return q
