@@ -1,0 +1,124 @@
+"""Facts users rely on in the shipped hardware profiles (profiles/*.toml), each checked against its source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from footprint.errors import FootprintError
+from footprint.profiles import HardwareProfile, load_profile_dir
+
+PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
+
+# The Tensor Core precisions: the H800 keeps the H100's rates for these and loses only FP64 and NVLink.
+TENSOR_PRECISIONS = ("tf32", "bf16", "fp16", "fp8", "int8")
+
+
+@pytest.fixture(scope="module")
+def profiles() -> dict[str, HardwareProfile]:
+    loaded = load_profile_dir(PROFILE_DIR)
+    return {p.id: p for p in loaded}
+
+
+def tflops(profile: HardwareProfile, precision: str) -> float:
+    return profile.peak(precision).value.to("TFLOP/s").magnitude
+
+
+def watts(profile: HardwareProfile) -> float:
+    return profile.tdp.value.to("W").magnitude
+
+
+def test_every_file_loads_and_is_named_after_its_id(profiles: dict[str, HardwareProfile]) -> None:
+    files = sorted(PROFILE_DIR.glob("*.toml"))
+    assert len(profiles) == len(files)
+    assert {f.stem for f in files} == set(profiles)
+
+
+def test_every_profile_has_a_tdp_and_at_least_one_peak(profiles: dict[str, HardwareProfile]) -> None:
+    for profile in profiles.values():
+        assert watts(profile) > 0, profile.id
+        assert profile.tdp.source, profile.id
+        assert profile.peaks, f"{profile.id} has no peak throughput"
+
+
+def test_every_figure_names_its_source(profiles: dict[str, HardwareProfile]) -> None:
+    # House style point 8: every datasheet figure carries its source next to it.
+    for profile in profiles.values():
+        figures = [profile.tdp, profile.idle_power, profile.memory, profile.memory_bandwidth, *profile.peaks.values()]
+        for figure in figures:
+            if figure is not None:
+                assert figure.source.strip(), profile.id
+
+
+def test_ids_and_aliases_are_unique_across_files(profiles: dict[str, HardwareProfile]) -> None:
+    seen: dict[str, str] = {}
+    for profile in profiles.values():
+        for name in profile.names:
+            assert name == name.lower(), f"{name!r} in {profile.id} is not lower case"
+            assert name not in seen, f"{name!r} is used by both {seen.get(name)} and {profile.id}"
+            seen[name] = profile.id
+
+
+def test_nvml_names_are_unique_across_files(profiles: dict[str, HardwareProfile]) -> None:
+    # A metered run picks the profile from the name NVML reports, so one name must map to one profile.
+    seen: dict[str, str] = {}
+    for profile in profiles.values():
+        for name in profile.nvml_names:
+            assert name not in seen, f"NVML name {name!r} is in both {seen.get(name)} and {profile.id}"
+            seen[name] = profile.id
+
+
+@pytest.mark.parametrize(
+    ("alias", "profile_id"),
+    [
+        ("h100", "h100-sxm"),
+        ("h800", "h800-sxm"),
+        ("h200", "h200-sxm"),
+        ("a100", "a100-sxm4-80gb"),
+        ("a100-80gb", "a100-sxm4-80gb"),
+    ],
+)
+def test_short_names_point_at_the_sxm_parts(profiles: dict[str, HardwareProfile], alias: str, profile_id: str) -> None:
+    assert alias in profiles[profile_id].aliases
+
+
+def test_h800_sxm_keeps_the_h100_sxm_tensor_peaks_and_700_w(profiles: dict[str, HardwareProfile]) -> None:
+    # Same GH100 die: Tensor Core TF32/BF16/FP8/INT8 peaks and 700 W are unchanged; only NVLink (400 vs 900 GB/s)
+    # and FP64 are cut. Source: reseller pages / aiwiki.ai/wiki/nvidia_h800 (hardware notes S7, section 1.2).
+    h800, h100 = profiles["h800-sxm"], profiles["h100-sxm"]
+    for precision in TENSOR_PRECISIONS:
+        assert tflops(h800, precision) == pytest.approx(tflops(h100, precision)), precision
+    assert watts(h800) == pytest.approx(700)
+    assert "400 GB/s" in h800.interconnect
+    # The cut FP64 must not be copied from the H100 (67 TFLOP/s FP64 Tensor Core, S4).
+    assert tflops(h800, "fp64") < tflops(h100, "fp64")
+
+
+@pytest.mark.parametrize("profile_id", ["a100-sxm4-40gb", "a100-sxm4-80gb", "a100-pcie-40gb", "a100-pcie-80gb"])
+def test_a100_has_no_fp8(profiles: dict[str, HardwareProfile], profile_id: str) -> None:
+    # Ampere Tensor Cores have no FP8: the A100 datasheet lists TF32, BF16, FP16 and INT8 only (S1).
+    with pytest.raises(FootprintError, match="fp8"):
+        profiles[profile_id].peak("fp8")
+
+
+def test_h100_sxm_dense_bf16_is_half_the_sparse_figure(profiles: dict[str, HardwareProfile]) -> None:
+    # nvidia.com/en-us/data-center/h100 prints BF16 Tensor Core 1,979 TFLOPS "* With sparsity" (S4); dense is half.
+    assert tflops(profiles["h100-sxm"], "bf16") == pytest.approx(1979 / 2)
+
+
+def test_mi300x_bf16_is_the_dense_rocm_figure(profiles: dict[str, HardwareProfile]) -> None:
+    # ROCm docs/conceptual/gpu-arch/mi300.md, "Matrix BF16 ... 1307.4" peak TFLOPS; AMD's table is dense (S13).
+    assert tflops(profiles["mi300x"], "bf16") == pytest.approx(1307.4)
+
+
+def test_b200_fp4_is_the_printed_dense_figure(profiles: dict[str, HardwareProfile]) -> None:
+    # Blackwell datasheet prints HGX B200 NVFP4 as "144 | 72 PF" (sparse | dense) for 8 GPUs (S12).
+    assert profiles["b200"].peak("fp4").value.to("PFLOP/s").magnitude == pytest.approx(72 / 8)
+
+
+def test_only_blackwell_has_fp4(profiles: dict[str, HardwareProfile]) -> None:
+    # FP4 Tensor Cores arrived with Blackwell (S12); Hopper, Ampere, Ada and CDNA 3 sheets list no FP4.
+    with_fp4 = {p.id for p in profiles.values() if "fp4" in p.peaks}
+    assert {"b200", "gb200"} <= with_fp4
+    assert all(pid.startswith(("b", "gb")) for pid in with_fp4), with_fp4
