@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,11 @@ def build_spec(
 
     # --- power
     tdp = profile.tdp if profile is not None else None
-    if gpu_power is None:
+    measured = profile.measured.get(_chosen_precision(notes)) if profile is not None else None
+    if gpu_power is None and measured is not None:
+        power = Span(measured.power.to("W"))
+        notes.append(Assumption("gpu_power", power, "measured", f"average board power while calibrating; {measured.source}"))
+    elif gpu_power is None:
         if tdp is None:
             raise FootprintError("no GPU power: give --profile NAME, or --gpu-power as a power such as '550 W'")
         fraction = Span(u.Q(float(d["gpu_power_fraction"]["value"]), ""))
@@ -173,7 +178,31 @@ def build_spec(
                       expected="a power of 0 W or more, such as '150 W'")
         notes.append(Assumption("host_power", host, "user"))
 
-    # --- facility
+    site = resolve_site(pue=pue, region=region, intensity=intensity, price=price, energy_price=energy_price, notes=notes)
+
+    spec = RunSpec(
+        gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
+        gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
+        energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
+    )
+    return spec, tuple(notes)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where and at what price a run happens: PUE, grid intensity, prices (shared by estimates and meters)."""
+
+    pue: Span
+    intensity: Span
+    price: Span | None = None
+    energy_price: Span | None = None
+
+
+def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any = None, price: Any = None,
+                 energy_price: Any = None, notes: list[Assumption] | None = None) -> Site:
+    """Validate the site options (defaults from defaults.toml), appending an assumption for each to `notes`."""
+    notes = [] if notes is None else notes
+    d = defaults()
     if pue is None:
         pue_span = Span(u.Q(float(d["pue"]["value"]), ""))
         notes.append(Assumption("pue", pue_span, "default", d["pue"]["source"]))
@@ -181,9 +210,7 @@ def build_spec(
         pue_span = _check(parse_span(pue, u.COUNT, "--pue"), "--pue", minimum=1.0, inclusive=True, maximum=10.0,
                           expected="a PUE of at least 1, such as 1.1 or '1.1..1.4'")
         notes.append(Assumption("pue", pue_span, "user"))
-
     intensity_span = _intensity(region, intensity, notes)
-
     price_span = None
     if price is not None:
         price_span = _check(parse_span(price, u.PRICE_PER_TIME, "--price").to("USD/h"), "--price", inclusive=True,
@@ -194,13 +221,12 @@ def build_spec(
         energy_price_span = _check(parse_span(energy_price, u.PRICE_PER_ENERGY, "--energy-price").to("USD/kWh"),
                                    "--energy-price", inclusive=True, expected="an electricity price such as '0.1 USD/kWh'")
         notes.append(Assumption("energy_price", energy_price_span, "user"))
+    return Site(pue_span, intensity_span, price_span, energy_price_span)
 
-    spec = RunSpec(
-        gpu_power=power, host_power=host, pue=pue_span, intensity=intensity_span, gpus=n_gpus, duration=wall,
-        gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=price_span,
-        energy_price=energy_price_span, profile=profile.id if profile is not None else None, label=label,
-    )
-    return spec, tuple(notes)
+
+def _chosen_precision(notes: list[Assumption]) -> str | None:
+    found = next((a for a in notes if a.name == "precision"), None)
+    return None if found is None else str(found.value)
 
 
 def _pct(span: Span) -> str:
@@ -269,7 +295,12 @@ def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, ac
             if precision not in PRECISIONS:
                 raise FootprintError(f"--precision: {precision!r} is unknown; expected one of {', '.join(PRECISIONS)}")
             notes.append(Assumption("precision", precision, "user"))
-        if profile is not None:
+        if profile is not None and precision in profile.measured:
+            m = profile.measured[precision]
+            peak = m.throughput.to("FLOP/s")
+            notes.append(Assumption(f"peak_{precision}", Span(m.throughput), "measured",
+                                    f"achieved matmul throughput replaces the datasheet peak; {m.source}"))
+        elif profile is not None:
             figure = profile.peak(precision)
             peak = figure.value.to("FLOP/s")
             notes.append(Assumption(f"peak_{precision}", Span(figure.value), "profile",

@@ -16,8 +16,9 @@ PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4")
 
 _TOP_KEYS = {
     "schema", "id", "name", "aliases", "vendor", "year", "form_factor", "nvml_names", "notes", "sources",
-    "tdp", "idle_power", "memory", "memory_bandwidth", "peak", "node", "host_power", "interconnect",
+    "tdp", "idle_power", "memory", "memory_bandwidth", "peak", "node", "host_power", "interconnect", "measured",
 }
+_MEASURED_KEYS = {"throughput", "power", "source", "note", "date", "gpu_name", "driver"}
 _SOURCED_KEYS = {"value", "source", "note"}
 _NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note"}
 
@@ -52,6 +53,20 @@ class NodeInfo:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """What `footprint calibrate` measured at one precision: achieved FLOP/s and average board power."""
+
+    throughput: pint.Quantity
+    power: pint.Quantity
+    source: str
+    note: str = ""
+
+    @property
+    def energy_per_flop(self) -> pint.Quantity:
+        return (self.power / self.throughput).to("pJ/FLOP")
+
+
+@dataclass(frozen=True)
 class HardwareProfile:
     """An accelerator: TDP, memory, dense peak throughput per precision, its usual node, each figure sourced."""
 
@@ -72,6 +87,7 @@ class HardwareProfile:
     notes: str = ""
     path: str = ""
     plugin: str = ""
+    measured: dict[str, Measured] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -214,6 +230,7 @@ class _Reader:
                     self.fail("node.max_power", f"value {raw['max_power']!r} is implausible")
                 max_power = Sourced(q, self.source("node.source", raw.get("source")), raw.get("note", ""))
             node = NodeInfo(raw.get("name", "node"), n, max_power)
+        measured = self.measured(d.get("measured", {}))
         year = d.get("year")
         if year is not None and not isinstance(year, int):
             self.fail("year", f"{year!r} is not a year")
@@ -234,7 +251,30 @@ class _Reader:
             interconnect=self.string("interconnect"),
             notes=self.string("notes"),
             path=self.origin,
+            measured=measured,
         )
+
+    def measured(self, raw: Any) -> dict[str, Measured]:
+        if not isinstance(raw, dict):
+            self.fail("measured", "expected tables [measured.<precision>] with throughput, power and source")
+        self.check_keys(raw, set(PRECISIONS), "measured.")
+        out: dict[str, Measured] = {}
+        for precision, table in raw.items():
+            key = f"measured.{precision}"
+            if not isinstance(table, dict):
+                self.fail(key, "expected a table with throughput, power and source")
+            self.check_keys(table, _MEASURED_KEYS, f"{key}.")
+            for needed in ("throughput", "power"):
+                if needed not in table:
+                    self.fail(f"{key}.{needed}", "missing")
+            throughput = self.quantity(f"{key}.throughput", table["throughput"], "TFLOP/s")
+            power = self.quantity(f"{key}.power", table["power"], "W")
+            if throughput.to("TFLOP/s").magnitude <= 0 or power.to("W").magnitude <= 0:
+                self.fail(key, "throughput and power must be positive")
+            extra = ", ".join(f"{k} {table[k]}" for k in ("gpu_name", "driver", "date") if k in table)
+            source = self.source(f"{key}.source", table.get("source"))
+            out[precision] = Measured(throughput, power, f"{source} ({extra})" if extra else source, str(table.get("note", "")))
+        return out
 
 
 def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> HardwareProfile:
