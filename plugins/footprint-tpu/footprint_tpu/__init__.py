@@ -1,0 +1,69 @@
+"""footprint-tpu: Google Cloud TPU v4, v5e and v5p hardware profiles, and the worked example of a footprint plugin.
+
+Quick start for plugin authors
+------------------------------
+A footprint plugin is an importable module whose functions are marked with ``footprint.hookimpl`` and named
+after the hooks in ``footprint/hookspecs.py``. footprint finds it through the entry-point group ``footprint``,
+so the whole wiring is one table in the plugin's ``pyproject.toml``::
+
+    [project.entry-points.footprint]
+    tpu = "footprint_tpu"          # entry-point name = plugin name shown by `footprint plugins`
+
+Then ``pip install -e .`` and check it loaded::
+
+    footprint plugins              # lists "tpu" with its hooks, or the reason it failed to load
+    footprint profiles             # the tpu-* rows carry plugin "tpu"
+
+Rules footprint enforces:
+
+- Hook names carry the ``footprint_`` prefix. A misspelt hook (``footprint_register_profile``) is not
+  silently ignored: the plugin is reported by name with the closest valid hook and skipped.
+- An implementation may accept fewer arguments than the spec, so specs can grow without breaking plugins.
+- A plugin that fails to import or raises is reported by name and skipped; commands that do not need it work.
+- Profile ids and aliases are global: a clash with another plugin is an error naming both plugins.
+- ``FOOTPRINT_LOAD_PLUGINS`` picks which installed plugins load: unset = all, ``""`` = none, ``"tpu"`` = this one.
+- Keep the module import cheap (no pint, no data parsing at import time): ``footprint --help`` and
+  ``footprint plugins`` import plugins but must stay instant. Do the work inside the hook.
+
+Data lives in TOML files shipped as package data (``footprint_tpu/profiles/*.toml``), in the schema described
+in footprint's ``profiles/README.md``: every figure carries its source next to it, never in code.
+
+About the power figures
+-----------------------
+footprint's profile schema requires a sourced TDP, and Google publishes none for TPUs:
+
+- **tpu-v4**: Google publishes *measured* chip power, min/mean/max 90/170/192 W. The profile's ``tdp`` is the
+  measured maximum (192 W), so "accelerator-hours x TDP" stays an upper bound as it is for GPUs; ``idle_power``
+  is the measured minimum. ``--gpu-power "170 W"`` gives the measured mean.
+- **tpu-v5e, tpu-v5p**: no power figure is published at all. Rather than leave the chips out, their ``tdp`` is
+  *inferred* and labelled so in its source and note (which ``footprint estimate`` prints with the assumption):
+  TPU v4's measured maximum per dense BF16 TFLOP/s (192 W / 275) times the chip's published BF16 peak, giving
+  137.5 W (v5e) and 320.5 W (v5p). It assumes v4's energy per FLOP; pass a measured ``--gpu-power`` if you have
+  one. Compute mode (``--flops``/``--params``+``--tokens`` with ``--precision bf16``) uses only published peaks.
+
+No node or host power is published for TPU hosts, so estimates print "host power not counted" unless you pass
+``--host-power``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from footprint import hookimpl
+
+if TYPE_CHECKING:
+    from footprint.profiles import HardwareProfile
+
+PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
+"""The plugin's TOML profiles, shipped as package data inside the wheel."""
+
+
+@hookimpl
+def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> None:
+    """Register every TOML profile in ``PROFILE_DIR`` (validated by footprint's strict loader)."""
+    from footprint.profiles import load_profile_dir  # imported here so `footprint plugins` never pulls in pint
+
+    for profile in load_profile_dir(PROFILE_DIR):
+        register(profile)
