@@ -42,6 +42,8 @@ class PluginState:
     pm: pluggy.PluginManager
     failures: list[PluginFailure] = field(default_factory=list)
     warned: set[str] = field(default_factory=set)
+    # entry-point name -> (distribution, version); pluggy records this only for its own entry-point loader
+    distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def fail(self, name: str, error: str) -> None:
         self.failures.append(PluginFailure(name, error))
@@ -90,6 +92,9 @@ def _build() -> PluginState:
             pm.register(plugin, name=ep.name)
         except Exception as exc:
             state.fail(ep.name, f"{type(exc).__name__}: {exc}")
+            continue
+        if ep.dist is not None:
+            state.distributions[ep.name] = (ep.dist.name, ep.dist.version)
     pm.check_pending()
     return state
 
@@ -147,15 +152,12 @@ def first_result(hook_name: str, **kwargs: Any) -> tuple[str, Any] | None:
 def describe() -> list[dict[str, Any]]:
     """Loaded plugins with their hooks, distribution and version, plus failures (for ``footprint plugins``)."""
     st = state()
-    dists = {id(p): d for p, d in st.pm.list_plugin_distributions()}
     out: list[dict[str, Any]] = []
     for name, plugin in sorted(st.pm.list_name_plugin(), key=lambda np: np[0]):
         hooks = sorted(h.name for h in st.pm.get_hookcallers(plugin) or [])
         entry: dict[str, Any] = {"name": name, "hooks": hooks, "builtin": name in _builtin_names()}
-        dist = dists.get(id(plugin))
-        if dist is not None:
-            entry["package"] = dist.project_name
-            entry["version"] = dist.version
+        if name in st.distributions:
+            entry["package"], entry["version"] = st.distributions[name]
         out.append(entry)
     for failure in st.failures:
         out.append({"name": failure.name, "hooks": [], "builtin": False, "error": failure.error})
