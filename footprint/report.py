@@ -10,9 +10,9 @@ from typing import Any
 from footprint.result import Footprint
 from footprint.span import Span
 
-# Display units: the first whose magnitude is below 1000 (or the last).
+# Display units: the smallest in which the magnitude is below 10,000 (or the largest).
 _LADDERS = {
-    "energy": ("Wh", "kWh", "MWh", "GWh", "TWh"),
+    "energy": ("kWh", "MWh", "GWh", "TWh"),
     "emissions": ("gCO2e", "kgCO2e", "tCO2e"),
 }
 
@@ -35,9 +35,9 @@ def number(x: float, sig: int = 6) -> str:
 def pick_units(span: Span, ladder: str) -> str:
     units = _LADDERS[ladder]
     if span.central.magnitude == 0:
-        return units[1]
+        return units[0]
     for unit in units:
-        if abs(span.central.to(unit).magnitude) < 100_000:
+        if abs(span.central.to(unit).magnitude) < 10_000:
             return unit
     return units[-1]
 
