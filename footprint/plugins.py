@@ -68,15 +68,25 @@ def _wanted_entry_points() -> list[Any]:
     return [ep for ep in eps if ep.name in wanted]
 
 
+def _origin(ep: Any) -> str:
+    dist = f"{ep.dist.name} {ep.dist.version}, " if ep.dist is not None else ""
+    return f"{dist}{ep.value}"
+
+
 def _build() -> PluginState:
     pm = pluggy.PluginManager("footprint")
     pm.add_hookspecs(hookspecs)
     state = PluginState(pm)
+    origins: dict[str, str] = {}
     for module_name in DEFAULT_PLUGINS:
-        pm.register(importlib.import_module(module_name), name=module_name.rsplit(".", 1)[-1].replace("_", "-"))
+        name = module_name.rsplit(".", 1)[-1].replace("_", "-")
+        pm.register(importlib.import_module(module_name), name=name)
+        origins[name] = f"built-in, {module_name}"
+    pm.check_pending()  # a built-in with a misspelt hook is our bug: fail loudly
     for ep in _wanted_entry_points():
         if pm.has_plugin(ep.name):
-            state.fail(ep.name, f"name clash: {ep.value!r} uses the name of an already loaded plugin")
+            state.fail(ep.name, f"plugin name clash: {ep.name!r} is taken by {origins.get(ep.name, '?')} "
+                                f"and also given by {_origin(ep)}; rename one of the entry points")
             continue
         try:
             plugin = ep.load()
@@ -85,18 +95,29 @@ def _build() -> PluginState:
             continue
         unknown = _unknown_hooks(plugin)
         if unknown:
-            hints = "; ".join(f"{n}{suggest(n, _known_hooks())}" for n in unknown)
-            state.fail(ep.name, f"unknown hook {hints}")
+            state.fail(ep.name, f"unknown hook {_hints(unknown)}")
             continue
         try:
             pm.register(plugin, name=ep.name)
         except Exception as exc:
             state.fail(ep.name, f"{type(exc).__name__}: {exc}")
             continue
+        # what check_pending() would reject: a @hookimpl whose name is not a hook (e.g. no footprint_ prefix);
+        # checked per plugin so that one plugin's typo does not take the others down
+        pending = [c.name for c in pm.get_hookcallers(plugin) or [] if not c.has_spec()]
+        if pending:
+            pm.unregister(name=ep.name)
+            state.fail(ep.name, f"unknown hook {_hints(pending)}")
+            continue
+        origins[ep.name] = _origin(ep)
         if ep.dist is not None:
             state.distributions[ep.name] = (ep.dist.name, ep.dist.version)
     pm.check_pending()
     return state
+
+
+def _hints(names: list[str]) -> str:
+    return "; ".join(f"{n}{suggest(n, _known_hooks())}" for n in names)
 
 
 def _known_hooks() -> list[str]:
