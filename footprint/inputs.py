@@ -116,7 +116,7 @@ def build_spec(
 
     n_gpus = parse_count(gpus, "--gpus") if gpus is not None else None
     if n_gpus is not None:
-        notes.append(Assumption("gpus", str(n_gpus), "user"))
+        notes.append(Assumption("gpus", f"{n_gpus:,}", "user"))
 
     # --- run length
     if hours is not None and duration is not None:

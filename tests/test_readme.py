@@ -1,0 +1,44 @@
+"""README promises: the two newcomer commands exist, CI runs the test command verbatim, and the example
+output printed in README is what the tool prints today."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.cli_run import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _bash_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+
+
+def test_install_and_estimate_command() -> None:
+    first = _bash_blocks()[0].strip()
+    assert "pip install ." in first
+    assert first.endswith("footprint estimate --profile h800 --gpus 2048 --hours 1300")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    test_command = _bash_blocks()[1].strip()
+    assert "pytest" in test_command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines()
+
+
+def test_readme_estimate_output_is_current() -> None:
+    block = re.search(r"```console\n\$ footprint estimate --profile h800 --gpus 2048 --hours 1300\n(.*?)```", README, re.S)
+    assert block, "README lost its estimate example"
+    r = run_cli("estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300")
+    assert r.code == 0
+    assert _normalise(block.group(1)) == _normalise(r.out)
+
+
+def _normalise(text: str) -> str:
+    """Install paths and the codecarbon version differ between machines; wrapping follows their length."""
+    text = re.sub(r"\S*/profiles/", "profiles/", text)
+    text = re.sub(r"codecarbon \d[\w.]*", "codecarbon X", text)
+    return " ".join(text.split())
