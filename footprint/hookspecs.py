@@ -18,6 +18,7 @@ import pluggy
 if TYPE_CHECKING:
     from footprint.grid import GridIntensity
     from footprint.profiles import HardwareProfile
+    from footprint.references import Reference
 
 hookspec = pluggy.HookspecMarker("footprint")
 
@@ -46,8 +47,13 @@ def footprint_regions() -> list[GridIntensity]:
 
 
 @hookspec
-def footprint_register_references(register: Callable[[Any], None]) -> None:
-    """Register published reference footprints (see ``footprint.claims``) for ``footprint references``/``compare``."""
+def footprint_register_references(register: Callable[[Reference], None]) -> None:
+    """Register published reference footprints for ``footprint references``, ``compare`` and ``claims``.
+
+    :param register: call once per reference; build them with ``footprint.references.load_reference_file`` (a TOML
+        file shaped like footprint/data/references.toml) or ``footprint.references.references_from_dict``. An id
+        clash with another plugin is an error that names both plugins.
+    """
 
 
 @hookspec

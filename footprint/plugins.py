@@ -24,6 +24,7 @@ DEFAULT_PLUGINS = (
     "footprint.default_plugins.shipped_profiles",
     "footprint.default_plugins.user_profiles",
     "footprint.default_plugins.codecarbon_grid",
+    "footprint.default_plugins.references",
 )
 
 ENTRY_POINT_GROUP = "footprint"
@@ -133,9 +134,10 @@ def state() -> PluginState:
 def reset() -> None:
     """Forget loaded plugins (tests, or after changing FOOTPRINT_LOAD_PLUGINS)."""
     state.cache_clear()
-    from footprint import catalog
+    from footprint import catalog, references
 
     catalog.reset()
+    references.reset()
 
 
 def plugin_manager() -> pluggy.PluginManager:
