@@ -66,6 +66,7 @@ class Field:
     value: Span | int | str
     source: str
     note: str = ""
+    key: str = ""  # the short name of the source in the file's [sources] table, if it used one
 
     def text(self) -> str:
         from footprint.report import number, show
@@ -162,7 +163,9 @@ class _Reader:
         extra = set(raw) - {"value", "source", "note"}
         if extra:
             raise self.fail(key, f"unknown keys {sorted(extra)}; expected value, source, note")
-        return Field(self.parse(key, raw["value"], kind, bare), self.source(key, raw.get("source")), str(raw.get("note", "")))
+        src = raw.get("source")
+        short = src if isinstance(src, str) and src in self.sources else ""
+        return Field(self.parse(key, raw["value"], kind, bare), self.source(key, src), str(raw.get("note", "")), short)
 
     def output(self, name: str, raw: Any) -> Output:
         key = f"outputs.{name}"
