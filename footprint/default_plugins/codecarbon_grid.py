@@ -48,16 +48,27 @@ def _load_json(*parts: str) -> Any:
         return json.load(fh)
 
 
-@functools.cache
-def _table() -> dict[str, GridIntensity]:
+# code, name, gCO2e/kWh, year, source, basis: kept raw so that a lookup builds one Quantity, not ~500
+_Row = tuple[str, str, float, int | None, str, str]
+
+
+def _intensity(row: _Row) -> GridIntensity:
     from footprint.grid import GridIntensity
     from footprint.units import Q
 
+    code, name, g_per_kwh, year, source, basis = row
+    return GridIntensity(code, name, Q(g_per_kwh, "gCO2e/kWh"), year, source, basis)
+
+
+@functools.cache
+def _table() -> dict[str, _Row]:
+    from footprint.units import Q
+
     cc = f"codecarbon {_version()} data"
-    out: dict[str, GridIntensity] = {}
+    out: dict[str, _Row] = {}
 
     def add(code: str, name: str, g_per_kwh: float, year: int | None, source: str, basis: str) -> None:
-        out[code.lower()] = GridIntensity(code, name, Q(float(g_per_kwh), "gCO2e/kWh"), year, source, basis)
+        out[code.lower()] = (code, name, float(g_per_kwh), year, source, basis)
 
     per_source = _load_json("private_infra", "carbon_intensity_per_source.json")
     add("world", "World average", per_source["world_average"], 2019,
@@ -104,9 +115,10 @@ def _table() -> dict[str, GridIntensity]:
 
 @hookimpl(trylast=True)
 def footprint_carbon_intensity(region: str) -> GridIntensity | None:
-    return _table().get(region.strip().lower())
+    row = _table().get(region.strip().lower())
+    return None if row is None else _intensity(row)
 
 
 @hookimpl(trylast=True)
 def footprint_regions() -> list[GridIntensity]:
-    return list(_table().values())
+    return [_intensity(row) for row in _table().values()]
