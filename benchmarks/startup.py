@@ -1,0 +1,130 @@
+"""Start-up time of the footprint CLI against its floors, measured side by side in one run.
+
+Each command runs N times, interleaved (round robin, so drift in machine load hits every command alike), after
+one warm-up round that fills the pint cache and the OS page cache. The table shows medians; the ratios compare
+``footprint --help`` with ``python -c "import click, pluggy"`` (target <= 1.5x) and ``footprint estimate`` with
+building a cached pint registry (target <= 1.3x).
+
+    python benchmarks/startup.py            # 20 rounds
+    python benchmarks/startup.py -n 50 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    label: str
+    argv: list[str]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    numerator: str
+    denominator: str
+    limit: float
+
+
+def footprint_command() -> list[str]:
+    """The console script next to this interpreter (what users run), else ``python -m footprint``."""
+    script = Path(sys.executable).parent / "footprint"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("footprint")
+    return [found] if found else [sys.executable, "-m", "footprint"]
+
+
+def cases() -> list[Case]:
+    py, fp = sys.executable, footprint_command()
+    return [
+        Case("click_pluggy", 'python -c "import click, pluggy"', [py, "-c", "import click, pluggy"]),
+        Case("help", "footprint --help", [*fp, "--help"]),
+        Case("version", "footprint --version", [*fp, "--version"]),
+        Case("plugins", "footprint plugins", [*fp, "plugins"]),
+        Case("pint_floor", "python -c \"import pint; pint.UnitRegistry(cache_folder=':auto:')\"",
+             [py, "-c", "import pint; pint.UnitRegistry(cache_folder=':auto:')"]),
+        Case("estimate", "footprint estimate --profile h800 --gpus 2048 --hours 1300",
+             [*fp, "estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300"]),
+    ]
+
+
+TARGETS = (
+    Target("--help vs import click+pluggy", "help", "click_pluggy", 1.5),
+    Target("estimate vs pint floor", "estimate", "pint_floor", 1.3),
+)
+
+
+def bench_env() -> dict[str, str]:
+    """The caller's environment, but with bytecode caching on: an installed footprint runs from .pyc files (pip
+    compiles them, as it did for pint and click), so PYTHONDONTWRITEBYTECODE would time a source checkout's
+    recompilation, not start-up. The warm-up round writes the caches."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def time_once(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed with exit code {done.returncode}:\n{done.stderr}")
+    return elapsed
+
+
+def measure(all_cases: list[Case], rounds: int) -> dict[str, list[float]]:
+    """Wall time of every case, ``rounds`` times each, interleaved after one warm-up round."""
+    env = bench_env()
+    for case in all_cases:
+        time_once(case.argv, env)
+    samples: dict[str, list[float]] = {case.key: [] for case in all_cases}
+    for _ in range(rounds):
+        for case in all_cases:
+            samples[case.key].append(time_once(case.argv, env))
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--rounds", type=int, default=20, help="timed runs per command (default 20)")
+    parser.add_argument("--json", action="store_true", help="print the medians and ratios as JSON")
+    args = parser.parse_args()
+
+    all_cases = cases()
+    samples = measure(all_cases, args.rounds)
+    median = {key: statistics.median(values) for key, values in samples.items()}
+    ratios = {t.name: median[t.numerator] / median[t.denominator] for t in TARGETS}
+
+    if args.json:
+        print(json.dumps({"median_s": median, "min_s": {k: min(v) for k, v in samples.items()}, "ratios": ratios,
+                          "rounds": args.rounds, "python": platform.python_version(), "cpus": os.cpu_count()}, indent=2))
+    else:
+        print(f"footprint start-up: median of {args.rounds} interleaved runs each "
+              f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()})\n")
+        width = max(len(c.label) for c in all_cases)
+        print(f"  {'command':<{width}}  {'median':>9}  {'min':>9}")
+        for case in all_cases:
+            print(f"  {case.label:<{width}}  {median[case.key] * 1000:>6.1f} ms  {min(samples[case.key]) * 1000:>6.1f} ms")
+        print()
+        for target in TARGETS:
+            ratio = ratios[target.name]
+            verdict = "ok" if ratio <= target.limit else "MISSED"
+            print(f"  {target.name:<32} {ratio:5.2f}x  (target <= {target.limit}x: {verdict})")
+    if any(ratios[t.name] > t.limit for t in TARGETS):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
