@@ -11,12 +11,13 @@ entry-point group ``footprint`` in its pyproject::
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     from footprint.grid import GridIntensity
+    from footprint.meter.channels import MeterFactory
     from footprint.profiles import HardwareProfile
     from footprint.references import Reference
 
@@ -57,5 +58,11 @@ def footprint_register_references(register: Callable[[Reference], None]) -> None
 
 
 @hookspec
-def footprint_register_meters(register: Callable[[Any], None]) -> None:
-    """Register live meters (GPU, CPU, RAM power sources) used by ``footprint run`` and ``footprint.track``."""
+def footprint_register_meters(register: Callable[[MeterFactory], None]) -> None:
+    """Register live meters (GPU, CPU, RAM power sources) used by ``footprint run`` and ``footprint.track``.
+
+    :param register: call once per ``footprint.meter.channels.MeterFactory``; its ``component`` is "gpu", "cpu" or
+        "ram" and its ``open(settings)`` returns the channels it can meter here (or none, with a reason). Every GPU
+        meter's channels are used; for CPU and RAM the first factory with channels wins, and plugins are asked
+        before the built-in meters.
+    """

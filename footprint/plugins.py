@@ -25,6 +25,7 @@ DEFAULT_PLUGINS = (
     "footprint.default_plugins.user_profiles",
     "footprint.default_plugins.codecarbon_grid",
     "footprint.default_plugins.references",
+    "footprint.default_plugins.meters",
 )
 
 ENTRY_POINT_GROUP = "footprint"

@@ -1,0 +1,79 @@
+"""What a meter is: factories (registered by plugins) that open channels, each giving energy per interval."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+COMPONENTS = ("gpu", "cpu", "ram")
+
+
+@dataclass
+class Reading:
+    """Energy of one channel over one interval, in J. ``estimated`` is the part that was not measured (gaps,
+    counter resets) and is already included in ``energy``; ``flags`` say why."""
+
+    energy: float
+    estimated: float = 0.0
+    flags: tuple[str, ...] = ()
+
+
+@dataclass
+class MeterSettings:
+    """What a meter factory may need to open its channels; tests point the paths at fake trees."""
+
+    all_gpus: bool = False
+    visible_devices: str | None = None  # CUDA_VISIBLE_DEVICES as seen by the child; None = unset
+    poll_hz: float = 10.0
+    clock: Callable[[], float] | None = None  # seconds, monotonic; None = time.monotonic
+    powercap_root: Path = Path("/sys/class/powercap")
+    proc_root: Path = Path("/proc")
+    cpu_model: str | None = None  # override the CPU name used for the TDP lookup
+    cpu_tdp_w: float | None = None  # override the TDP
+    ram_gb: float | None = None  # override the RAM size
+
+
+class Channel(Protocol):
+    """One metered thing: a GPU (keyed by UUID), the CPU packages, or the RAM.
+
+    ``read(now)`` returns the energy since the previous read (or since ``start``); channels with a
+    ``poll_period`` also get ``poll(now)`` calls at that period between reads (power polling).
+    """
+
+    component: str  # "gpu", "cpu" or "ram"
+    key: str  # GPU UUID, "cpu", "ram"
+    method: str  # how it is measured, e.g. "energy counter (NVML)", "modelled: TDP x load"
+    poll_period: float | None
+
+    def info(self) -> dict[str, Any]: ...
+    def start(self, now: float) -> None: ...
+    def poll(self, now: float) -> None: ...
+    def read(self, now: float) -> Reading: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Opened:
+    """What a factory found: channels (possibly none), notes to show the user, and facts for the log header."""
+
+    channels: list[Channel] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    close: Callable[[], None] | None = None  # called once when metering ends (e.g. nvmlShutdown)
+
+
+class MeterFactory:
+    """A meter that plugins register through ``footprint_register_meters``.
+
+    For "cpu" and "ram" the first factory that opens channels wins (later ones are fallbacks, e.g. RAPL
+    before the TDP model); for "gpu" every factory's channels are used (NVIDIA and another vendor side by side).
+    """
+
+    name: str = ""
+    component: str = ""
+    plugin: str = ""
+
+    def open(self, settings: MeterSettings) -> Opened:
+        raise NotImplementedError

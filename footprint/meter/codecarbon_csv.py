@@ -1,0 +1,141 @@
+"""A metered run as one row of codecarbon's ``emissions.csv``, so that existing codecarbon dashboards read it.
+
+The 38 columns, their order and units are those of codecarbon 3.3.2: the fields of ``EmissionsData`` in
+``codecarbon/output_methods/emissions_data.py`` (CSV header written by ``output_methods/file.py``) and the values
+``EmissionsTracker._prepare_emissions_data`` puts in them: duration in s, emissions in kg CO2e, emissions_rate in
+kg/s, powers in W, energies in kWh, ram_total_size in GB. As in codecarbon, PUE scales every power and energy
+column (``power *= pue; energy *= pue``), so ``energy_consumed`` is the facility energy and
+``emissions = energy_consumed x intensity``. codecarbon is never imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import platform
+import shutil
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from footprint.errors import FootprintError
+from footprint.result import Footprint
+
+# Copied from codecarbon 3.3.2 codecarbon/output_methods/emissions_data.py (EmissionsData fields, in order).
+COLUMNS = (
+    "timestamp", "project_name", "run_id", "experiment_id", "duration", "emissions", "emissions_rate",
+    "cpu_power", "gpu_power", "ram_power", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed",
+    "water_consumed", "country_name", "country_iso_code", "region", "cloud_provider", "cloud_region", "os",
+    "python_version", "codecarbon_version", "cpu_count", "cpu_model", "gpu_count", "gpu_model", "longitude",
+    "latitude", "ram_total_size", "tracking_mode", "cpu_utilization_percent", "gpu_utilization_percent",
+    "ram_utilization_percent", "ram_used_gb", "on_cloud", "pue", "wue",
+)
+
+
+def _mag(value: Any, units: str) -> float:
+    return float(value.central.to(units).magnitude) if value is not None else 0.0
+
+
+def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) -> dict[str, Any]:
+    """The codecarbon row for a measured Footprint (machine-level tracking, like codecarbon's default)."""
+    from footprint import __version__
+
+    seconds = _mag(fp.duration, "s")
+    pue = fp.assumption("pue")
+    pue_value = float(pue.value.central.magnitude) if pue is not None and not isinstance(pue.value, str) else 1.0
+    gpu_kwh, cpu_kwh, ram_kwh = (_mag(x, "kWh") * pue_value for x in (fp.energy_gpu, fp.energy_cpu, fp.energy_ram))
+    emissions = _mag(fp.emissions, "kgCO2e")
+    region = fp.assumption("region")
+    code = str(region.value) if region is not None else ""
+    provider, cloud_region = (code.split(":", 1) if ":" in code else ("", ""))
+    country_iso = code if len(code) == 3 and code.isalpha() and code.isupper() else ""
+    gpus = fp.details.get("gpus", [])
+    names = sorted({str(g.get("name")) for g in gpus})
+    cpu = (fp.details.get("cpu") or [{}])[0]
+    nodes = fp.details.get("nodes", [])
+    return {
+        "timestamp": datetime.now().strftime("%Y-%m-%dT%H:%M:%S"),
+        "project_name": project,
+        "run_id": run_id or str(uuid.uuid4()),
+        "experiment_id": "",
+        "duration": seconds,
+        "emissions": emissions,
+        "emissions_rate": emissions / seconds if seconds > 0 else 0.0,
+        "cpu_power": cpu_kwh * 3.6e6 / seconds if seconds > 0 else 0.0,
+        "gpu_power": gpu_kwh * 3.6e6 / seconds if seconds > 0 else 0.0,
+        "ram_power": ram_kwh * 3.6e6 / seconds if seconds > 0 else 0.0,
+        "cpu_energy": cpu_kwh,
+        "gpu_energy": gpu_kwh,
+        "ram_energy": ram_kwh,
+        "energy_consumed": gpu_kwh + cpu_kwh + ram_kwh,
+        "water_consumed": 0.0,
+        "country_name": region.source if region is not None and not provider else "",
+        "country_iso_code": country_iso,
+        "region": code.lower() if code and not country_iso and not provider else "",
+        "cloud_provider": provider,
+        "cloud_region": cloud_region,
+        "os": platform.platform(),
+        "python_version": platform.python_version(),
+        "codecarbon_version": f"footprint {__version__}",
+        "cpu_count": os.cpu_count() or 0,
+        "cpu_model": str(cpu.get("method", "")).split("'")[1] if "'" in str(cpu.get("method", "")) else platform.processor(),
+        "gpu_count": len(gpus),
+        "gpu_model": ", ".join(f"{sum(1 for g in gpus if g.get('name') == n)} x {n}" for n in names),
+        "longitude": "",
+        "latitude": "",
+        "ram_total_size": _ram_gb(fp),
+        "tracking_mode": "machine",
+        "cpu_utilization_percent": 0.0,
+        "gpu_utilization_percent": 0.0,
+        "ram_utilization_percent": 0.0,
+        "ram_used_gb": 0.0,
+        "on_cloud": "Y" if provider else "N",
+        "pue": pue_value,
+        "wue": 0.0,
+        **({"project_name": project} if nodes else {}),
+    }
+
+
+def _ram_gb(fp: Footprint) -> float:
+    import re
+
+    method = str((fp.details.get("ram") or [{}])[0].get("method", ""))
+    found = re.search(r"for ([\d.]+) GiB", method)
+    return float(found.group(1)) if found else 0.0
+
+
+def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_id: str | None = None) -> None:
+    """Append one row (header first if the file is new or empty), atomically: the whole file is rewritten to a
+    temporary file and renamed. A file with other columns is kept as PATH.bak, as codecarbon does."""
+    from footprint.meter.log import write_atomic
+
+    p = Path(path)
+    existing = ""
+    if p.is_file():
+        try:
+            existing = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise FootprintError(f"--csv: cannot read {str(p)!r}: {exc.strerror}") from None
+    if existing.strip():
+        header = next(csv.reader(io.StringIO(existing)), [])
+        if sorted(header) != sorted(COLUMNS):
+            shutil.copyfile(p, p.with_name(p.name + ".bak"))
+            print(f"footprint: warning: {p} has other columns than codecarbon's emissions.csv; kept as {p.name}.bak", file=sys.stderr)
+            existing = ""
+            header = list(COLUMNS)
+    else:
+        existing, header = "", list(COLUMNS)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    if not existing:
+        writer.writeheader()
+    elif not existing.endswith("\n"):
+        out.write("\n")
+    writer.writerow(row(fp, project, run_id))
+    try:
+        write_atomic(p, existing + out.getvalue())
+    except OSError as exc:
+        raise FootprintError(f"--csv: cannot write {str(p)!r}: {exc.strerror}; expected a writable file path") from None

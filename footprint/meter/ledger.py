@@ -1,0 +1,137 @@
+"""Running totals of a metered run, fed record by record (live, or from a log), so memory stays flat.
+
+The live meter and ``footprint report`` both feed a Ledger with the same records; a result rebuilt from a log
+is therefore the result the run printed (up to the interval a kill cut off).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PEAK_MIN_SHARE = 0.5  # intervals shorter than half the nominal one (window marks, the last one) are too
+# short for a fair power figure against ~100 ms counter updates; they count for energy, not for peak
+
+
+@dataclass
+class ChannelTotals:
+    """One channel's totals: energy and its estimated part (J), peak interval-average power, gap seconds."""
+
+    key: str
+    component: str
+    info: dict[str, Any]
+    energy: float = 0.0
+    estimated: float = 0.0
+    peak_w: float = 0.0
+    gap_s: float = 0.0
+    counter_resets: int = 0
+    flags: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> ChannelTotals:
+        return ChannelTotals(self.key, self.component, self.info, self.energy, self.estimated, self.peak_w,
+                             self.gap_s, self.counter_resets, dict(self.flags))
+
+
+@dataclass
+class Totals:
+    """What a result is built from: per-channel totals over ``duration`` seconds of one node's log."""
+
+    header: dict[str, Any]
+    channels: list[ChannelTotals]
+    duration: float
+    start: float = 0.0  # seconds since the meter started
+    complete: bool = True
+    intervals: int = 0
+
+    def energy(self, component: str) -> float:
+        return sum(c.energy for c in self.channels if c.component == component)
+
+    def estimated(self) -> float:
+        return sum(c.estimated for c in self.channels)
+
+    @property
+    def gpus(self) -> list[ChannelTotals]:
+        return [c for c in self.channels if c.component == "gpu"]
+
+
+class Ledger:
+    """Consumes a header and interval/mark records; gives Totals for the run and for each named window."""
+
+    def __init__(self, header: dict[str, Any]) -> None:
+        self.header = header
+        self.interval = float(header.get("settings", {}).get("interval_s", 5.0))
+        self.channels = [ChannelTotals(c["key"], c["component"], c) for c in header.get("channels", [])]
+        self.t = 0.0
+        self.intervals = 0
+        self.open_windows: dict[str, list[tuple[float, list[ChannelTotals]]]] = {}
+        self.windows: list[tuple[str, Totals]] = []
+
+    def add(self, record: dict[str, Any]) -> None:
+        kind = record.get("type")
+        if kind == "interval":
+            self._interval(record)
+        elif kind == "mark":
+            self._mark(record)
+
+    def _interval(self, record: dict[str, Any]) -> None:
+        dt = float(record.get("dt", 0.0))
+        energies = record.get("e", [])
+        estimated = record.get("est", {})
+        flags = record.get("flags", {})
+        for i, channel in enumerate(self.channels):
+            if i >= len(energies):
+                break
+            energy = float(energies[i])
+            channel.energy += energy
+            channel.estimated += float(estimated.get(str(i), 0.0))
+            mine = flags.get(str(i), [])
+            for flag in mine:
+                name = flag.split(":")[0]
+                channel.flags[flag] = channel.flags.get(flag, 0) + 1
+                if name == "gap":
+                    channel.gap_s += dt
+                elif name == "counter-reset":
+                    channel.counter_resets += 1
+            if not mine and dt >= PEAK_MIN_SHARE * self.interval and dt > 0:
+                channel.peak_w = max(channel.peak_w, energy / dt)
+        self.t = float(record.get("t", self.t + dt))
+        self.intervals += 1
+
+    def _mark(self, record: dict[str, Any]) -> None:
+        name = str(record.get("window", ""))
+        t = float(record.get("t", self.t))
+        if record.get("edge") == "start":
+            self.open_windows.setdefault(name, []).append((t, [c.copy() for c in self.channels]))
+            return
+        stack = self.open_windows.get(name)
+        if not stack:
+            return
+        start, before = stack.pop()
+        window = []
+        for now, then in zip(self.channels, before, strict=True):
+            diff = now.copy()
+            diff.energy -= then.energy
+            diff.estimated -= then.estimated
+            diff.gap_s -= then.gap_s
+            diff.counter_resets -= then.counter_resets
+            diff.peak_w = 0.0  # a window's peak would need per-interval history; not kept
+            window.append(diff)
+        self.windows.append((name, Totals(self.header, window, t - start, start, True)))
+
+    def totals(self, complete: bool = True) -> Totals:
+        return Totals(self.header, [c.copy() for c in self.channels], self.t, 0.0, complete, self.intervals)
+
+
+def load_totals(path: str) -> tuple[Ledger, Any]:
+    """Stream a log into a Ledger: (ledger, the MeterLog with header, final record and cut-off flags)."""
+    from footprint.meter.log import read_log
+
+    holder: list[Ledger] = []
+
+    def feed(header: dict[str, Any], record: dict[str, Any]) -> None:
+        if not holder:
+            holder.append(Ledger(header))
+        holder[0].add(record)
+
+    log = read_log(path, on_record=feed)
+    return (holder[0] if holder else Ledger(log.header)), log

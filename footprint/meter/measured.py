@@ -1,0 +1,200 @@
+"""Measured totals (one node or many) to a Footprint: the same result type, keys and rendering as an estimate.
+
+Energy = GPU + CPU + RAM as measured (or modelled, and labelled so); facility energy = that x PUE; emissions =
+facility energy x grid intensity; cost = GPU-hours x price (+ energy x electricity price). Next to it, the same
+run estimated from the matching profile's TDP, and the measured average power as a fraction of TDP: the number
+every estimate has to guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from footprint.meter.ledger import ChannelTotals, Totals
+from footprint.result import Assumption, Footprint
+from footprint.span import Span
+
+J_PER_KWH = 3.6e6
+SITE_KEYS = ("pue", "region", "intensity", "price", "energy_price")
+
+
+def _kwh(joules: float) -> Span:
+    from footprint.units import Q
+
+    return Span(Q(joules / J_PER_KWH, "kWh"))
+
+
+def _q(value: float, units: str) -> dict[str, Any]:
+    return {"magnitude": round(value, 6) if abs(value) < 1e6 else round(value, 1), "units": units}
+
+
+def site_options(parts: list[Totals], overrides: dict[str, Any]) -> dict[str, Any]:
+    """The site options to use: those given now, else those the run was started with (all logs must agree)."""
+    from footprint.errors import FootprintError
+
+    chosen: dict[str, Any] = {}
+    for key in SITE_KEYS:
+        if overrides.get(key) is not None:
+            chosen[key] = overrides[key]
+            continue
+        values = {str(p.header.get("settings", {}).get("site", {}).get(key)) for p in parts}
+        if len(values) > 1:
+            raise FootprintError(f"the logs were metered with different --{key.replace('_', '-')} ({', '.join(sorted(values))}); "
+                                 f"pass --{key.replace('_', '-')} to choose one")
+        value = parts[0].header.get("settings", {}).get("site", {}).get(key) if parts else None
+        if value is not None:
+            chosen[key] = value
+    if chosen.get("intensity") is not None and overrides.get("region") is not None and overrides.get("intensity") is None:
+        chosen.pop("intensity")  # a region given now replaces an intensity recorded then
+    if chosen.get("region") is not None and overrides.get("intensity") is not None and overrides.get("region") is None:
+        chosen.pop("region")
+    return chosen
+
+
+def profile_id_for(channel: ChannelTotals) -> str | None:
+    """The profile of a GPU channel: recorded in the log, else looked up from its NVML name now."""
+    if "profile" in channel.info:
+        return channel.info["profile"]
+    name = channel.info.get("name")
+    if not name:
+        return None
+    try:
+        from footprint.catalog import profile_for_device
+
+        profile = profile_for_device(str(name))
+    except Exception:  # a broken profile plugin must not stop a report
+        return None
+    return profile.id if profile else None
+
+
+def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, label: str = "",
+                    extra_details: dict[str, Any] | None = None, compare: bool = True) -> Footprint:
+    """The Footprint of one or more nodes' metered totals (one Totals per node log)."""
+    from footprint.inputs import resolve_site
+    from footprint.units import Q
+
+    notes: list[Assumption] = []
+    options = site_options(parts, site or {})
+    resolved = resolve_site(notes=notes, **options)
+    gpu_j = sum(p.energy("gpu") for p in parts)
+    cpu_j = sum(p.energy("cpu") for p in parts)
+    ram_j = sum(p.energy("ram") for p in parts)
+    n_gpus = sum(len(p.gpus) for p in parts)
+    duration_s = max((p.duration for p in parts), default=0.0)
+    gpu_seconds = sum(len(p.gpus) * p.duration for p in parts)
+    energy_gpu, energy_cpu, energy_ram = _kwh(gpu_j), _kwh(cpu_j), _kwh(ram_j)
+    energy_host = _kwh(cpu_j + ram_j)
+    it = _kwh(gpu_j + cpu_j + ram_j)
+    energy = (it * resolved.pue).to("kWh")
+    overhead = (it * (resolved.pue - 1)).to("kWh")
+    emissions = (energy * resolved.intensity).to("kgCO2e")
+    gpu_hours = Span(Q(gpu_seconds / 3600, "h"))
+    cost = None
+    if resolved.price is not None:
+        cost = (gpu_hours * resolved.price).to("USD")
+    if resolved.energy_price is not None:
+        energy_cost = (energy * resolved.energy_price).to("USD")
+        cost = energy_cost if cost is None else cost + energy_cost
+
+    measured = _measurement_notes(parts, duration_s)
+    gpu_details = [_gpu_detail(p, c) for p in parts for c in p.gpus]
+    profiles = {d["profile"] for d in gpu_details}
+    profile = next(iter(profiles)) if len(profiles) == 1 else None
+    details: dict[str, Any] = {
+        "gpus": gpu_details,
+        "cpu": [_host_detail(p, "cpu") for p in parts],
+        "ram": [_host_detail(p, "ram") for p in parts],
+        "nodes": [{"host": p.header.get("host"), "log": p.header.get("log"), "complete": p.complete,
+                   "duration": _q(p.duration, "s"), "gpus": len(p.gpus), "simulated": bool(p.header.get("facts", {}).get("simulated"))}
+                  for p in parts],
+        "estimated_energy": _q(sum(p.estimated() for p in parts) / J_PER_KWH, "kWh"),
+    }
+    if compare:
+        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, gpu_j)
+    if extra_details:
+        details.update(extra_details)
+    return Footprint(
+        kind="measurement", gpu_hours=gpu_hours, energy_gpu=energy_gpu, energy_host=energy_host,
+        energy_overhead=overhead, energy=energy, emissions=emissions, assumptions=tuple(measured + notes), cost=cost,
+        gpus=n_gpus, duration=Span(Q(duration_s / 3600, "h")), profile=profile, energy_cpu=energy_cpu,
+        energy_ram=energy_ram, label=label, details=details,
+    )
+
+
+def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumption]:
+    from footprint.units import Q
+
+    out = [Assumption("duration", Span(Q(duration_s, "s").to("h")), "measured",
+                      "meter start to stop" + ("" if all(p.complete for p in parts) else "; log cut short: up to the last complete interval"))]
+    for component, what in (("gpu", "gpu_energy"), ("cpu", "cpu_energy"), ("ram", "ram_energy")):
+        methods = sorted({str(c.info.get("method", "")) for p in parts for c in p.channels if c.component == component})
+        if not methods:
+            if component == "gpu":
+                out.append(Assumption(what, "0 (no GPU metered)", "measured", "; ".join(
+                    str(p.header.get("facts", {}).get("nvml", "no GPU")) for p in parts)))
+            continue
+        origin = "modelled" if all(m.startswith("modelled") for m in methods) else "measured"
+        count = sum(1 for p in parts for c in p.channels if c.component == component)
+        value = f"{count} GPU(s)" if component == "gpu" else ("modelled" if origin == "modelled" else "measured")
+        out.append(Assumption(what, value, origin, "; ".join(methods)))
+    estimated = sum(p.estimated() for p in parts)
+    if abs(estimated) > 1e-9:
+        out.append(Assumption("estimated_energy", _kwh(estimated).to("kWh"), "derived",
+                              "filled at the last measured power over gaps (GPU errors, counter resets); included in the totals"))
+    if any(p.header.get("facts", {}).get("simulated") for p in parts):
+        out.append(Assumption("gpus", "simulated", "user", "FOOTPRINT_FAKE_GPUS: fake NVML devices, not real hardware"))
+    return out
+
+
+def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
+    info = channel.info
+    average = channel.energy / part.duration if part.duration > 0 else 0.0
+    limit = info.get("power_limit_w")
+    return {
+        "host": part.header.get("host"),
+        "index": info.get("index"), "uuid": channel.key, "name": info.get("name"), "profile": profile_id_for(channel),
+        "method": info.get("method"),
+        "energy": _q(channel.energy / J_PER_KWH, "kWh"),
+        "estimated_energy": _q(channel.estimated / J_PER_KWH, "kWh"),
+        "average_power": _q(average, "W"),
+        "peak_power": _q(channel.peak_w, "W"),
+        "power_limit": _q(limit, "W") if limit else None,
+        "gap": _q(channel.gap_s, "s"),
+        "counter_resets": channel.counter_resets,
+    }
+
+
+def _host_detail(part: Totals, component: str) -> dict[str, Any]:
+    found = [c for c in part.channels if c.component == component]
+    energy = sum(c.energy for c in found)
+    average = energy / part.duration if part.duration > 0 else 0.0
+    return {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
+            "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+
+
+def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: int, duration_s: float,
+                    site: dict[str, Any], gpu_j: float) -> dict[str, Any]:
+    """The same run estimated from the profile's TDP, and the measured power as a fraction of that TDP."""
+    if not gpus:
+        return {"note": "no GPU metered: nothing to compare with an estimate"}
+    if profile_id is None:
+        names = sorted({str(g["name"]) for g in gpus})
+        return {"note": f"no single hardware profile matches {', '.join(names)}: no TDP to compare with"}
+    if duration_s <= 0:
+        return {"note": "the run lasted no measurable time"}
+    from footprint.catalog import get_profile
+    from footprint.estimator import compute
+    from footprint.inputs import build_spec
+
+    profile = get_profile(profile_id)
+    spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
+    estimate = compute(spec, notes)
+    tdp = float(profile.tdp.value.to("W").magnitude)
+    average = gpu_j / duration_s / n_gpus
+    return {
+        "profile": profile.id, "tdp": _q(tdp, "W"), "tdp_source": profile.tdp.source,
+        "energy_gpu": estimate.energy_gpu.as_json("kWh"), "energy_host": estimate.energy_host.as_json("kWh"),
+        "energy": estimate.energy.as_json("kWh"), "emissions": estimate.emissions.as_json("kgCO2e"),
+        "measured_average_power": _q(average, "W"),
+        "measured_power_fraction": round(average / tdp, 4),
+    }

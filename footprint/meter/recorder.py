@@ -1,0 +1,206 @@
+"""Records a metered run: opens the meters, writes the log header, feeds every record to the log, the ledger
+and the live status, and at the end turns the ledger into a Footprint. Shared by ``footprint run``,
+``footprint.track`` and ``footprint calibrate``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from footprint.errors import FootprintError
+from footprint.meter.channels import MeterFactory, MeterSettings
+from footprint.meter.ledger import Ledger
+from footprint.meter.log import FORMAT, VERSION, LogWriter
+from footprint.meter.sampler import DEFAULT_INTERVAL_S, Clock, Meter, MeterThread, OpenedMeters, open_session
+from footprint.result import Footprint
+
+
+def parse_interval(value: Any, what: str = "--interval") -> float:
+    """A sampling period as a time ('2s', '500ms', '1 min'), in seconds; bare numbers are seconds."""
+    from footprint.units import TIME, parse_quantity
+
+    seconds = float(parse_quantity(value, TIME, what, bare_unit="s").to("s").magnitude)
+    if not 0.05 <= seconds <= 3600:
+        raise FootprintError(f"{what}: {value!r} is out of range; expected a time from 50 ms to 1 h, such as '2s' or '500ms'")
+    return seconds
+
+
+def default_log_path(now: datetime | None = None) -> Path:
+    """footprint-runs/<UTC time>-<host>-<pid>.jsonl in the current directory: next to the job, easy to find."""
+    now = now or datetime.now(UTC)
+    host = socket.gethostname().split(".")[0] or "host"
+    return Path("footprint-runs") / f"{now:%Y%m%dT%H%M%SZ}-{host}-{os.getpid()}.jsonl"
+
+
+@dataclass
+class RecorderOptions:
+    """Everything a recording needs; site values are the user's raw options (validated at start)."""
+
+    interval: float = DEFAULT_INTERVAL_S
+    log_path: str | Path | None = None  # None: keep no log file (track() without log=)
+    site: dict[str, Any] = field(default_factory=dict)
+    all_gpus: bool = False
+    require_gpu: bool = False
+    label: str = ""
+    command: list[str] = field(default_factory=list)
+    poll_hz: float = 10.0
+    settings: MeterSettings | None = None
+    factories: list[MeterFactory] | None = None
+    clock: Clock | None = None
+
+
+class Recorder:
+    """start() -> (the job runs) -> stop() -> Footprint. ``notes`` are the lines to show the user."""
+
+    def __init__(self, options: RecorderOptions, on_record: Callable[[dict[str, Any], Ledger], None] | None = None) -> None:
+        self.options = options
+        self.on_record = on_record
+        self.notes: list[str] = []
+        self.writer: LogWriter | None = None
+        self.ledger: Ledger | None = None
+        self.meter: Meter | None = None
+        self.thread: MeterThread | None = None
+        self.opened: OpenedMeters | None = None
+        self.header: dict[str, Any] = {}
+        self.started_unix = 0.0
+
+    def start(self, threaded: bool = True) -> None:
+        """Validate the site, open the meters, write the header and take the baseline reading."""
+        from footprint.inputs import resolve_site
+
+        opts = self.options
+        resolve_site(**{k: v for k, v in opts.site.items() if v is not None})  # bad --region etc. fail before the job starts
+        settings = opts.settings or MeterSettings()
+        settings.all_gpus = opts.all_gpus or settings.all_gpus
+        settings.poll_hz = opts.poll_hz
+        if settings.visible_devices is None:
+            settings.visible_devices = os.environ.get("CUDA_VISIBLE_DEVICES")
+        if opts.clock is not None and settings.clock is None:
+            settings.clock = opts.clock.now
+        self.opened = open_session(settings, opts.factories, require_gpu=opts.require_gpu)
+        self.notes = list(self.opened.notes)
+        try:
+            if opts.log_path is not None:
+                self.writer = LogWriter(opts.log_path)
+            self.header = self._header(settings)
+            self.ledger = Ledger(self.header)
+            self.meter = Meter(self.opened.channels, self._sink, opts.interval, opts.clock)
+            self._emit(self.header)
+            self.started_unix = time.time()
+            self.meter.begin()
+        except BaseException:
+            self.opened.close()
+            if self.writer is not None:
+                self.writer.close()
+            raise
+        if threaded:
+            self.start_thread()
+
+    def start_thread(self) -> None:
+        """Run the meter loop in a thread (``footprint run`` starts it once the child is running)."""
+        assert self.meter is not None
+        self.thread = MeterThread(self.meter)
+        self.thread.start()
+
+    def _header(self, settings: MeterSettings) -> dict[str, Any]:
+        from footprint import __version__
+
+        assert self.opened is not None
+        channels = []
+        for channel in self.opened.channels:
+            info = {"key": channel.key, "component": channel.component, "method": channel.method, **channel.info()}
+            if channel.component == "gpu":
+                info["profile"] = _profile_for(str(info.get("name", "")))
+            channels.append(info)
+        return {
+            "type": "header", "format": FORMAT, "version": VERSION, "footprint": __version__,
+            "python": platform.python_version(), "platform": platform.platform(), "host": socket.gethostname(),
+            "pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds"), "start_unix": round(time.time(), 3),
+            "command": self.options.command, "label": self.options.label,
+            "log": str(self.options.log_path) if self.options.log_path is not None else None,
+            "settings": {"interval_s": self.options.interval, "poll_hz": settings.poll_hz, "all_gpus": settings.all_gpus,
+                         "cuda_visible_devices": settings.visible_devices, "site": dict(self.options.site)},
+            "facts": self.opened.facts, "notes": self.opened.notes, "channels": channels,
+        }
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        if self.writer is not None:
+            self.writer.write(record)
+
+    def _sink(self, record: dict[str, Any]) -> None:
+        self._emit(record)
+        assert self.ledger is not None
+        self.ledger.add(record)
+        if self.on_record is not None:
+            try:
+                self.on_record(record, self.ledger)
+            except Exception:  # a status display must never break metering
+                pass
+
+    def mark(self, window: str, edge: str) -> None:
+        if self.meter is not None:
+            self.meter.mark(window, edge)
+
+    def stop(self, **final: Any) -> Footprint:
+        """Read the last interval, write the final record, close everything, and build the result."""
+        assert self.meter is not None and self.ledger is not None and self.opened is not None
+        try:
+            if self.thread is not None:
+                self.thread.stop()
+                if self.thread.crash:
+                    final["meter_error"] = self.thread.crash
+            else:
+                self.meter.finish()
+            record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"), **final}
+            self._emit(record)
+        finally:
+            self.opened.close()
+            if self.writer is not None:
+                self.writer.close()
+        return self.result()
+
+    def result(self, compare: bool = True) -> Footprint:
+        from footprint.meter.measured import build_footprint
+
+        assert self.ledger is not None
+        return build_footprint([self.ledger.totals()], self.options.site, self.options.label, compare=compare,
+                               extra_details=self.window_details())
+
+    def window_details(self) -> dict[str, Any]:
+        if self.ledger is None or not self.ledger.windows:
+            return {}
+        from footprint.meter.measured import J_PER_KWH
+
+        out: dict[str, Any] = {}
+        for name, totals in self.ledger.windows:
+            entry = out.setdefault(name, {"duration_s": 0.0, "energy_gpu_kwh": 0.0, "energy_cpu_kwh": 0.0, "energy_ram_kwh": 0.0})
+            entry["duration_s"] = round(entry["duration_s"] + totals.duration, 3)
+            for component in ("gpu", "cpu", "ram"):
+                entry[f"energy_{component}_kwh"] += totals.energy(component) / J_PER_KWH
+        return {"windows": out}
+
+
+def _profile_for(name: str) -> str | None:
+    try:
+        from footprint.catalog import profile_for_device
+
+        profile = profile_for_device(name)
+    except Exception:  # a broken profile plugin must not stop metering
+        return None
+    return profile.id if profile else None
+
+
+def stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False

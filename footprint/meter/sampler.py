@@ -1,0 +1,247 @@
+"""The meter loop: opens the registered meters, reads every channel each interval (polling those that need it in
+between), and hands one small record per interval to a sink (the log writer, the ledger, the live status).
+
+It runs in a thread of the metering process, never in the metered job; it sleeps between deadlines, so its own
+CPU use is a few NVML calls per interval. Any error inside a channel is recorded and the loop goes on: the meter
+must never take the job down.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from footprint.meter.channels import COMPONENTS, Channel, MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.nvml import NO_DRIVER
+
+DEFAULT_INTERVAL_S = 5.0  # 1-5 s recommended for the counter (hardware notes 2.4.2); 5 s keeps the log small
+
+
+class Clock(Protocol):
+    """Time source of the loop: real (monotonic + Event.wait) or fake (footprint.testing.FakeClock)."""
+
+    def now(self) -> float: ...
+    def wait(self, event: threading.Event, timeout: float) -> bool: ...
+
+
+class RealClock:
+    """time.monotonic, sleeping on an Event so that stop() wakes the loop at once."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        return event.wait(max(0.0, timeout))
+
+
+def registered_meters() -> list[MeterFactory]:
+    """Every meter factory registered through the ``footprint_register_meters`` hook, in call order."""
+    from footprint.plugins import call_each
+
+    found: list[MeterFactory] = []
+    pending: list[MeterFactory] = []
+    for plugin, _ in call_each("footprint_register_meters", register=pending.append):
+        for factory in pending:
+            factory.plugin = plugin
+            found.append(factory)
+        pending.clear()
+    return found
+
+
+@dataclass
+class OpenedMeters:
+    """The opened channels, with the notes to show and the facts for the log header."""
+
+    channels: list[Channel] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def gpus(self) -> list[Channel]:
+        return [c for c in self.channels if c.component == "gpu"]
+
+    def close(self) -> None:
+        for channel in self.channels:
+            try:
+                channel.close()
+            except Exception:  # closing is best effort
+                pass
+        for close in self.closers:
+            try:
+                close()
+            except Exception:
+                pass
+        self.closers.clear()
+
+
+def open_session(settings: MeterSettings, factories: list[MeterFactory] | None = None, require_gpu: bool = False) -> OpenedMeters:
+    """Open every component: all GPU meters; the first CPU and RAM meter that has channels.
+
+    With no GPU channel, a note says so ("no NVIDIA driver found: metering CPU and RAM only"); with
+    ``require_gpu`` that is a FootprintError instead.
+    """
+    from footprint.errors import FootprintError
+
+    factories = registered_meters() if factories is None else factories
+    session = OpenedMeters()
+    for component in COMPONENTS:
+        for factory in (f for f in factories if f.component == component):
+            opened: Opened = factory.open(settings)
+            if opened.close is not None:
+                session.closers.append(opened.close)
+            session.notes.extend(opened.notes)
+            session.facts.update(opened.facts)
+            session.facts.setdefault("meters", {}).setdefault(component, [])
+            if opened.channels:
+                session.facts["meters"][component].append(f"{factory.name} (plugin {factory.plugin or 'builtin'})")
+                session.channels.extend(opened.channels)
+                if component != "gpu":
+                    break
+    if not session.gpus:
+        why = NO_DRIVER if session.facts.get("no_driver") else "no GPU to meter: metering CPU and RAM only"
+        if require_gpu:
+            session.close()
+            reason = session.facts.get("nvml", "")
+            raise FootprintError(f"--require-gpu: {why.split(':')[0]}" + (f" (NVML {reason})" if reason else ""))
+        session.notes.append(why)
+    return session
+
+
+class Meter:
+    """Drives the channels: ``begin()``, then ``run(stop)`` in a thread (or ``tick()`` by hand), then ``finish()``.
+
+    Each interval produces ``{"type": "interval", "t": end, "dt": length, "e": [J per channel]}`` plus sparse
+    ``"est"`` (estimated J) and ``"flags"`` by channel position; ``mark()`` closes the interval early and adds a
+    window mark, so window energies are sums of whole intervals.
+    """
+
+    def __init__(self, channels: list[Channel], sink: Callable[[dict[str, Any]], None], interval: float = DEFAULT_INTERVAL_S,
+                 clock: Clock | None = None) -> None:
+        self.channels = channels
+        self.sink = sink
+        self.interval = interval
+        self.clock = clock or RealClock()
+        self.lock = threading.Lock()
+        self.t0 = 0.0
+        self.last_tick = 0.0
+        self.errors: dict[str, str] = {}
+        self.finished = False
+
+    def begin(self) -> float:
+        """Take the baseline reading of every channel; returns the start time (clock seconds)."""
+        self.t0 = self.last_tick = self.clock.now()
+        for channel in self.channels:
+            channel.start(self.t0)
+        return self.t0
+
+    def elapsed(self) -> float:
+        return self.clock.now() - self.t0
+
+    def _safe(self, channel: Channel, call: Callable[[float], Any], now: float) -> Any:
+        try:
+            return call(now)
+        except Exception as exc:  # a bug or an unexpected error in one channel must not stop the others
+            message = f"{type(exc).__name__}: {exc}"
+            if self.errors.get(channel.key) != message:
+                self.errors[channel.key] = message
+                self.sink({"type": "note", "t": round(now - self.t0, 3), "channel": channel.key, "error": message})
+            return None
+
+    def tick(self, now: float | None = None) -> dict[str, Any]:
+        """Close the current interval at ``now`` and emit its record."""
+        with self.lock:
+            return self._tick(self.clock.now() if now is None else now)
+
+    def _tick(self, now: float) -> dict[str, Any]:
+        energies: list[float] = []
+        estimated: dict[str, float] = {}
+        flags: dict[str, list[str]] = {}
+        for i, channel in enumerate(self.channels):
+            reading: Reading | None = self._safe(channel, channel.read, now)
+            if reading is None:
+                reading = Reading(0.0, 0.0, ("error",))
+            energies.append(round(reading.energy, 3))
+            if reading.estimated:
+                estimated[str(i)] = round(reading.estimated, 3)
+            if reading.flags:
+                flags[str(i)] = list(reading.flags)
+        record: dict[str, Any] = {"type": "interval", "t": round(now - self.t0, 3), "dt": round(now - self.last_tick, 3),
+                                  "e": energies}
+        if estimated:
+            record["est"] = estimated
+        if flags:
+            record["flags"] = flags
+        self.last_tick = now
+        self.sink(record)
+        return record
+
+    def poll(self, now: float) -> None:
+        with self.lock:
+            for channel in self.channels:
+                if channel.poll_period is not None:
+                    self._safe(channel, channel.poll, now)
+
+    def mark(self, window: str, edge: str) -> None:
+        """Close the interval now and record a window edge ("start" or "end")."""
+        with self.lock:
+            now = self.clock.now()
+            self._tick(now)
+            self.sink({"type": "mark", "t": round(now - self.t0, 3), "window": window, "edge": edge})
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set (or a fake clock's stop time): poll at the fastest channel period, tick
+        every interval. Late deadlines are skipped, never bunched, so a stalled machine gets no burst of reads."""
+        periods = [c.poll_period for c in self.channels if c.poll_period]
+        poll_period = min(periods) if periods else None
+        next_tick = self.last_tick + self.interval
+        next_poll = self.t0 + poll_period if poll_period else float("inf")
+        while True:
+            now = self.clock.now()
+            if now >= next_tick:
+                self.tick(now)
+                next_tick += self.interval
+                if next_tick <= now:
+                    next_tick = now + self.interval
+            elif now >= next_poll:
+                self.poll(now)
+            if poll_period and now >= next_poll:
+                next_poll += poll_period
+                if next_poll <= now:
+                    next_poll = now + poll_period
+            deadline = min(next_tick, next_poll)
+            if self.clock.wait(stop, deadline - self.clock.now()):
+                return
+
+    def finish(self) -> dict[str, Any]:
+        """The last (partial) interval, read now."""
+        with self.lock:
+            self.finished = True
+            return self._tick(self.clock.now())
+
+
+class MeterThread:
+    """Runs a Meter's loop in a daemon thread; ``stop()`` ends it and reads the last interval."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="footprint-meter", daemon=True)
+        self.crash: str | None = None
+
+    def _run(self) -> None:
+        try:
+            self.meter.run(self.stop_event)
+        except Exception as exc:  # keep the job running; the final read still happens in stop()
+            self.crash = f"{type(exc).__name__}: {exc}"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> dict[str, Any]:
+        self.stop_event.set()
+        self.thread.join()
+        return self.meter.finish()

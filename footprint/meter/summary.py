@@ -1,0 +1,68 @@
+"""The text summary of a measured Footprint: result rows, per-GPU lines, the TDP comparison, then assumptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from footprint.result import Footprint
+
+
+def _mag(q: dict[str, Any] | None) -> float:
+    return float(q["magnitude"]) if q else 0.0
+
+
+def _energy(kwh: float) -> str:
+    from footprint.report import number
+
+    if abs(kwh) >= 1000:
+        return f"{number(kwh / 1000)} MWh"
+    if abs(kwh) >= 1:
+        return f"{number(kwh)} kWh"
+    return f"{number(kwh * 1000)} Wh"
+
+
+def summary(fp: Footprint, title: str) -> str:
+    """The human summary printed by ``footprint run`` and ``footprint report``."""
+    from footprint.report import number, table
+
+    lines = table(fp, title).split("\n")
+    cut = lines.index("inputs and assumptions (value, origin, source)") - 1 if "inputs and assumptions (value, origin, source)" in lines else len(lines)
+    head, rest = lines[:cut], lines[cut:]
+    extra: list[str] = []
+    gpus = fp.details.get("gpus", [])
+    if gpus:
+        extra.append("")
+        extra.append("per GPU (energy, average power, peak interval-average power)")
+        for g in gpus:
+            where = f"{g['host']} " if len({x['host'] for x in gpus}) > 1 else ""
+            line = (f"  {where}GPU {g['index']}  {g['name']}: {_energy(_mag(g['energy']))}, average {number(_mag(g['average_power']), 4)} W, "
+                    f"peak {number(_mag(g['peak_power']), 4)} W")
+            issues = []
+            if _mag(g.get("gap")) > 0:
+                issues.append(f"gap {number(_mag(g['gap']), 3)} s")
+            if g.get("counter_resets"):
+                issues.append(f"{g['counter_resets']} counter reset(s)")
+            if abs(_mag(g.get("estimated_energy"))) > 0:
+                issues.append(f"{_energy(_mag(g['estimated_energy']))} estimated")
+            if issues:
+                line += " [" + ", ".join(issues) + "]"
+            extra.append(line)
+            extra.append(f"      {g['method']}" + (f"; profile {g['profile']}" if g.get("profile") else ""))
+    estimate = fp.details.get("estimate", {})
+    if estimate:
+        extra.append("")
+        if "note" in estimate:
+            extra.append(f"estimate from TDP: {estimate['note']}")
+        else:
+            extra.append(f"same run estimated from TDP ({estimate['profile']}, {number(_mag(estimate['tdp']))} W per GPU, host at nameplate): "
+                         f"GPU {_energy(_mag(estimate['energy_gpu']))}, total {_energy(_mag(estimate['energy']))}")
+            extra.append(f"  measured average GPU power = {estimate['measured_power_fraction']:.1%} of TDP "
+                         f"({number(_mag(estimate['measured_average_power']), 4)} W): the power fraction for estimates of runs like this")
+    windows = fp.details.get("windows", {})
+    if windows:
+        extra.append("")
+        extra.append("windows")
+        for name, w in windows.items():
+            total = w["energy_gpu_kwh"] + w["energy_cpu_kwh"] + w["energy_ram_kwh"]
+            extra.append(f"  {name}: {number(w['duration_s'], 4)} s, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
+    return "\n".join(head + extra + rest)
