@@ -201,12 +201,17 @@ def compare(sides: list[Side], basis: Basis) -> Comparison:
     if len(sides) < 2:
         raise FootprintError("compare needs at least two sides: reference IDs, scenario .toml files or saved results")
     fps = [on_basis(s, basis) for s in sides]
-    first = fps[0]
-    ratios = tuple(_ratio(fp.energy, first.energy) for fp in fps)
-    if any(r is None for r in ratios):
+
+    def ratios_of(key: str) -> tuple[Span | None, ...]:
+        first = getattr(fps[0], key)
+        out = [_ratio(getattr(fp, key), first) for fp in fps]
+        # the first side against itself is exactly 1, even when it is a range
+        return tuple(None if r is None else (Span(r.central / r.central) if i == 0 else r) for i, r in enumerate(out))
+
+    energy = ratios_of("energy")
+    if any(r is None for r in energy):
         raise FootprintError(f"{sides[0].label}: energy is zero, so ratios to it are undefined; put another side first")
     return Comparison(
-        basis, tuple(sides), tuple(fps), tuple(r for r in ratios if r is not None),
-        tuple(_ratio(fp.emissions, first.emissions) for fp in fps), tuple(_ratio(fp.cost, first.cost) for fp in fps),
-        tuple(_notes(sides, fps, basis)),
+        basis, tuple(sides), tuple(fps), tuple(r for r in energy if r is not None), ratios_of("emissions"),
+        ratios_of("cost"), tuple(_notes(sides, fps, basis)),
     )

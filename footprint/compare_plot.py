@@ -43,8 +43,8 @@ def plot(result: Any, path: str) -> None:
         ax.set_xticks(positions, labels, rotation=20, ha="right")
         ax.set_title(f"{key} ({units})")
         for x, c, ratio in zip(positions, centrals, _ratios(result, key), strict=True):
-            if ratio is not None:
-                ax.annotate(f"{ratio:.1%}", (x, c), ha="center", va="bottom", fontsize=8)
+            text = "not given" if getattr(result.footprints[x], key) is None else ("" if ratio is None else f"{ratio:.1%}")
+            ax.annotate(text, (x, c), ha="center", va="bottom", fontsize=8)
     fig.suptitle(f"basis: {result.basis.describe()}", fontsize=9)
     fig.tight_layout()
     try:

@@ -202,3 +202,9 @@ def test_plot_without_matplotlib_is_one_line_exit_2(tmp_path: Path, monkeypatch:
     r = run_cli("compare", "llama-3.1-405b", "deepseek-v3", "--plot", str(tmp_path / "x.png"))
     assert r.code == 2
     assert r.err.strip() == "footprint compare: error: --plot needs matplotlib, which is not installed; pip install 'footprint[plot]'"
+
+
+def test_the_first_side_is_exactly_one_even_as_a_range() -> None:
+    data = compare_json("gpt-4-estimate", "deepseek-v3")
+    assert data["ratios"][0] == 1.0
+    assert data["ratio_ranges"][0] == {"magnitude": 1, "units": ""}
