@@ -135,3 +135,14 @@ def test_installed_wheel_lists_every_shipped_profile_and_its_version(installed: 
     listing = run(installed.script, "profiles", cwd=tmp_path, env=env).stdout
     ids = {line.split()[0] for line in listing.splitlines()[1:-1]}
     assert ids == {p.stem for p in (REPO / "profiles").glob("*.toml")}
+
+
+def test_tpu_plugin_wheel_ships_its_profiles_and_entry_point(tmp_path: Path) -> None:
+    plugin = REPO / "plugins" / "footprint-tpu"
+    run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", tmp_path, plugin, cwd=tmp_path)
+    (wheel,) = tmp_path.glob("footprint_tpu-*.whl")
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        assert whl.read(entry_points).decode().startswith("[footprint]\ntpu = footprint_tpu")
+    assert {f"footprint_tpu/profiles/tpu-{v}.toml" for v in ("v4", "v5e", "v5p")} <= names
