@@ -89,6 +89,7 @@ class FakeGpu:
     mig_uuids: Sequence[str] = ()
     counter_start_mj: int = 123_456_789
     update_period: float = 0.1
+    power_window: float | None = None  # averaging window of instant power; None = the whole update period
 
     def __post_init__(self) -> None:
         if isinstance(self.arch, str):
@@ -138,7 +139,13 @@ class FakeGpu:
         return self.counter_start_mj + int(self.energy_until(tq) * 1000)
 
     def instant_mw(self, t: float) -> int:
-        return int(self.power_at(_quantise(t, self.update_period)) * 1000)
+        """Instant power: the average over the ``power_window`` before the latest update (100 ms windows see all
+        of the time, as on Turing and Ampere's instant field; 0.025 s models A100/H100's 25% coverage)."""
+        tq = _quantise(t, self.update_period)
+        window = self.power_window or self.update_period
+        if tq < window:
+            return int(self.power_at(tq) * 1000)
+        return int(self.energy_between(tq - window, tq) / window * 1000)
 
     def average_mw(self, t: float) -> int:
         """A 1 s trailing average, as field 185 and GetPowerUsage give on Ampere and newer."""
@@ -431,7 +438,7 @@ class FakeConfig:
 
 _GPU_KEYS = {"name", "power", "trace", "uuid", "arch", "energy_counter", "instant_power", "power_limit",
              "counter_reset_at", "lost_at", "lost_until", "error", "error_at", "error_until", "mig_uuids",
-             "update_period"}
+             "update_period", "power_window"}
 _TOP_KEYS = {"gpu", "driver", "driver_version"}
 
 
@@ -442,7 +449,9 @@ def load_fake_file(path: str | Path) -> FakeConfig:
     - ``uuid``, ``arch`` ("volta" .. "blackwell" or the NVML number), ``power_limit = "700 W"``;
     - faults: ``energy_counter = false`` (NotSupported, as pre-Volta), ``instant_power = false`` (no field 186),
       ``counter_reset_at = [5.0]`` (driver reloads), ``lost_at = 3.0`` / ``lost_until = 6.0`` (GpuIsLost),
-      ``error = "NoPermission"``, ``error_at``, ``error_until`` (any NVML error by name), ``mig_uuids``.
+      ``error = "NoPermission"``, ``error_at``, ``error_until`` (any NVML error by name), ``mig_uuids``;
+    - ``update_period`` (s, default 0.1) and ``power_window`` (s: instant power averages this much before each
+      update; default the whole period, 0.025 models A100/H100's 25% coverage).
     """
     from footprint.errors import suggest
 
@@ -488,6 +497,7 @@ def load_fake_file(path: str | Path) -> FakeConfig:
                 instant_power=bool(table.get("instant_power", True)), power_limit=table.get("power_limit"),
                 counter_resets=[float(r) for r in resets], lost=lost, errors=errors,
                 mig_uuids=list(table.get("mig_uuids", [])), update_period=float(table.get("update_period", 0.1)),
+                power_window=float(table["power_window"]) if "power_window" in table else None,
             ))
         except FootprintError as exc:
             raise FootprintError(f"{where}: {exc}") from None

@@ -40,11 +40,17 @@ def cpu_power_table() -> dict[str, float]:
     if spec is None or not spec.submodule_search_locations:
         return {}
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "hardware" / "cpu_power.csv"
+    table: dict[str, float] = {}
     try:
         with path.open(newline="") as fh:
-            return {row["Name"].strip(): float(row["TDP"]) for row in csv.DictReader(fh) if row.get("TDP")}
-    except (OSError, KeyError, ValueError):
+            for row in csv.DictReader(fh):
+                try:
+                    table[row["Name"].strip()] = float(row["TDP"])
+                except (KeyError, ValueError, TypeError, AttributeError):
+                    continue  # the shipped table has a few malformed rows (e.g. '27.29.5'); skip them, not the table
+    except OSError:
         return {}
+    return table
 
 
 def _clean(name: str) -> str:

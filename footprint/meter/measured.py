@@ -25,7 +25,7 @@ def _kwh(joules: float) -> Span:
 
 
 def _q(value: float, units: str) -> dict[str, Any]:
-    return {"magnitude": round(value, 6) if abs(value) < 1e6 else round(value, 1), "units": units}
+    return {"magnitude": float(f"{value:.9g}"), "units": units}
 
 
 def site_options(parts: list[Totals], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,111 @@
+"""CPU and RAM: RAPL package zones with wraparound (a fake sysfs tree), the fallback when it is unreadable, and
+codecarbon's CPU and RAM models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from footprint.meter.channels import MeterSettings
+from footprint.meter.host_model import (
+    GENERIC_CPU_TDP_W,
+    ModelCpuMeter,
+    ModelRamMeter,
+    cpu_load_factor,
+    cpu_power_table,
+    match_tdp,
+    ram_power_w,
+)
+from footprint.meter.rapl import RaplCpuMeter, Zone, delta_uj, package_zones
+from footprint.meter.sampler import open_session
+
+
+def make_zone(root: Path, name: str, label: str, energy: int, max_range: int = 262_143_328_850) -> Path:
+    zone = root / name
+    zone.mkdir(parents=True)
+    (zone / "name").write_text(label + "\n")
+    (zone / "energy_uj").write_text(f"{energy}\n")
+    (zone / "max_energy_range_uj").write_text(f"{max_range}\n")
+    return zone
+
+
+def test_only_package_zones_are_summed(tmp_path: Path) -> None:
+    make_zone(tmp_path, "intel-rapl:0", "package-0", 1000)
+    make_zone(tmp_path, "intel-rapl:0:0", "core", 500)  # a subzone: part of package-0
+    make_zone(tmp_path, "intel-rapl:0:1", "dram", 300)
+    make_zone(tmp_path, "intel-rapl:1", "package-1", 2000)
+    make_zone(tmp_path, "intel-rapl:2", "psys", 9000)  # contains the packages
+    zones = package_zones(tmp_path)
+    assert [z.name for z in zones] == ["package-0", "package-1"]
+
+
+def test_wraparound(tmp_path: Path) -> None:
+    assert delta_uj(900, 100, 1000) == 200
+    assert delta_uj(100, 900, 1000) == 800
+    zone_dir = make_zone(tmp_path, "intel-rapl:0", "package-0", 65_000_000_000, max_range=65_532_610_987)
+    opened = RaplCpuMeter().open(MeterSettings(powercap_root=tmp_path))
+    (channel,) = opened.channels
+    assert channel.method == "RAPL (1 package zone: package-0)"
+    channel.start(0.0)
+    (zone_dir / "energy_uj").write_text("467_389_013".replace("_", ""))  # wrapped: 1 kJ later
+    assert channel.read(10.0).energy == pytest.approx(1000.0)
+
+
+def test_permission_denied_falls_back_to_the_model_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_zone(tmp_path / "powercap", "intel-rapl:0", "package-0", 1)
+
+    def denied(self: Zone) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Zone, "energy_uj", denied)  # as root, chmod would not stop the read
+    settings = MeterSettings(powercap_root=tmp_path / "powercap", proc_root=tmp_path)
+    session = open_session(settings, [RaplCpuMeter(), ModelCpuMeter(), ModelRamMeter()])
+    cpu = next(c for c in session.channels if c.component == "cpu")
+    assert cpu.method.startswith("modelled")
+    assert any("RAPL is not readable" in n and "root only" in n for n in session.notes)
+
+
+def test_rapl_wins_over_the_model_when_readable(tmp_path: Path) -> None:
+    make_zone(tmp_path, "intel-rapl:0", "package-0", 1)
+    session = open_session(MeterSettings(powercap_root=tmp_path, proc_root=tmp_path), [RaplCpuMeter(), ModelCpuMeter()])
+    assert [c.method for c in session.channels if c.component == "cpu"] == ["RAPL (1 package zone: package-0)"]
+
+
+def test_cpu_tdp_from_codecarbons_table() -> None:
+    table = cpu_power_table()
+    assert len(table) > 2000
+    assert match_tdp("AMD EPYC 7543 32-Core Processor", table) == ("AMD EPYC 7543", 225.0)
+    assert match_tdp("Intel(R) Xeon(R) Platinum 8480+", table)[1] == 350.0
+    assert match_tdp("AMD EPYC", table) is None  # ambiguous: no guess
+    assert match_tdp("", table) is None
+
+
+def test_cpu_model_uses_load_and_tdp(tmp_path: Path) -> None:
+    (tmp_path / "cpuinfo").write_text("model name\t: AMD EPYC 7543 32-Core Processor\nphysical id\t: 0\nphysical id\t: 1\n")
+    (tmp_path / "stat").write_text("cpu  0 0 0 1000 0 0 0 0 0 0\n")
+    (channel,) = ModelCpuMeter().open(MeterSettings(proc_root=tmp_path)).channels
+    assert "TDP 225 W of 'AMD EPYC 7543'" in channel.method and "2 socket(s)" in channel.method
+    channel.start(0.0)
+    (tmp_path / "stat").write_text("cpu  500 0 0 1500 0 0 0 0 0 0\n")  # 50% busy since
+    assert channel.read(10.0).energy == pytest.approx(225 * 2 * cpu_load_factor(0.5) * 10)
+    assert cpu_load_factor(0) == 0.1 and cpu_load_factor(1) == 1.0
+
+
+def test_unknown_cpu_gets_codecarbons_generic_tdp(tmp_path: Path) -> None:
+    (tmp_path / "cpuinfo").write_text("model name\t: Mystery CPU 9000\n")
+    (channel,) = ModelCpuMeter().open(MeterSettings(proc_root=tmp_path)).channels
+    assert f"generic {GENERIC_CPU_TDP_W:g} W" in channel.method
+
+
+@pytest.mark.parametrize(("gb", "watts"), [(2, 10.0), (16, 10.0), (32, 20.0), (64, 20.0), (128, 38.0), (512, 38.0), (2048, 70.0)])  # values from codecarbon 3.3.2 itself
+def test_ram_model_matches_codecarbon_v3(gb: float, watts: float) -> None:
+    assert ram_power_w(gb) == pytest.approx(watts)
+
+
+def test_ram_channel_is_labelled_modelled(tmp_path: Path) -> None:
+    (tmp_path / "meminfo").write_text(f"MemTotal:       {64 * 1024 * 1024} kB\n")
+    (channel,) = ModelRamMeter().open(MeterSettings(proc_root=tmp_path)).channels
+    assert channel.method.startswith("modelled: 20 W for 64.0 GiB")
+    channel.start(0.0)
+    assert channel.read(30.0).energy == pytest.approx(600.0)
