@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from footprint.testing import FakeGpu
-from tests.meter_helpers import duration_s, gpu_joules, metered
+from tests.fixtures.meter.helpers import duration_s, gpu_joules, metered
 
 STEADY = [(0.0, 350.0)]
 SQUARE = [(round(t * 0.65, 2), 650.0 if t % 2 else 100.0) for t in range(0, 800)]  # bursty: 0.65 s on / 0.65 s off

@@ -116,5 +116,5 @@ def test_bad_fake_files_name_the_problem(tmp_path: Path, text: str, message: str
 
 
 def test_missing_fake_file() -> None:
-    with pytest.raises(FootprintError, match="FOOTPRINT_FAKE_GPUS: file 'nope.toml' does not exist"):
+    with pytest.raises(FootprintError, match=r"FOOTPRINT_FAKE_GPUS: file 'nope\.toml' does not exist"):
         load_fake_file("nope.toml")

@@ -9,7 +9,7 @@ import pytest
 from footprint.errors import FootprintError
 from footprint.meter.nvml import NO_DRIVER, select_devices
 from footprint.testing import ERROR_NAMES, FakeGpu, fake_nvml
-from tests.meter_helpers import duration_s, gpu_joules, metered
+from tests.fixtures.meter.helpers import duration_s, gpu_joules, metered
 
 
 def test_counter_reset_starts_a_new_epoch_never_a_negative_delta() -> None:
@@ -78,7 +78,7 @@ def test_a_gpu_lost_before_the_start_is_not_metered_and_said_so() -> None:
 
 
 def test_no_driver_meters_cpu_and_ram_only(tmp_path) -> None:
-    from tests.meter_helpers import fake_host
+    from tests.fixtures.meter.helpers import fake_host
 
     fp, recorder = metered([], 30.0, driver=False, gpu_only=False, settings=fake_host(tmp_path))
     assert NO_DRIVER in recorder.notes

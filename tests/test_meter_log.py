@@ -12,12 +12,12 @@ from footprint.meter.ledger import load_totals
 from footprint.meter.log import FORMAT, LogWriter, read_log, write_atomic
 from footprint.meter.measured import build_footprint
 from footprint.testing import FakeGpu
-from tests.meter_helpers import metered
+from tests.fixtures.meter.helpers import metered
 
 
 def test_log_has_header_intervals_and_final(tmp_path: Path) -> None:
     log = tmp_path / "run.jsonl"
-    fp, _ = metered([FakeGpu(power="350 W"), FakeGpu(power="350 W", energy_counter=False)], 30.0, interval=5.0, log=log)
+    metered([FakeGpu(power="350 W"), FakeGpu(power="350 W", energy_counter=False)], 30.0, interval=5.0, log=log)
     lines = log.read_text().splitlines()
     header = json.loads(lines[0])
     assert header["format"] == FORMAT and header["settings"]["interval_s"] == 5.0
