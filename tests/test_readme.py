@@ -4,7 +4,10 @@ output printed in README is what the tool prints today."""
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
+
+import pytest
 
 from tests.cli_run import run_cli
 
@@ -27,6 +30,26 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "pytest" in test_command
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines()
+
+
+def _console_examples() -> list[tuple[str, str]]:
+    """(command, printed output) of every README console block that shows one whole, deterministic command."""
+    found = []
+    for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
+        first, _, output = block.partition("\n")
+        if not first.startswith("$ footprint ") or "#" in first or re.search(r"\.(toml|json|png|jsonl|csv)\b", first):
+            continue
+        if first.split()[2] in {"run", "report", "calibrate"}:  # metered: timings differ between runs
+            continue
+        found.append((first[2:], output))
+    return found
+
+
+@pytest.mark.parametrize(("command", "printed"), _console_examples(), ids=lambda v: v if v.startswith("footprint") else "")
+def test_readme_console_examples_are_current(command: str, printed: str) -> None:
+    r = run_cli(*shlex.split(command)[1:])
+    assert r.code == 0, r.err
+    assert _normalise(printed) == _normalise(r.out)
 
 
 def test_readme_estimate_output_is_current() -> None:
