@@ -45,7 +45,7 @@ def _console_examples() -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize(("command", "printed"), _console_examples(), ids=lambda v: v if v.startswith("footprint") else "")
+@pytest.mark.parametrize(("command", "printed"), _console_examples(), ids=[c for c, _ in _console_examples()])
 def test_readme_console_examples_are_current(command: str, printed: str) -> None:
     r = run_cli(*shlex.split(command)[1:])
     assert r.code == 0, r.err
