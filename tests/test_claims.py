@@ -12,21 +12,11 @@ Sources:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from footprint import plugins
 from footprint.claims import check
 from tests.cli_run import run_cli
-
-
-@pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 def one(claim_id: str):  # type: ignore[no-untyped-def]

@@ -11,21 +11,11 @@ Expected numbers are hand arithmetic from published figures:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from footprint import plugins
 from tests.cli_run import run_cli
-
-
-@pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 def compare_json(*args: str) -> dict:

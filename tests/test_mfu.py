@@ -8,23 +8,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from footprint import plugins
 from footprint.plausibility import FAR, check_reference, implied_mfu, judge, published_band
 from footprint.references import get_reference
 from footprint.span import Span
 from footprint.units import Q
-
-
-@pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 def test_implied_mfu_is_flops_over_gpu_hours_times_peak() -> None:

@@ -19,7 +19,6 @@ Sources (each test names the one it uses):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -27,14 +26,6 @@ from footprint import plugins
 from footprint.references import all_references, get_reference, references_from_dict
 from footprint.reproduce import reproduce
 from tests.cli_run import run_cli
-
-
-@pytest.fixture(autouse=True)
-def _builtin_plugins_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 def rows(ref_id: str) -> dict[str, object]:
