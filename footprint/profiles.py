@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -331,17 +330,10 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> Hardwa
 
 def load_profile_file(path: str | Path) -> HardwareProfile:
     """Load and validate one profile TOML file; errors name the file and the key."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise FootprintError(f"profile file {str(p)!r} does not exist; expected a path to a .toml profile") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise FootprintError(f"{p}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise FootprintError(f"profile file {str(p)!r} cannot be read: {exc.strerror}") from None
-    return profile_from_dict(data, str(p))
+    from footprint.tomlfile import read_toml
+
+    data = read_toml(path, "profile file", "a path to a .toml profile")
+    return profile_from_dict(data, str(path))
 
 
 def load_profile_dir(directory: str | Path) -> list[HardwareProfile]:

@@ -16,7 +16,6 @@ outputs. Plugins add references through the ``footprint_register_references`` ho
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -246,15 +245,10 @@ def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> 
 
 def load_reference_file(path: str | Path) -> list[Reference]:
     """Read a references TOML file (the format of footprint/data/references.toml)."""
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise FootprintError(f"references file {str(p)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FootprintError(f"references file {str(p)!r} is not valid TOML: {exc}") from None
-    return references_from_dict(data, str(p))
+    from footprint.tomlfile import read_toml
+
+    data = read_toml(path, "references file", "a TOML file of [references.ID] tables")
+    return references_from_dict(data, str(path))
 
 
 def shipped_reference_file() -> Path:

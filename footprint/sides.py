@@ -8,7 +8,6 @@ price. ``footprint.compare`` does the putting.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,11 +97,9 @@ def _intensity_span(value: Any) -> Span:
 
 def read_scenario(path: Path) -> dict[str, Any]:
     """A scenario file's inputs, checked against SCENARIO_KEYS; profile_file is resolved next to the file."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise FootprintError(f"scenario {str(path)!r} is not valid TOML: {exc}") from None
+    from footprint.tomlfile import read_toml
+
+    data = read_toml(path, "scenario", "a TOML file with the inputs of 'footprint estimate'")
     for key in data:
         if key not in SCENARIO_KEYS:
             hint = suggest(key, SCENARIO_KEYS) or f"; expected the inputs of 'footprint estimate': {', '.join(SCENARIO_KEYS)}"
