@@ -37,35 +37,39 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
     """
     from footprint.meter.recorder import Recorder, RecorderOptions, default_log_path, parse_interval, stderr_is_tty
     from footprint.meter.sampler import DEFAULT_INTERVAL_S
-    from footprint.meter.wrap import run_child
+    from footprint.meter.wrap import SignalGuard
 
     seconds = parse_interval(interval) if interval is not None else DEFAULT_INTERVAL_S
     log = log_path or str(default_log_path())
     options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
                               require_gpu=require_gpu, label=label, command=list(command))
-    status = _status(site) if (not quiet and stderr_is_tty()) else None
-    recorder = Recorder(options, on_record=status.update if status else None)
-    recorder.start(threaded=False)
-    if not quiet:
-        for note in recorder.notes:
-            click.echo(f"footprint: {note}", err=True)
-    try:
-        child = run_child(list(command), on_started=lambda _: recorder.start_thread())
-    except BaseException as exc:
-        recorder.stop(error=str(exc))
-        raise
-    final = {"exit_code": child.exit_code, "signal": child.signal, "forwarded": child.forwarded}
-    try:
-        fp = recorder.stop(**final)
-        if status:
-            status.clear()
-        _output(fp, list(command), child.exit_code, log, as_json, quiet, csv_path, recorder)
-    except Exception as exc:
-        from footprint.cli import user_message
+    # signals are blocked before the meters load (and start thread pools), so that every thread inherits the block
+    with SignalGuard() as guard:
+        status = _status(site) if (not quiet and stderr_is_tty()) else None
+        recorder = Recorder(options, on_record=status.update if status else None)
+        recorder.start(threaded=False)
+        if not quiet:
+            for note in recorder.notes:
+                click.echo(f"footprint: {note}", err=True)
+        try:
+            child = guard.run(list(command), on_started=lambda _: recorder.start_thread())
+        except BaseException as exc:
+            recorder.stop(error=str(exc))
+            raise
+        final = {"exit_code": child.exit_code, "signal": child.signal, "forwarded": child.forwarded}
+        if not child.started:
+            final["note"] = "stopped by a signal before the command started"
+        try:
+            fp = recorder.stop(**final)
+            if status:
+                status.clear()
+            _output(fp, list(command), child.exit_code, log, as_json, quiet, csv_path, recorder)
+        except Exception as exc:
+            from footprint.cli import user_message
 
-        message = user_message(exc) or f"{type(exc).__name__}: {exc}"
-        click.echo(f"footprint run: error: {message} (the log {log} is complete; try 'footprint report {log}')", err=True)
-        sys.exit(child.exit_code or 2)
+            message = user_message(exc) or f"{type(exc).__name__}: {exc}"
+            click.echo(f"footprint run: error: {message} (the log {log} is complete; try 'footprint report {log}')", err=True)
+            sys.exit(child.exit_code or 2)
     sys.exit(child.exit_code)
 
 
