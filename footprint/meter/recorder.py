@@ -26,9 +26,10 @@ from footprint.result import Footprint
 
 def parse_interval(value: Any, what: str = "--interval") -> float:
     """A sampling period as a time ('2s', '500ms', '1 min'), in seconds; bare numbers are seconds."""
-    from footprint.units import TIME, parse_quantity
+    from footprint.units import Kind, parse_quantity
 
-    seconds = float(parse_quantity(value, TIME, what, bare_unit="s").to("s").magnitude)
+    period = Kind("a time", "[time]", "'2s' or '500ms'", bare_unit="s", canonical="s")
+    seconds = float(parse_quantity(value, period, what).to("s").magnitude)
     if not 0.05 <= seconds <= 3600:
         raise FootprintError(f"{what}: {value!r} is out of range; expected a time from 50 ms to 1 h, such as '2s' or '500ms'")
     return seconds

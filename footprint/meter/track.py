@@ -55,7 +55,8 @@ class Tracker:
         if self.recorder is not None:
             raise FootprintError("this tracker is already running; use a new footprint.track(...) for each run")
         self.recorder = Recorder(self.options)
-        self.recorder.start(threaded=True)
+        # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
+        self.recorder.start(threaded=self.options.clock is None)
         self.notes = list(self.recorder.notes)
         if not self.quiet:
             for note in self.notes:  # e.g. "no NVIDIA driver found: metering CPU and RAM only"
