@@ -29,7 +29,8 @@ def calibrate(precision: str, duration: str, size: int, profile_name: str | None
       footprint calibrate --precision bf16,fp8 --duration 60s
       footprint estimate --profile-file h100-sxm-measured.toml --gpus 2048 --flops 3.3e24 --precision fp8 --mfu 0.35
     """
-    from footprint.calibrate import BACKENDS, calibrate as run_calibration, measured_profile_toml, parse_precisions
+    from footprint.calibrate import BACKENDS, measured_profile_toml, parse_precisions
+    from footprint.calibrate import calibrate as run_calibration
     from footprint.catalog import get_profile
     from footprint.errors import FootprintError
     from footprint.meter.log import write_atomic
