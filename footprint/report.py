@@ -60,11 +60,19 @@ def days(span: Span) -> str:
     return f"{number(span.central.to('day').magnitude, 3)} days"
 
 
+def wall_time(span: Span) -> str:
+    """'1,300 h (54.2 days)' for a training run, '3.16 s' or '12.5 min' for a short metered one."""
+    hours = span.central.to("h").magnitude
+    if hours >= 1:
+        return f"{show(span, 'h')} ({days(span)})"
+    return show(span, "min" if hours >= 1 / 60 else "s")
+
+
 def rows(fp: Footprint) -> list[tuple[str, str]]:
     """The result rows shared by every report of a Footprint."""
     out = [("GPU-hours", show(fp.gpu_hours, "h"))]
     if fp.duration is not None:
-        out.append(("wall time", f"{show(fp.duration, 'h')} ({days(fp.duration)})"))
+        out.append(("wall time", wall_time(fp.duration)))
     out.append(("energy, GPU", show(fp.energy_gpu, ladder="energy")))
     if fp.energy_cpu is not None or fp.energy_ram is not None:
         out.append(("energy, CPU", show(fp.energy_cpu, ladder="energy")))
