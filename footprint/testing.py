@@ -367,6 +367,47 @@ class FakeNvmlLib:
         power._obj.value = gpu.average_mw(t) if int(gpu.arch) >= _AMPERE else gpu.instant_mw(t)
         return SUCCESS
 
+    def _nvmlDeviceGetUtilizationRates(self, handle: Any, util: Any) -> int:  # noqa: N802 - the C name in nvml.h
+        gpu, code = self._device(handle)
+        if gpu is None:
+            return code
+        # a plausible figure for tools that read it: the share of the power limit in use
+        util._obj.gpu = min(100, int(100 * gpu.power_at(self.clock()) / gpu.power_limit_w))
+        util._obj.memory = util._obj.gpu // 2
+        return SUCCESS
+
+    def _nvmlDeviceGetMemoryInfo(self, handle: Any, memory: Any) -> int:  # noqa: N802 - the C name in nvml.h
+        gpu, code = self._device(handle)
+        if gpu is None:
+            return code
+        memory._obj.total = 80 * 1024**3
+        memory._obj.used = 1024**3
+        memory._obj.free = memory._obj.total - memory._obj.used
+        return SUCCESS
+
+    def _nvmlDeviceGetTemperature(self, handle: Any, sensor: Any, temp: Any) -> int:  # noqa: N802 - the C name in nvml.h
+        gpu, code = self._device(handle)
+        if gpu is None:
+            return code
+        temp._obj.value = 30 + int(40 * gpu.power_at(self.clock()) / gpu.power_limit_w)
+        return SUCCESS
+
+    def _nvmlDeviceGetComputeMode(self, handle: Any, mode: Any) -> int:  # noqa: N802 - the C name in nvml.h
+        gpu, code = self._device(handle)
+        if gpu is None:
+            return code
+        mode._obj.value = 0  # NVML_COMPUTEMODE_DEFAULT
+        return SUCCESS
+
+    def _nvmlDeviceGetComputeRunningProcesses_v3(self, handle: Any, count: Any, procs: Any) -> int:  # noqa: N802 - the C name in nvml.h
+        gpu, code = self._device(handle)
+        if gpu is None:
+            return code
+        count._obj.value = 0  # no process runs on a simulated GPU
+        return SUCCESS
+
+    _nvmlDeviceGetGraphicsRunningProcesses_v3 = _nvmlDeviceGetComputeRunningProcesses_v3  # noqa: N815 - the C name
+
     def _nvmlDeviceGetFieldValues(self, handle: Any, count: Any, values: Any) -> int:  # noqa: N802 - the C name in nvml.h
         gpu, code = self._device(handle)
         if gpu is None:

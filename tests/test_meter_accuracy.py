@@ -18,9 +18,9 @@ TRACES = {"steady": STEADY, "square": SQUARE, "ramp": RAMP, "slow-square": SLOW_
 @pytest.mark.parametrize("name", sorted(TRACES))
 def test_counter_path_is_within_half_a_percent(name: str) -> None:
     gpu = FakeGpu(trace=TRACES[name])
-    fp, recorder = metered([gpu], 400.0, interval=5.0, start=1000.037)
+    fp, recorder = metered([gpu], 400.0, interval=5.0, start=1000.0, phase=0.037)
     (measured,) = gpu_joules(recorder)
-    exact = gpu.energy_between(0, duration_s(fp))
+    exact = gpu.energy_between(0.037, 0.037 + duration_s(fp))
     assert fp.details["gpus"][0]["method"].startswith("energy counter")
     assert measured == pytest.approx(exact, rel=0.005)
 
@@ -28,9 +28,9 @@ def test_counter_path_is_within_half_a_percent(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(TRACES))
 def test_polling_path_is_within_two_percent_at_10_hz(name: str) -> None:
     gpu = FakeGpu(trace=TRACES[name], energy_counter=False)
-    fp, recorder = metered([gpu], 300.0, interval=5.0, poll_hz=10.0, start=7.013)
+    fp, recorder = metered([gpu], 300.0, interval=5.0, poll_hz=10.0, start=7.0, phase=0.013)
     (measured,) = gpu_joules(recorder)
-    exact = gpu.energy_between(0, duration_s(fp))
+    exact = gpu.energy_between(0.013, 0.013 + duration_s(fp))
     assert "power polling (instant power field 186) at 10 Hz" in fp.details["gpus"][0]["method"]
     assert measured == pytest.approx(exact, rel=0.02)
 

@@ -118,3 +118,17 @@ def test_bad_fake_files_name_the_problem(tmp_path: Path, text: str, message: str
 def test_missing_fake_file() -> None:
     with pytest.raises(FootprintError, match=r"FOOTPRINT_FAKE_GPUS: file 'nope\.toml' does not exist"):
         load_fake_file("nope.toml")
+
+
+def test_what_other_tools_read_is_there_too() -> None:
+    # codecarbon, for one, reads these; the fake answers them so such tools can be compared on the same traces
+    with fake_nvml([FakeGpu(power="350 W")], clock=FakeClock().now):
+        pynvml.nvmlInit()
+        handle = pynvml.nvmlDeviceGetHandleByIndex(0)
+        assert pynvml.nvmlDeviceGetUtilizationRates(handle).gpu == 50
+        assert pynvml.nvmlDeviceGetMemoryInfo(handle).total == 80 * 1024**3
+        assert 30 <= pynvml.nvmlDeviceGetTemperature(handle, 0) <= 70
+        assert pynvml.nvmlDeviceGetComputeMode(handle) == 0
+        assert pynvml.nvmlDeviceGetComputeRunningProcesses(handle) == []
+        assert pynvml.nvmlDeviceGetGraphicsRunningProcesses(handle) == []
+        pynvml.nvmlShutdown()
