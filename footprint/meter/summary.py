@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from footprint.result import Footprint
@@ -26,6 +27,12 @@ def summary(fp: Footprint, title: str) -> str:
     from footprint.report import number, table
 
     lines = table(fp, title).split("\n")
+    if fp.duration is not None:
+        # a metered run is usually minutes to days long: h:mm:ss reads better than a fraction of a day
+        seconds = float(fp.duration.central.to("s").magnitude)
+        clock = f"{int(seconds // 3600)}:{int(seconds // 60 % 60):02d}:{seconds % 60:05.2f}"
+        lines = [re.sub(r"\([^()]* days\)$", f"({clock})", line) if line.lstrip().startswith("wall time") else line
+                 for line in lines]
     cut = lines.index("inputs and assumptions (value, origin, source)") - 1 if "inputs and assumptions (value, origin, source)" in lines else len(lines)
     head, rest = lines[:cut], lines[cut:]
     extra: list[str] = []
