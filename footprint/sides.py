@@ -226,30 +226,9 @@ def log_or_result_side(path: Path) -> Side:
 
 
 def log_side(path: Path) -> Side:
-    """A metered run's log, read by footprint.meter (an optional part of this version: guarded import)."""
-    reader = _log_reader()
-    if reader is None:
-        raise FootprintError(f"{str(path)!r} looks like a run log, and this footprint cannot read run logs (footprint.meter "
-                             "has no log reader); pass the run's saved result from 'footprint run --json' or 'footprint report LOG --json'")
-    fp = reader(path)
-    if not isinstance(fp, Footprint):
-        raise FootprintError(f"{str(path)!r}: the log reader returned {type(fp).__name__}, not a Footprint")
+    """A metered run's log (finished or cut short), rebuilt into the same Footprint 'footprint report' gives."""
+    from footprint.meter.from_log import footprint_from_log
+
+    fp = footprint_from_log(path)
     profile, notes = _profile_by_id(fp.profile)
     return _from_footprint(fp, fp.label or path.stem, "log", str(path), fp.kind, profile, notes)
-
-
-def _log_reader() -> Any:
-    """footprint.meter's function that rebuilds a Footprint from a log file, if this installation has one."""
-    import importlib
-
-    # The agreed contract: footprint_from_log(path) -> Footprint, in one of these modules.
-    for module, name in (("footprint.meter.report", "footprint_from_log"), ("footprint.meter.log", "footprint_from_log"),
-                         ("footprint.meter.summary", "footprint_from_log"), ("footprint.meter", "footprint_from_log")):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        reader = getattr(mod, name, None)
-        if callable(reader):
-            return reader
-    return None

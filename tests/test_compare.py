@@ -166,14 +166,23 @@ def test_bad_scenario_key_is_named(tmp_path: Path) -> None:
     assert "unknown key 'gpu_hour' (did you mean: gpu_hours" in r.err
 
 
-def test_a_log_without_a_reader_says_what_to_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from footprint import sides
+def test_a_run_log_is_a_side(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import sys
 
-    monkeypatch.setattr(sides, "_log_reader", lambda: None)
-    log = write(tmp_path / "run.log", '{"type": "header"}\n{"type": "record"}\n')
-    r = run_cli("compare", log, "deepseek-v3")
-    assert r.code == 2
-    assert "looks like a run log" in r.err and "run --json" in r.err
+    fixtures = Path(__file__).parent / "fixtures" / "meter"
+    monkeypatch.setenv("FOOTPRINT_FAKE_GPUS", str(fixtures / "two-h100.toml"))
+    log = tmp_path / "run.jsonl"
+    ran = run_cli("run", "--quiet", "--interval", "200ms", "--log", str(log), "--", sys.executable, "-c", "pass")
+    assert ran.code == 0, ran.err
+    r = run_cli("compare", str(log), "deepseek-v3", "--json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    run_side = data["sides"][0]["footprint"]
+    # on the TDP basis the metered run counts GPU-hours x 700 W (H100 SXM TDP), like any other side
+    gpu_hours = run_side["gpu_hours"]["magnitude"]
+    assert run_side["energy"]["magnitude"] == pytest.approx(gpu_hours * 0.7, rel=1e-6)
+    assert data["ratios"][1] == pytest.approx(2.788e6 * 0.7 / run_side["energy"]["magnitude"], rel=1e-6)
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

@@ -25,25 +25,14 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
       footprint report footprint-runs/20261122T101500Z-node1-4242.jsonl
       footprint report node*.jsonl --region CHN --json
     """
-    from footprint.meter.ledger import load_totals
+    from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
-    from footprint.meter.measured import build_footprint
     from footprint.meter.summary import summary
     from footprint.report import to_json
 
-    parts = []
-    for path in logs:
-        ledger, log = load_totals(path)
-        ledger.header["log"] = path
-        parts.append(ledger.totals(complete=log.complete))
-        if not log.complete:
-            click.echo(f"footprint: {path}: the run did not finish (no final record): the result covers the first "
-                       f"{ledger.t:g} s, up to the last complete interval" + (" (last line cut mid-write, skipped)" if log.cut_line else ""),
-                       err=True)
-        if log.bad_lines:
-            click.echo(f"footprint: {path}: {log.bad_lines} unreadable line(s) skipped", err=True)
-    name = label if label is not None else str(parts[0].header.get("label", "")) if len(parts) == 1 else ""
-    fp = build_footprint(parts, site, name)
+    fp, warnings = footprint_from_logs(list(logs), site, label)
+    for warning in warnings:
+        click.echo(f"footprint: {warning}", err=True)
     data = fp.as_json()
     if output:
         write_atomic(output, to_json(data) + "\n")

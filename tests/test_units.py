@@ -1,0 +1,47 @@
+"""Units a user relies on: CO2e is its own dimension, money and FLOPs are units, and user text is dimension-checked."""
+
+from __future__ import annotations
+
+import logging
+
+import pint
+import pytest
+
+from footprint import units as u
+from footprint.errors import FootprintError
+
+
+def test_emissions_cannot_mix_with_mass_or_energy() -> None:
+    with pytest.raises(pint.DimensionalityError):
+        u.Q("1 kgCO2e") + u.Q("1 kg")
+    with pytest.raises(pint.DimensionalityError):
+        u.Q("1 kgCO2e") + u.Q("1 kWh")
+    assert (u.Q("1 tCO2e") + u.Q("500 kgCO2e")).to("kgCO2e").magnitude == pytest.approx(1500)
+
+
+def test_flop_over_throughput_is_a_time() -> None:
+    # 989.5e12 FLOP at 989.5 TFLOP/s takes one second
+    assert (u.Q("989.5e12 FLOP") / u.Q("989.5 TFLOP/s")).to("s").magnitude == pytest.approx(1)
+
+
+def test_intensity_reads_plain_mass_per_energy_as_co2e() -> None:
+    q = u.parse_quantity("0.385 kg/kWh", u.INTENSITY, "--intensity")
+    assert q.to("gCO2e/kWh").magnitude == pytest.approx(385)
+    # ...but a plain mass where a time is expected stays an error
+    with pytest.raises(FootprintError, match="'5 kg'"):
+        u.parse_quantity("5 kg", u.TIME, "--hours")
+
+
+def test_price_needs_a_unit() -> None:
+    with pytest.raises(FootprintError, match="no unit"):
+        u.parse_quantity("2", u.PRICE_PER_TIME, "--price")
+    assert u.parse_quantity("2 USD/h", u.PRICE_PER_TIME, "--price").to("USD/h").magnitude == 2
+
+
+def test_registry_is_built_once_and_cleanly(caplog: pytest.LogCaptureFixture) -> None:
+    u.registry.cache_clear()
+    with caplog.at_level(logging.WARNING):
+        first = u.registry()
+    assert u.registry() is first
+    assert not [r for r in caplog.records if "Redefining" in r.getMessage()]
+    assert f"{u.Q('1 tCO2e').units:~C}" == "tCO2e"
