@@ -29,7 +29,6 @@ import ctypes
 import itertools
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -495,15 +494,10 @@ def load_fake_file(path: str | Path) -> FakeConfig:
       update; default the whole period, 0.025 models A100/H100's 25% coverage).
     """
     from footprint.errors import suggest
+    from footprint.tomlfile import read_toml
 
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise FootprintError(f"FOOTPRINT_FAKE_GPUS: file {str(p)!r} does not exist; expected a TOML file with [[gpu]] tables") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise FootprintError(f"FOOTPRINT_FAKE_GPUS: {p}: not valid TOML: {exc}") from None
+    data = read_toml(p, "FOOTPRINT_FAKE_GPUS: file", "a TOML file with [[gpu]] tables")
     for key in data:
         if key not in _TOP_KEYS:
             raise FootprintError(f"{p}: unknown key {key!r}{suggest(key, _TOP_KEYS)}; expected [[gpu]] tables, driver, driver_version")

@@ -65,3 +65,12 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\S*/profiles/", "profiles/", text)
     text = re.sub(r"codecarbon \d[\w.]*", "codecarbon X", text)
     return " ".join(text.split())
+
+
+def test_every_hook_is_documented() -> None:
+    from footprint import hookspecs
+
+    hooks = [name for name in dir(hookspecs) if name.startswith("footprint_")]
+    assert hooks
+    missing = [name for name in hooks if f"`{name}(" not in README]
+    assert not missing, f"hooks missing from README's plugin table: {missing}"
