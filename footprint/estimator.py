@@ -42,16 +42,8 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
     gpu_hours, duration, implied_mfu = _time(spec, extra)
     energy_gpu = (gpu_hours * spec.gpu_power).to("kWh")
     energy_host = (gpu_hours * spec.host_power).to("kWh")
-    it_energy = energy_gpu + energy_host
-    energy = (it_energy * spec.pue).to("kWh")
-    overhead = (it_energy * (spec.pue - 1)).to("kWh")
-    emissions = (energy * spec.intensity).to("kgCO2e")
-    cost = None
-    if spec.price is not None:
-        cost = (gpu_hours * spec.price).to("USD")
-    if spec.energy_price is not None:
-        energy_cost = (energy * spec.energy_price).to("USD")
-        cost = energy_cost if cost is None else cost + energy_cost
+    energy, overhead, emissions, cost = site_totals(energy_gpu + energy_host, gpu_hours, spec.pue, spec.intensity,
+                                                    spec.price, spec.energy_price)
     return Footprint(
         kind="estimate",
         gpu_hours=gpu_hours,
@@ -69,6 +61,21 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
         assumptions=tuple(assumptions) + tuple(extra),
         label=spec.label,
     )
+
+
+def site_totals(it_energy: Span, gpu_hours: Span, pue: Span, intensity: Span, price: Span | None = None,
+                energy_price: Span | None = None) -> tuple[Span, Span, Span, Span | None]:
+    """From IT energy to (facility energy, its overhead part, emissions, cost): shared by estimates and meters."""
+    energy = (it_energy * pue).to("kWh")
+    overhead = (it_energy * (pue - 1)).to("kWh")
+    emissions = (energy * intensity).to("kgCO2e")
+    cost = None
+    if price is not None:
+        cost = (gpu_hours * price).to("USD")
+    if energy_price is not None:
+        energy_cost = (energy * energy_price).to("USD")
+        cost = energy_cost if cost is None else cost + energy_cost
+    return energy, overhead, emissions, cost
 
 
 def _time(spec: RunSpec, extra: list[Assumption]) -> tuple[Span, Span | None, Span | None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from footprint.estimator import site_totals
 from footprint.meter.ledger import ChannelTotals, Totals
 from footprint.result import Assumption, Footprint
 from footprint.span import Span
@@ -84,17 +85,9 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     gpu_seconds = sum(len(p.gpus) * p.duration for p in parts)
     energy_gpu, energy_cpu, energy_ram = _kwh(gpu_j), _kwh(cpu_j), _kwh(ram_j)
     energy_host = _kwh(cpu_j + ram_j)
-    it = _kwh(gpu_j + cpu_j + ram_j)
-    energy = (it * resolved.pue).to("kWh")
-    overhead = (it * (resolved.pue - 1)).to("kWh")
-    emissions = (energy * resolved.intensity).to("kgCO2e")
     gpu_hours = Span(Q(gpu_seconds / 3600, "h"))
-    cost = None
-    if resolved.price is not None:
-        cost = (gpu_hours * resolved.price).to("USD")
-    if resolved.energy_price is not None:
-        energy_cost = (energy * resolved.energy_price).to("USD")
-        cost = energy_cost if cost is None else cost + energy_cost
+    energy, overhead, emissions, cost = site_totals(_kwh(gpu_j + cpu_j + ram_j), gpu_hours, resolved.pue,
+                                                    resolved.intensity, resolved.price, resolved.energy_price)
 
     measured = _measurement_notes(parts, duration_s)
     gpu_details = [_gpu_detail(p, c) for p in parts for c in p.gpus]
