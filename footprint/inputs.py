@@ -137,12 +137,12 @@ def build_spec(
         notes.append(Assumption("duration", wall, "user"))
 
     # --- compute mode
-    total_flops, peak, mfu_span = _compute_inputs(profile, flops, params, active_params, tokens, precision, mfu,
+    total_flops, peak, mfu_span, chosen_precision = _compute_inputs(profile, flops, params, active_params, tokens, precision, mfu,
                                                  notes, timed=wall is not None or total_hours is not None)
 
     # --- power
     tdp = profile.tdp if profile is not None else None
-    measured = profile.measured.get(_chosen_precision(notes)) if profile is not None else None
+    measured = profile.measured.get(chosen_precision) if profile is not None and chosen_precision else None
     if gpu_power is None and measured is not None:
         power = Span(measured.power.to("W"))
         notes.append(Assumption("gpu_power", power, "measured", f"average board power while calibrating; {measured.source}"))
@@ -224,11 +224,6 @@ def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any =
     return Site(pue_span, intensity_span, price_span, energy_price_span)
 
 
-def _chosen_precision(notes: list[Assumption]) -> str | None:
-    found = next((a for a in notes if a.name == "precision"), None)
-    return None if found is None else str(found.value)
-
-
 def _pct(span: Span) -> str:
     if span.is_range:
         return f"{float(span.lo.magnitude):.0%}..{float(span.hi.magnitude):.0%}"
@@ -261,7 +256,7 @@ def _intensity(region: str | None, intensity: Any, notes: list[Assumption]) -> S
 
 def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, active_params: Any, tokens: Any,
                     precision: str | None, mfu: Any, notes: list[Assumption], timed: bool
-                    ) -> tuple[Span | None, Any, Span | None]:
+                    ) -> tuple[Span | None, Any, Span | None, str | None]:
     model_params = active_params if active_params is not None else params
     if flops is not None and (model_params is not None or tokens is not None):
         raise FootprintError("give either --flops or --params/--active-params with --tokens, not both")
@@ -309,4 +304,4 @@ def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, ac
             raise FootprintError("compute mode needs --profile NAME for the dense peak throughput")
     elif precision is not None:
         raise FootprintError("--precision needs compute mode: --flops, or --params/--active-params with --tokens")
-    return total, peak, mfu_span
+    return total, peak, mfu_span, precision if total is not None else None

@@ -314,19 +314,18 @@ class FakeNvmlLib:
         self._set_handle(parent, (address - 1000) // 100 + 1)
         return SUCCESS
 
-    def _nvmlDeviceGetName(self, handle: Any, buffer: Any, size: Any) -> int:  # noqa: N802 - the C name in nvml.h
+    def _write_text(self, handle: Any, buffer: Any, attribute: str) -> int:
         gpu, code = self._device(handle)
         if gpu is None:
             return code
-        buffer.value = gpu.name.encode()
+        buffer.value = getattr(gpu, attribute).encode()
         return SUCCESS
 
+    def _nvmlDeviceGetName(self, handle: Any, buffer: Any, size: Any) -> int:  # noqa: N802 - the C name in nvml.h
+        return self._write_text(handle, buffer, "name")
+
     def _nvmlDeviceGetUUID(self, handle: Any, buffer: Any, size: Any) -> int:  # noqa: N802 - the C name in nvml.h
-        gpu, code = self._device(handle)
-        if gpu is None:
-            return code
-        buffer.value = gpu.uuid.encode()
-        return SUCCESS
+        return self._write_text(handle, buffer, "uuid")
 
     def _nvmlDeviceGetIndex(self, handle: Any, index: Any) -> int:  # noqa: N802 - the C name in nvml.h
         gpu, code = self._device(handle)

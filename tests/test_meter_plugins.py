@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from footprint import hookimpl, plugins
-from footprint.meter.channels import MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.sampler import open_session, registered_meters
 
 
-class ConstantPdu:
+class ConstantPdu(ChannelBase):
     """A channel that reads a fixed 123 W, as a PDU plugin might."""
 
     component = "cpu"
     key = "cpu"
     method = "PDU outlet (plugin)"
-    poll_period = None
 
     def __init__(self) -> None:
         self.last = 0.0
@@ -29,15 +28,11 @@ class ConstantPdu:
     def start(self, now: float) -> None:
         self.last = now
 
-    def poll(self, now: float) -> None:
-        pass
 
     def read(self, now: float) -> Reading:
         dt, self.last = now - self.last, now
         return Reading(123.0 * dt)
 
-    def close(self) -> None:
-        pass
 
 
 class PduMeter(MeterFactory):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,18 @@ class Channel(Protocol):
     def close(self) -> None: ...
 
 
+class ChannelBase:
+    """Defaults for channels: no polling between reads and nothing to release (override where needed)."""
+
+    poll_period: float | None = None
+
+    def poll(self, now: float) -> None:
+        """Called every ``poll_period`` between reads; only polling channels need it."""
+
+    def close(self) -> None:
+        """Release what the channel holds; most hold nothing."""
+
+
 @dataclass
 class Opened:
     """What a factory found: channels (possibly none), notes to show the user, and facts for the log header."""
@@ -64,7 +77,7 @@ class Opened:
     close: Callable[[], None] | None = None  # called once when metering ends (e.g. nvmlShutdown)
 
 
-class MeterFactory:
+class MeterFactory(ABC):
     """A meter that plugins register through ``footprint_register_meters``.
 
     For "cpu" and "ram" the first factory that opens channels wins (later ones are fallbacks, e.g. RAPL
@@ -75,5 +88,6 @@ class MeterFactory:
     component: str = ""
     plugin: str = ""
 
+    @abstractmethod
     def open(self, settings: MeterSettings) -> Opened:
-        raise NotImplementedError
+        """Open this meter's channels on this machine, or say (in ``notes``) why there are none."""

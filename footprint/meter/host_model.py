@@ -25,7 +25,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from footprint.meter.channels import MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 GENERIC_CPU_TDP_W = 85.0  # codecarbon external/hardware.py POWER_CONSTANT: "default W value for a CPU if no model is found"
 CONSTANT_LOAD_SHARE = 0.5  # codecarbon external/hardware.py CONSUMPTION_PERCENTAGE_CONSTANT
@@ -115,12 +115,11 @@ def cpu_load_factor(load: float) -> float:
     return 0.1 + 0.9 * load**3
 
 
-class ModelCpu:
+class ModelCpu(ChannelBase):
     """CPU power = TDP x sockets x load factor, integrated per interval; labelled as modelled."""
 
     component = "cpu"
     key = "cpu"
-    poll_period = None
 
     def __init__(self, tdp_w: float, sockets: int, model: str, matched: str | None, proc_root: Path) -> None:
         self.tdp_w = tdp_w
@@ -141,8 +140,6 @@ class ModelCpu:
         self.last = read_cpu_times(self.proc_root)
         self.last_t = now
 
-    def poll(self, now: float) -> None:
-        pass
 
     def read(self, now: float) -> Reading:
         dt = max(0.0, now - self.last_t)
@@ -156,8 +153,6 @@ class ModelCpu:
         self.last, self.last_t = current, now
         return Reading(power * dt)
 
-    def close(self) -> None:
-        pass
 
 
 class ModelCpuMeter(MeterFactory):
@@ -228,12 +223,11 @@ def ram_total_gb(proc_root: Path) -> float | None:
         return None
 
 
-class ModelRam:
+class ModelRam(ChannelBase):
     """RAM power from the installed size (codecarbon v3 DIMM model), constant over the run."""
 
     component = "ram"
     key = "ram"
-    poll_period = None
 
     def __init__(self, total_gb: float, arm: bool) -> None:
         self.total_gb = total_gb
@@ -249,15 +243,11 @@ class ModelRam:
     def start(self, now: float) -> None:
         self.last_t = now
 
-    def poll(self, now: float) -> None:
-        pass
 
     def read(self, now: float) -> Reading:
         dt, self.last_t = max(0.0, now - self.last_t), now
         return Reading(self.power_w * dt)
 
-    def close(self) -> None:
-        pass
 
 
 class ModelRamMeter(MeterFactory):

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from footprint.meter.channels import MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 NO_DRIVER = "no NVIDIA driver found: metering CPU and RAM only"
 FIELD_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT (nvml.h; pynvml.py line 752)
@@ -39,11 +39,10 @@ class Device:
     method: str = ""
 
 
-class CounterGpu:
+class CounterGpu(ChannelBase):
     """Energy from the total energy counter; gaps and resets handled as described in the module docstring."""
 
     component = "gpu"
-    poll_period = None
 
     def __init__(self, nvml: Any, device: Device) -> None:
         self.nvml = nvml
@@ -68,8 +67,6 @@ class CounterGpu:
         except self.nvml.NVMLError:
             self.last_power = 0.0
 
-    def poll(self, now: float) -> None:
-        pass
 
     def read(self, now: float) -> Reading:
         try:
@@ -101,11 +98,9 @@ class CounterGpu:
         self.prev, self.prev_t, self.filled = counter, now, 0.0
         return Reading(energy, estimated, flags)
 
-    def close(self) -> None:
-        pass
 
 
-class PollingGpu:
+class PollingGpu(ChannelBase):
     """Energy from polled instant power, trapezoid rule; the interval boundaries are polled too."""
 
     component = "gpu"
@@ -169,8 +164,6 @@ class PollingGpu:
         self.acc, self.est, self.flags = 0.0, 0.0, set()
         return reading
 
-    def close(self) -> None:
-        pass
 
 
 def _info(device: Device, method: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from footprint.meter.channels import MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 _PACKAGE_DIR = re.compile(r"^intel-rapl:\d+$")
 # Reads between intervals keep at most one wrap between reads: an AMD package range of ~65.5 kJ wraps in
@@ -58,7 +58,7 @@ def delta_uj(old: int, new: int, max_range: int) -> int:
     return new - old if new >= old else new + max_range - old
 
 
-class RaplCpu:
+class RaplCpu(ChannelBase):
     """Sum of the package zones' energy; polled every POLL_PERIOD_S so that no wrap is missed."""
 
     component = "cpu"
@@ -88,8 +88,6 @@ class RaplCpu:
         energy, self.acc = self.acc, 0.0
         return Reading(energy)
 
-    def close(self) -> None:
-        pass
 
 
 class RaplCpuMeter(MeterFactory):
