@@ -30,48 +30,52 @@ def defaults() -> dict[str, Any]:
 def _check(span: Span, what: str, *, minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None,
            expected: str = "a positive value") -> Span:
     for q in (span.lo, span.hi):
-        m = float(q.magnitude)
+        # a dimensionless value is checked as a plain number: '5 %' is 0.05, not 5
+        m = float(q.to("").magnitude) if q.dimensionless else float(q.magnitude)
         bad = m < minimum if inclusive else m <= minimum
         if bad or (maximum is not None and m > maximum):
             raise FootprintError(f"{what}: {q:~P} is out of range; expected {expected}")
     return span
 
 
+MAX_COUNT = 10**9  # accelerators in one run; the largest announced clusters hold a few hundred thousand
+
+
 def parse_count(value: Any, what: str) -> int:
-    """A positive whole number (GPUs)."""
+    """A positive whole number (GPUs), at most MAX_COUNT."""
+    expected = f"expected a whole number from 1 to {MAX_COUNT:,}"
     if isinstance(value, bool):
-        raise FootprintError(f"{what}: {value!r} is not a positive whole number")
+        raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}")
     if isinstance(value, int):
         n = value
-    else:
+    elif isinstance(value, (str, float)):
         text = str(value).strip().replace("_", "").replace(",", "")
+        if len(text) > u.MAX_TEXT or not text.isascii():
+            raise FootprintError(f"{what}: {_short(value)!r} is not a positive whole number; {expected}")
         try:
             n = int(text)
         except ValueError:
             try:
                 f = float(text)
             except ValueError:
-                raise FootprintError(f"{what}: {value!r} is not a positive whole number") from None
+                raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}") from None
             if not f.is_integer():
-                raise FootprintError(f"{what}: {value!r} is not a positive whole number") from None
+                raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}") from None
             n = int(f)
-    if n <= 0:
-        raise FootprintError(f"{what}: {value!r} is not a positive whole number; expected at least 1")
+    else:
+        raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}")
+    if not 1 <= n <= MAX_COUNT:
+        raise FootprintError(f"{what}: {_short(value)!r} is out of range; {expected}")
     return n
+
+
+def _short(value: Any) -> Any:
+    text = str(value)
+    return text if len(text) <= 60 else text[:40] + f"... ({len(text):,} characters)"
 
 
 def parse_fraction_or_power(value: Any, what: str) -> tuple[str, Span]:
     """('fraction', dimensionless span) for 0.8 / '80%' / '0.6..0.9', or ('power', span in W) for '550 W'."""
-    text = value if isinstance(value, str) else None
-    if text is not None and "%" in text:
-        parts = [p.strip() for p in text.split("..")]
-        try:
-            nums = [float(p.rstrip("%").strip()) / 100 for p in parts]
-        except ValueError:
-            raise FootprintError(f"{what}: cannot read {value!r}; expected a fraction of TDP such as 0.8 or '80%', or a power such as '550 W'") from None
-        if len(nums) not in (1, 2):
-            raise FootprintError(f"{what}: cannot read {value!r}; expected '60%..90%'")
-        value = nums[0] if len(nums) == 1 else f"{nums[0]!r}..{nums[1]!r}"
     try:
         span = parse_span(value, u.COUNT, what)
         kind = "fraction"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,38 +124,6 @@ class HardwareProfile:
         return replace(self, plugin=plugin)
 
 
-# "<number> <unit>", the shape of nearly every profile value: parsed without pint's expression parser, which costs
-# ~5x more and made loading the shipped profiles the largest part of `footprint estimate`'s start-up
-_NUMBER_UNIT = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s+([A-Za-z][\w/ *^.]*?)\s*")
-
-
-def _fast_quantity(text: str, units: str) -> pint.Quantity | None:
-    """``text`` as a Quantity convertible to ``units``, or None to leave it (and its error) to pint's full parser."""
-    from footprint.units import registry
-
-    match = _NUMBER_UNIT.fullmatch(text)
-    if match is None:
-        return None
-    number, unit_text = match.groups()
-    ureg = registry()
-    try:
-        unit = _unit(ureg, unit_text)
-        if unit.dimensionality != ureg.get_dimensionality(units):
-            return None
-    except Exception:  # anything odd: the full parser decides and words the error
-        return None
-    # the magnitude type pint's parser gives: int for an integer times a unit ("700 W" prints as 700 W), float
-    # once it divides ("275 TFLOP/s" is 275 * TFLOP / s)
-    value = int(number) if number.lstrip("+-").isdigit() and "/" not in unit_text else float(number)
-    return ureg.Quantity(value, unit)
-
-
-@functools.cache
-def _unit(ureg: pint.UnitRegistry, text: str) -> pint.Unit:
-    """pint caches only plain unit names; the profiles repeat a handful of compound ones ("TFLOP/s") many times."""
-    return ureg.parse_units(text)
-
-
 @functools.cache
 def _factor(unit: Any, units: str) -> float:
     """The multiplier from ``unit`` to ``units`` (both plain multiplicative units, as profile values are)."""
@@ -190,22 +157,21 @@ class _Reader:
         return self.sources.get(text, text)
 
     def quantity(self, key: str, text: Any, units: str) -> pint.Quantity:
-        import pint
-
-        from footprint.units import Q, registry
+        """A figure written as '<number> <unit>': read by footprint's strict reader, never evaluated by pint."""
+        from footprint.units import UnreadableValueError, read_quantity, registry
 
         if not isinstance(text, str):
             self.fail(key, f"value {text!r} must be a string with a unit, such as '1 {units}'")
-        fast = _fast_quantity(text, units)
-        if fast is not None:
-            return fast
         try:
-            q = Q(text)
-            q.to(units)
-        except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
-            self.fail(key, f"value {text!r} is not in a unit convertible to {units}")
+            q = read_quantity(text)
+        except UnreadableValueError as why:
+            shown = text if len(text) <= 60 else text[:40] + "..."
+            reason = f": {why}" if str(why) else ""
+            self.fail(key, f"value {shown!r} cannot be read{reason}; expected a number and a unit convertible to {units}")
         if not isinstance(q, registry().Quantity):
             self.fail(key, f"value {text!r} has no unit; expected a unit convertible to {units}")
+        if q.dimensionality != registry().get_dimensionality(units):
+            self.fail(key, f"value {text!r} is not in a unit convertible to {units}")
         return q
 
     def sourced(self, key: str, raw: Any, bounds_key: str) -> Sourced:

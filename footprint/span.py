@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,9 +9,6 @@ from footprint.errors import FootprintError
 
 if TYPE_CHECKING:
     import pint
-
-_NUMBER_PREFIX = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
-
 
 @dataclass(frozen=True)
 class Span:
@@ -114,21 +110,26 @@ def parse_span(value: Any, kind: Any, what: str, *, bare_unit: str | None = None
 
     In '400..700 W' the unit written after HIGH also applies to a bare LOW.
     """
-    from footprint.units import _is_number, parse_quantity
+    from footprint.units import MAX_TEXT, UnreadableValueError, parse_quantity, split_value
 
     if isinstance(value, Span):
         return value
     if isinstance(value, (tuple, list)) and len(value) == 2:
         low, high = (parse_quantity(v, kind, what, bare_unit=bare_unit) for v in value)
     elif isinstance(value, str) and ".." in value:
+        if len(value) > 2 * MAX_TEXT:
+            raise FootprintError(f"{what}: range is too long ({len(value):,} characters); expected LOW..HIGH such as '1.1..1.4'")
         parts = value.split("..")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise FootprintError(f"{what}: cannot read range {value!r}; expected LOW..HIGH such as '1.1..1.4'")
         low_text, high_text = (p.strip() for p in parts)
         high = parse_quantity(high_text, kind, what, bare_unit=bare_unit)
-        if _is_number(low_text) and not _is_number(high_text):
-            unit = _NUMBER_PREFIX.sub("", high_text, count=1)
-            low_text = f"{low_text} {unit}"
+        try:
+            low_unit, high_unit = split_value(low_text)[1], split_value(high_text)[1]
+        except UnreadableValueError:
+            low_unit = high_unit = ""  # parse_quantity words the error below
+        if not low_unit and high_unit:
+            low_text = f"{low_text} {high_unit}"
         low = parse_quantity(low_text, kind, what, bare_unit=bare_unit)
     else:
         return Span(parse_quantity(value, kind, what, bare_unit=bare_unit))

@@ -63,11 +63,73 @@ COMPUTE = Kind("a FLOP count", "[compute]", "'3.3e24' or '3.3e24 FLOP'", bare_un
 THROUGHPUT = Kind("a throughput", "[compute] / [time]", "'989.5 TFLOP/s'", canonical="TFLOP/s")
 COUNT = Kind("a number", "", "'37e9'", bare_unit="", canonical="")
 
-_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+# Quantities typed by users are read, never evaluated: pint's own parser evaluates Python-like expressions
+# ("10**10**10 s" runs for hours, "(10**400) h" overflows, "700 W * 5 %" multiplies). So the number is read here
+# and only the unit name is handed to pint, after checking it is unit names joined by '*', '/' or spaces.
+MAX_TEXT = 200  # characters in one value; the longest real one ("1.1e25..2.15e25 FLOP") is a tenth of this
+MAX_MAGNITUDE_TEXT = "1e100"  # far above any physical input (FLOP counts reach ~1e26) and far below float overflow
+MAX_MAGNITUDE = float(MAX_MAGNITUDE_TEXT)
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_UNIT_NAME = r"(?:%|[A-Za-z_\u00b5\u03bc\u03a9\u00b0][A-Za-z0-9_]*)"  # letters first, digits inside (gCO2e)
+_UNIT_TEXT = re.compile(rf"{_UNIT_NAME}(?:\s*[*/]\s*{_UNIT_NAME}|\s+{_UNIT_NAME})*")
+_VALUE = re.compile(rf"\s*({_NUMBER.pattern})\s*(.*?)\s*", re.DOTALL)
 
 
-def _is_number(text: str) -> bool:
-    return bool(_NUMBER.match(text))
+class UnreadableValueError(ValueError):
+    """Why a text is not a number with a unit, as a clause ("it is too long ..."), or "" when it has no number."""
+
+
+def split_value(text: str) -> tuple[str, str]:
+    """Split '550 W' into ('550', 'W') and '0.8' into ('0.8', ''), or raise UnreadableValueError saying why.
+
+    A value is an ASCII decimal number (optional sign, decimal point and exponent) and an optional unit
+    expression made only of unit names, '*', '/' and spaces: no arithmetic, powers, parentheses or numbers.
+    """
+    if len(text) > MAX_TEXT:
+        raise UnreadableValueError(f"it is too long ({len(text):,} characters; at most {MAX_TEXT})")
+    match = _VALUE.fullmatch(text)
+    if match is None:
+        raise UnreadableValueError("")  # no number at all: "cannot read" and an example say enough
+    number, unit_text = match.groups()
+    if unit_text and not _UNIT_TEXT.fullmatch(unit_text):
+        raise UnreadableValueError(f"{unit_text!r} is not a unit (unit names only: no arithmetic, powers, "
+                                   "parentheses or numbers)")
+    return number, unit_text
+
+
+def read_number(number: str) -> int | float:
+    """The value of a number that split_value accepted, as pint's parser would type it, within MAX_MAGNITUDE."""
+    value: int | float = int(number) if number.lstrip("+-").isdigit() else float(number)
+    if abs(value) > MAX_MAGNITUDE or not math.isfinite(value):  # abs first: a huge int has no float
+        raise UnreadableValueError(f"it is out of range (at most {MAX_MAGNITUDE_TEXT} in size)")
+    return value
+
+
+@functools.cache
+def parse_unit(unit_text: str) -> pint.Unit:
+    """A unit expression (already checked by split_value) as a pint Unit; cached, as the same few recur."""
+    return registry().parse_units(unit_text)
+
+
+def read_quantity(text: str) -> pint.Quantity | int | float:
+    """'550 W' as a Quantity, or a bare '0.8' as a number; raise UnreadableValueError (why) for anything else.
+
+    Magnitudes are typed as pint's own parser types them: an integer times a unit stays an integer ("700 W"
+    prints as 700 W), a unit that divides makes a float ("275 TFLOP/s").
+    """
+    import pint
+
+    number, unit_text = split_value(text)
+    value = read_number(number)
+    if not unit_text:
+        return value
+    try:
+        unit = parse_unit(unit_text)
+    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+        raise UnreadableValueError(f"{unit_text!r} is not a known unit") from None
+    if "/" in unit_text:
+        value = float(value)
+    return registry().Quantity(value, unit)
 
 
 def _as_emissions(q: pint.Quantity) -> pint.Quantity:
@@ -96,6 +158,8 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
     if isinstance(value, (int, float)):
         if unit_for_bare is None:
             raise FootprintError(f"{what}: {value!r} has no unit; {expected}")
+        if abs(value) > MAX_MAGNITUDE or not math.isfinite(value):  # abs first: a huge int has no float
+            raise FootprintError(f"{what}: {value!r} is not a finite number of at most {MAX_MAGNITUDE_TEXT} in size; {expected}")
         q = Q(float(value), unit_for_bare)
     elif isinstance(value, ureg.Quantity):
         q = value
@@ -103,19 +167,18 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
         text = value.strip()
         if not text:
             raise FootprintError(f"{what}: empty value; {expected}")
-        if _is_number(text):
+        try:
+            read = read_quantity(text)
+        except UnreadableValueError as why:
+            shown = value if len(value) <= 60 else value[:40] + "..."
+            reason = f": {why}" if str(why) else ""
+            raise FootprintError(f"{what}: cannot read {shown!r}{reason}; {expected}") from None
+        if isinstance(read, ureg.Quantity):
+            q = read
+        else:
             if unit_for_bare is None:
                 raise FootprintError(f"{what}: {value!r} has no unit; {expected}")
-            q = Q(float(text), unit_for_bare)
-        else:
-            try:
-                q = ureg.Quantity(text)
-            except Exception:  # pint's parser raises many types on odd text; all mean "cannot read"
-                raise FootprintError(f"{what}: cannot read {value!r}; {expected}") from None
-            if not isinstance(q, ureg.Quantity):  # a plain number in another spelling
-                if unit_for_bare is None:
-                    raise FootprintError(f"{what}: {value!r} has no unit; {expected}")
-                q = Q(float(q), unit_for_bare)
+            q = Q(float(read), unit_for_bare)
     else:
         raise FootprintError(f"{what}: {value!r} is not a quantity; {expected}")
     if "[emissions]" in kind.dimension:
@@ -131,4 +194,7 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
     mag = q.magnitude
     if not isinstance(mag, (int, float)) or not math.isfinite(float(mag)):
         raise FootprintError(f"{what}: {value!r} is not a finite number; {expected}")
+    if q.dimensionless:
+        # '5 %' is 0.05 and '1.2 ppm' is 1.2e-6: ranges are checked on the plain number, never on 5 or 1.2
+        q = q.to("")
     return q
