@@ -44,6 +44,9 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
     energy_host = (gpu_hours * spec.host_power).to("kWh")
     energy, overhead, emissions, cost = site_totals(energy_gpu + energy_host, gpu_hours, spec.pue, spec.intensity,
                                                     spec.price, spec.energy_price)
+    _check_outputs({"GPU-hours": gpu_hours, "duration": duration, "GPU energy": energy_gpu, "host energy": energy_host,
+                    "facility overhead": overhead, "energy": energy, "emissions": emissions, "cost": cost,
+                    "implied MFU": implied_mfu})
     return Footprint(
         kind="estimate",
         gpu_hours=gpu_hours,
@@ -61,6 +64,22 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
         assumptions=tuple(assumptions) + tuple(extra),
         label=spec.label,
     )
+
+
+def _check_outputs(outputs: dict[str, Span | None]) -> None:
+    """Refuse a result that is not a finite, non-negative number: inputs each within bounds can still multiply
+    past float range (inf), and a published figure must never read 'inf TWh' or a negative energy."""
+    import math
+
+    for name, span in outputs.items():
+        if span is None:
+            continue
+        for q in (span.lo, span.central, span.hi):
+            m = float(q.magnitude)
+            if not math.isfinite(m) or m < 0:
+                shown = "too large to represent" if not math.isfinite(m) else f"negative ({q:~P})"
+                raise FootprintError(f"the {name} would be {shown}; expected inputs of a real training run "
+                                     "(check the sizes and units of --gpus, --hours, --gpu-power, --flops, ...)")
 
 
 def site_totals(it_energy: Span, gpu_hours: Span, pue: Span, intensity: Span, price: Span | None = None,
