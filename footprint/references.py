@@ -139,6 +139,12 @@ class _Reader:
     def fail(self, key: str, message: str) -> FootprintError:
         return FootprintError(f"{self.origin}: reference {self.id!r}, {key}: {message}")
 
+    def table(self, key: str) -> dict[str, Any]:
+        raw = self.data.get(key, {})
+        if not isinstance(raw, dict):
+            raise self.fail(key, "expected a table")
+        return raw
+
     def source(self, key: str, raw: Any) -> str:
         if not isinstance(raw, str) or not raw.strip():
             raise self.fail(key, "missing source; every published figure needs one")
@@ -196,6 +202,8 @@ class _Reader:
         if not isinstance(method, dict) or set(method) - set(_METHOD_KEYS):
             raise self.fail(key, f"method may set only {', '.join(_METHOD_KEYS)}")
         tol = raw.get("tolerance")
+        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1):
+            raise self.fail(f"{key}.tolerance", f"{tol!r} is not a relative tolerance from 0 to 1, such as 0.01")
         return Output(name, quantity, value, self.source(key, raw.get("source")), step, mode,
                       None if tol is None else float(tol), dict(method), expect, str(raw.get("reason", "")))
 
@@ -211,18 +219,18 @@ class _Reader:
         if "name" not in d or "hardware" not in d:
             raise self.fail("name", "name and hardware are required")
         inputs: dict[str, Field] = {}
-        for key, raw in d.get("inputs", {}).items():
+        for key, raw in self.table("inputs").items():
             if key not in _INPUT_KINDS:
                 raise self.fail(f"inputs.{key}", f"unknown input{suggest(key, _INPUT_KINDS)}")
             kind, bare = _INPUT_KINDS[key]
             inputs[key] = self.sourced(f"inputs.{key}", raw, kind, bare)
-        raw_method = dict(d.get("method", {}))
+        raw_method = dict(self.table("method"))
         text = str(raw_method.pop("text", ""))
         source = self.source("method.source", raw_method.pop("source", None))
         bad = set(raw_method) - set(_METHOD_KEYS)
         if bad:
             raise self.fail("method", f"unknown factors {sorted(bad)}; expected {', '.join(_METHOD_KEYS)}")
-        outputs = tuple(self.output(name, raw) for name, raw in d.get("outputs", {}).items())
+        outputs = tuple(self.output(name, raw) for name, raw in self.table("outputs").items())
         location = self.sourced("location", d["location"]) if "location" in d else None
         return Reference(
             id=self.id, name=str(d["name"]), status=status, hardware=self.sourced("hardware", d["hardware"]),
@@ -236,10 +244,16 @@ def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> 
     """Read a mapping shaped like footprint/data/references.toml; raise FootprintError naming the bad field."""
     if data.get("schema", 1) != 1:
         raise FootprintError(f"{origin}: schema {data.get('schema')!r} is unsupported; expected 1")
-    sources = {str(k): str(v) for k, v in data.get("sources", {}).items()}
+    raw_sources = data.get("sources", {})
+    if not isinstance(raw_sources, dict):
+        raise FootprintError(f"{origin}: sources: expected a table of KEY = \"source text\"")
+    sources = {str(k): str(v) for k, v in raw_sources.items()}
     table = data.get("references")
     if not isinstance(table, dict) or not table:
         raise FootprintError(f"{origin}: no [references.ID] tables")
+    for ref_id, body in table.items():
+        if not isinstance(body, dict):
+            raise FootprintError(f"{origin}: reference {ref_id!r}: expected a table")
     return [_Reader(str(ref_id), body, sources, origin).reference() for ref_id, body in table.items()]
 
 

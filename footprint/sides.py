@@ -104,9 +104,28 @@ def read_scenario(path: Path) -> dict[str, Any]:
         if key not in SCENARIO_KEYS:
             hint = suggest(key, SCENARIO_KEYS) or f"; expected the inputs of 'footprint estimate': {', '.join(SCENARIO_KEYS)}"
             raise FootprintError(f"scenario {str(path)!r}: unknown key {key!r}{hint}")
+        _check_scenario_value(path, key, data[key])
     if "profile_file" in data:
         data["profile_file"] = str((path.parent / str(data["profile_file"])).resolve())
     return data
+
+
+_SCENARIO_NAMES = ("profile", "profile_file", "region", "precision", "label")
+
+
+def _check_scenario_value(path: Path, key: str, value: Any) -> None:
+    """Names are strings; every other input is what its option takes: a string, a number, or [LOW, HIGH]."""
+    def plain(v: Any) -> bool:
+        return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+    if key in _SCENARIO_NAMES:
+        ok, expected = isinstance(value, str), "a string"
+    else:
+        ok = plain(value) or (isinstance(value, list) and len(value) == 2 and all(plain(v) for v in value))
+        expected = "a value such as \"550 W\" or 1.1, or a range such as \"1.1..1.4\" or [1.1, 1.4]"
+    if not ok:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:40] + "..."
+        raise FootprintError(f"scenario {str(path)!r}: key {key!r}: {shown} is not {expected}")
 
 
 def scenario_side(path: Path) -> Side:
@@ -145,20 +164,25 @@ def _from_footprint(fp: Footprint, label: str, kind: str, origin: str, status: s
 
 def span_from_json(value: Any, what: str) -> Span:
     """A Span from {"magnitude", "units"[, "low", "high"]} (the JSON that Footprint.as_json writes)."""
-    from footprint.units import Q
+    import math
+
+    from footprint.units import Q, UnreadableValueError, read_unit
 
     if not isinstance(value, dict) or "magnitude" not in value:
         raise FootprintError(f"{what}: expected {{\"magnitude\": x, \"units\": \"...\"}}, got {value!r}")
     try:
-        units = str(value.get("units", ""))
+        units = read_unit(str(value.get("units", "")))  # the strict reader: pint never evaluates file text
+        numbers = [value["magnitude"]] + ([value["low"], value["high"]] if "low" in value and "high" in value else [])
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in numbers):
+            raise FootprintError(f"{what}: {numbers!r} are not all finite numbers")
         central = Q(float(value["magnitude"]), units)
-        if "low" in value and "high" in value:
+        if len(numbers) == 3:
             return Span(central, Q(float(value["low"]), units), Q(float(value["high"]), units))
         return Span(central)
     except FootprintError:
         raise
-    except Exception as exc:  # pint raises many types on an odd unit string
-        raise FootprintError(f"{what}: cannot read {value!r}: {exc}") from None
+    except UnreadableValueError as why:
+        raise FootprintError(f"{what}: cannot read {value!r}: {why}") from None
 
 
 def footprint_from_json(data: Any, origin: str) -> Footprint:

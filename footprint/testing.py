@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footprint.errors import FootprintError
+from footprint.errors import FootprintError, suggest
 
 # NVML return codes and architecture numbers, as in nvml.h (nvidia-ml-py 13.615.71 pynvml.py lines 224-254, 391-405).
 SUCCESS = 0
@@ -172,10 +172,17 @@ def _watts(value: Any, what: str) -> float:
     if isinstance(value, bool):
         raise FootprintError(f"fake GPU {what}: {value!r} is not a power; expected a power such as '350 W'")
     if isinstance(value, (int, float)):
-        return float(value)
-    from footprint.units import POWER, parse_quantity
+        watts = float(value)
+    else:
+        from footprint.units import POWER, parse_quantity
 
-    return float(parse_quantity(value, POWER, f"fake GPU {what}").to("W").magnitude)
+        watts = float(parse_quantity(value, POWER, f"fake GPU {what}").to("W").magnitude)
+    if not 0 <= watts <= _MAX_WATTS:  # also refuses nan and inf
+        raise FootprintError(f"fake GPU {what}: {value!r} is not a power from 0 to {_MAX_WATTS:g} W")
+    return watts
+
+
+_MAX_WATTS = 100_000.0  # a sanity bound far above any single accelerator (the largest draw ~1.2 kW)
 
 
 class FakeClock:
@@ -492,7 +499,6 @@ def load_fake_file(path: str | Path) -> FakeConfig:
     - ``update_period`` (s, default 0.1) and ``power_window`` (s: instant power averages this much before each
       update; default the whole period, 0.025 models A100/H100's 25% coverage).
     """
-    from footprint.errors import suggest
     from footprint.tomlfile import read_toml
 
     p = Path(path)
@@ -503,38 +509,82 @@ def load_fake_file(path: str | Path) -> FakeConfig:
     tables = data.get("gpu", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise FootprintError(f"{p}: 'gpu' must be [[gpu]] tables")
+    driver = data.get("driver", True)
+    if not isinstance(driver, bool):
+        raise FootprintError(f"{p}: key 'driver': {driver!r} is not true or false")
+    driver_version = data.get("driver_version", "570.86.15")
+    if not isinstance(driver_version, str):
+        raise FootprintError(f"{p}: key 'driver_version': {driver_version!r} is not a string such as '570.86.15'")
     gpus = []
     for n, table in enumerate(tables):
         where = f"{p}: gpu {n}"
         for key in table:
             if key not in _GPU_KEYS:
                 raise FootprintError(f"{where}: unknown key {key!r}{suggest(key, _GPU_KEYS)}; expected one of {', '.join(sorted(_GPU_KEYS))}")
-        arch = table.get("arch", 9)
-        name = table.get("name") or DEFAULT_NAMES.get(arch if isinstance(arch, int) else ARCHITECTURES.get(str(arch).lower(), 9), "NVIDIA H100 80GB HBM3")
-        lost = []
-        if "lost_at" in table:
-            lost.append((float(table["lost_at"]), float(table["lost_until"]) if "lost_until" in table else None))
-        errors = []
-        if "error" in table:
-            code = table["error"]
-            if isinstance(code, str):
-                if code not in ERROR_NAMES:
-                    raise FootprintError(f"{where}: error {code!r} is unknown{suggest(code, ERROR_NAMES)}; expected an NVML error name such as 'GpuIsLost'")
-                code = ERROR_NAMES[code]
-            errors.append((float(table.get("error_at", 0.0)), float(table["error_until"]) if "error_until" in table else None, int(code)))
-        resets = table.get("counter_reset_at", [])
-        resets = [resets] if isinstance(resets, (int, float)) else resets
         try:
-            gpus.append(FakeGpu(
-                name=str(name), power=table.get("power"), trace=table.get("trace"), uuid=str(table.get("uuid", "")),
-                arch=arch, energy_counter=bool(table.get("energy_counter", True)),
-                instant_power=bool(table.get("instant_power", True)), power_limit=table.get("power_limit"),
-                counter_resets=[float(r) for r in resets], lost=lost, errors=errors,
-                mig_uuids=list(table.get("mig_uuids", [])), update_period=float(table.get("update_period", 0.1)),
-                power_window=float(table["power_window"]) if "power_window" in table else None,
-            ))
+            gpus.append(_fake_gpu(table))
         except FootprintError as exc:
             raise FootprintError(f"{where}: {exc}") from None
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:  # a shape FakeGpu cannot use, such as a trace step of three items
             raise FootprintError(f"{where}: {exc}") from None
-    return FakeConfig(gpus, bool(data.get("driver", True)), str(data.get("driver_version", "570.86.15")), str(p))
+    return FakeConfig(gpus, driver, driver_version, str(p))
+
+
+def _fake_gpu(table: dict[str, Any]) -> FakeGpu:
+    """One [[gpu]] table as a FakeGpu; every value's type and range is checked, naming its key."""
+    arch = table.get("arch", 9)
+    if isinstance(arch, bool) or not isinstance(arch, (int, str)):
+        raise FootprintError(f"key 'arch': {arch!r} is not an architecture name such as 'hopper' or its NVML number")
+    name = table.get("name") or DEFAULT_NAMES.get(arch if isinstance(arch, int) else ARCHITECTURES.get(arch.lower(), 9),
+                                                  "NVIDIA H100 80GB HBM3")
+    for key in ("name", "uuid"):
+        if key in table and not isinstance(table[key], str):
+            raise FootprintError(f"key {key!r}: {table[key]!r} is not a string")
+    for key in ("energy_counter", "instant_power"):
+        if key in table and not isinstance(table[key], bool):
+            raise FootprintError(f"key {key!r}: {table[key]!r} is not true or false")
+    mig = table.get("mig_uuids", [])
+    if not isinstance(mig, list) or not all(isinstance(m, str) for m in mig):
+        raise FootprintError(f"key 'mig_uuids': {mig!r} is not a list of strings")
+    trace = table.get("trace")
+    if trace is not None:
+        if not isinstance(trace, list) or not all(isinstance(step, list) and len(step) == 2 for step in trace):
+            raise FootprintError("key 'trace': expected steps [[0, '100 W'], [1, '650 W'], ...]")
+        trace = [(_time(f"trace[{i}]", t), power) for i, (t, power) in enumerate(trace)]
+    lost = []
+    if "lost_at" in table:
+        lost.append((_time("lost_at", table["lost_at"]),
+                     _time("lost_until", table["lost_until"]) if "lost_until" in table else None))
+    errors = []
+    if "error" in table:
+        code = table["error"]
+        if isinstance(code, str):
+            if code not in ERROR_NAMES:
+                raise FootprintError(f"error {code!r} is unknown{suggest(code, ERROR_NAMES)}; expected an NVML error name such as 'GpuIsLost'")
+            code = ERROR_NAMES[code]
+        if isinstance(code, bool) or not isinstance(code, int) or not 0 < code < 2**31:
+            raise FootprintError(f"key 'error': {code!r} is not an NVML error name such as 'GpuIsLost' or its code")
+        errors.append((_time("error_at", table.get("error_at", 0.0)),
+                       _time("error_until", table["error_until"]) if "error_until" in table else None, code))
+    resets = table.get("counter_reset_at", [])
+    resets = resets if isinstance(resets, list) else [resets]
+    update_period = _time("update_period", table.get("update_period", 0.1), positive=True)
+    return FakeGpu(
+        name=str(name), power=table.get("power"), trace=trace, uuid=table.get("uuid", ""), arch=arch,
+        energy_counter=table.get("energy_counter", True), instant_power=table.get("instant_power", True),
+        power_limit=table.get("power_limit"), counter_resets=[_time("counter_reset_at", r) for r in resets], lost=lost,
+        errors=errors, mig_uuids=mig, update_period=update_period,
+        power_window=_time("power_window", table["power_window"], positive=True) if "power_window" in table else None,
+    )
+
+
+_MAX_SECONDS = 10 * 365 * 86400.0  # a fake run of ten years is already a thousand times longer than any test
+
+
+def _time(key: str, value: Any, positive: bool = False) -> float:
+    """A time in seconds from a fake-GPU file: a finite number, at least 0 (above 0 where `positive`)."""
+    low_ok = (value > 0 if positive else value >= 0) if isinstance(value, (int, float)) else False
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low_ok or not value <= _MAX_SECONDS:
+        least = "above 0" if positive else "0 or more"
+        raise FootprintError(f"key {key!r}: {value!r} is not a time in seconds {least} (at most {_MAX_SECONDS:g})")
+    return float(value)

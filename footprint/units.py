@@ -97,6 +97,19 @@ def split_value(text: str) -> tuple[str, str]:
     return number, unit_text
 
 
+def read_unit(unit_text: str) -> pint.Unit:
+    """A unit written alone ('kWh', 'gCO2e/kWh', '' for none), checked as split_value checks one after a number."""
+    import pint
+
+    if len(unit_text) > MAX_TEXT or (unit_text.strip() and not _UNIT_TEXT.fullmatch(unit_text.strip())):
+        raise UnreadableValueError(f"{unit_text[:60]!r} is not a unit (unit names only: no arithmetic, powers, "
+                                   "parentheses or numbers)")
+    try:
+        return parse_unit(unit_text.strip())
+    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+        raise UnreadableValueError(f"{unit_text!r} is not a known unit") from None
+
+
 def read_number(number: str) -> int | float:
     """The value of a number that split_value accepted, as pint's parser would type it, within MAX_MAGNITUDE."""
     value: int | float = int(number) if number.lstrip("+-").isdigit() else float(number)
