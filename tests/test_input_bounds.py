@@ -151,7 +151,7 @@ def test_saved_result_with_nan_is_a_data_error() -> None:
     with pytest.raises(FootprintError, match="energy"):
         span_from_json({"magnitude": float("nan"), "units": "kWh"}, "r.json: energy")
     with pytest.raises(FootprintError, match="not a unit"):
-        span_from_json({"magnitude": 1.0, "units": "10**10**10*kWh"}, "r.json: energy")
+        span_from_json({"magnitude": 1.0, "units": "(10**400)*kWh"}, "r.json: energy")
 
 
 # --- 3. files are read within bounds
@@ -195,7 +195,7 @@ def test_deeply_nested_toml_is_one_line(tmp_path: Path, document: str) -> None:
     ('precision = ["bf16"]', "'precision'"),
     ('gpus = { n = 8 }', "'gpus'"),
     ('profile = { id = "h100" }', "'profile'"),
-    ('hours = "10**10**10"', "--hours"),
+    ('hours = "(10**400) h"', "--hours"),
     ('pue = "5 %"', "--pue"),
 ])
 def test_malformed_scenario_names_file_and_key(tmp_path: Path, body: str, key: str) -> None:
@@ -213,7 +213,7 @@ def test_malformed_scenario_names_file_and_key(tmp_path: Path, body: str, key: s
     ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\ninputs = 5\n'
      'method = { source = "s" }', "inputs"),
     ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\nmethod = { source = "s" }\n'
-     '[references.a.inputs]\ngpu_hours = { value = "10**10**10 h", source = "s" }', "inputs.gpu_hours"),
+     '[references.a.inputs]\ngpu_hours = { value = "(10**400) h", source = "s" }', "inputs.gpu_hours"),
     ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\nmethod = { source = "s" }\n'
      '[references.a.outputs.energy]\nvalue = "1 MWh"\nsource = "s"\ntolerance = "tight"', "outputs.energy.tolerance"),
     ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\nmethod = { source = "s" }\n'
@@ -238,7 +238,7 @@ def test_malformed_reference_file_names_file_and_key(tmp_path: Path, body: str, 
     ("power_window = inf", "'power_window'"),
     ("power = nan", "power"),
     ('power = "-350 W"', "power"),
-    ('power = "10**10**10 W"', "power"),
+    ('power = "(10**400) W"', "power"),
     ("trace = [[0]]", "'trace'"),
     ('trace = [[nan, "100 W"]]', "trace[0]"),
     ("error = true", "'error'"),
