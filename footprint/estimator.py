@@ -44,7 +44,7 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
     energy_host = (gpu_hours * spec.host_power).to("kWh")
     energy, overhead, emissions, cost = site_totals(energy_gpu + energy_host, gpu_hours, spec.pue, spec.intensity,
                                                     spec.price, spec.energy_price)
-    _check_outputs({"GPU-hours": gpu_hours, "duration": duration, "GPU energy": energy_gpu, "host energy": energy_host,
+    check_outputs({"GPU-hours": gpu_hours, "duration": duration, "GPU energy": energy_gpu, "host energy": energy_host,
                     "facility overhead": overhead, "energy": energy, "emissions": emissions, "cost": cost,
                     "implied MFU": implied_mfu})
     return Footprint(
@@ -66,9 +66,12 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
     )
 
 
-def _check_outputs(outputs: dict[str, Span | None]) -> None:
-    """Refuse a result that is not a finite, non-negative number: inputs each within bounds can still multiply
-    past float range (inf), and a published figure must never read 'inf TWh' or a negative energy."""
+def check_outputs(outputs: dict[str, Span | None]) -> None:
+    """Raise FootprintError unless every figure (name -> Span, None skipped) is a finite number of 0 or more.
+
+    Inputs each within bounds can still multiply past float range (inf), and a published figure must never
+    read 'inf TWh' or a negative energy.
+    """
     import math
 
     for name, span in outputs.items():
