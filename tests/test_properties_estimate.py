@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,8 @@ UNITS = ["", " W", "W", " kW", " PW", " h", " days", " s", " ms", " kg", " g/kWh
          " USD/h", " USD/kWh", " USD", " %", " ppm", " FLOP", " TFLOP/s", " kWh", " J", " dimensionless", " m", " W*h",
          " W h", " 1/h", " µs", " parsec", " meter / second"]
 NUMBERS = st.one_of(
+    st.sampled_from(["0.5", "1", "1.2", "5", "8", "50", "80", "120", "700", "1e3", "2.788e6", "3.3e24"]),  # realistic
+    st.floats(0, 200).map(lambda x: f"{x:.3g}"),
     st.integers(-10**6, 10**12).map(str),
     st.integers(-10**400, 10**400).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
@@ -22,7 +26,9 @@ NUMBERS = st.one_of(
     st.sampled_from(["0", "-0", ".5", "5.", "+3", "1_000", "1,000", "0x10", "nan", "inf", "١٢٣", "１２", "1e", "e5",
                      "1e308", "1e-320", "1e100", "1.0000000000000002"]),
 )
-QUANTITY = st.builds(lambda n, u: n + u, NUMBERS, st.sampled_from(UNITS))
+# dimensionless units twice as often: a percent or ppm must be checked as the plain number it stands for
+UNIT = st.one_of(st.sampled_from(UNITS), st.sampled_from(["", " %", " ppm", "%"]))
+QUANTITY = st.builds(lambda n, u: n + u, NUMBERS, UNIT)
 # what an attacker, or a slip of the fingers, types: arithmetic, powers, parentheses, code, huge and odd text
 HOSTILE = st.one_of(
     st.builds(lambda a, op, b: f"{a}{op}{b}", QUANTITY, st.sampled_from(["*", "/", "+", "-", "**", " * ", "^", " "]),
@@ -34,7 +40,7 @@ HOSTILE = st.one_of(
     st.builds(lambda c, n: c * n, st.sampled_from(["1", "9", "(", "*", " ", "1e", "h"]), st.integers(150, 70_000)),
     st.text(max_size=24),
 )
-VALUE = st.one_of(QUANTITY, QUANTITY, st.builds(lambda a, b, u: f"{a}..{b}{u}", NUMBERS, NUMBERS, st.sampled_from(UNITS)),
+VALUE = st.one_of(QUANTITY, QUANTITY, st.builds(lambda a, b, u: f"{a}..{b}{u}", NUMBERS, NUMBERS, UNIT),
                   HOSTILE)
 OPTIONS = ["--gpus", "--hours", "--duration", "--gpu-hours", "--gpu-power", "--host-power", "--pue", "--intensity",
            "--price", "--energy-price", "--flops", "--params", "--active-params", "--tokens", "--mfu", "--precision"]
@@ -58,3 +64,19 @@ def test_estimate_gives_a_finite_result_or_one_line(options: dict[str, str], len
     for key, value in options.items():
         args += [key, value]
     check_result_or_one_line(run_cli(*args), "estimate", args)
+
+
+# a fraction written as a percent is the same input: the range check and the arithmetic see the plain number
+@settings(max_examples=100, deadline=timedelta(seconds=3), suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([("--pue", ("--gpus", "8", "--hours", "10")), ("--gpu-power", ("--gpus", "8", "--hours", "10")),
+                        ("--mfu", ("--flops", "3.3e24"))]),
+       st.floats(0.001, 12, allow_nan=False).map(lambda x: round(x, 3)))
+def test_a_percent_is_the_plain_fraction(option_and_length: tuple[str, tuple[str, ...]], fraction: float) -> None:
+    option, length = option_and_length
+    base = ["estimate", "--json", "--profile", "h100", *length]
+    plain = run_cli(*base, option, repr(fraction))
+    percent = run_cli(*base, option, f"{fraction * 100!r} %")
+    assert plain.code == percent.code, (option, fraction, plain.err, percent.err)
+    if plain.code == 0:
+        a, b = json.loads(plain.out), json.loads(percent.out)
+        assert b["energy"]["magnitude"] == pytest.approx(a["energy"]["magnitude"], rel=1e-9), (option, fraction)
