@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,14 @@ QUANTITY_TEXT = st.one_of(
     st.sampled_from(["700 W * 5 %", "__import__('os') W", "10**10**10 W", "(10**400) W", "700", "W", ""]),
     TEXT,
 )
-HOSTILE = st.one_of(QUANTITY_TEXT, SCALAR, st.lists(SCALAR, max_size=2), st.dictionaries(TEXT, SCALAR, max_size=2))
+# an independent spelling of the one accepted shape, to check the reader against
+NUMBER_AND_UNIT = re.compile(r" *[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)? *[A-Za-z%µ][A-Za-z0-9_ */]*", re.ASCII)
+# expressions whose value would pass the plausibility bounds: only reading (not evaluating) refuses them
+PLAUSIBLE_EXPRESSION = st.builds(lambda a, op, b, u: f"{a}{op}{b}{u}", st.integers(1, 900),
+                                 st.sampled_from([" W * ", " W / ", "*", " W + ", " W - "]), st.integers(1, 5),
+                                 st.sampled_from(["", " W", " %", " W*1"]))
+HOSTILE = st.one_of(PLAUSIBLE_EXPRESSION, QUANTITY_TEXT, SCALAR, st.lists(SCALAR, max_size=2),
+                    st.dictionaries(TEXT, SCALAR, max_size=2))
 
 
 def figure(low: float, high: float, unit: str) -> st.SearchStrategy:
@@ -54,7 +62,7 @@ VALID = st.fixed_dictionaries(
         "aliases": st.lists(st.sampled_from(["gen", "g1"]), max_size=2, unique=True),
     },
 )
-PATHS = [("id",), ("name",), ("tdp",), ("tdp", "value"), ("tdp", "source"), ("tdp", "note"), ("tdp", "extra"),
+PATHS = [("id",), ("name",), ("tdp",), ("tdp", "value"), ("tdp", "value"), ("tdp", "value"), ("host_power", "value"), ("tdp", "source"), ("tdp", "note"), ("tdp", "extra"),
          ("idle_power", "value"), ("memory", "value"), ("memory_bandwidth", "value"), ("host_power", "value"),
          ("peak",), ("peak", "bf16"), ("peak", "bf16", "value"), ("peak", "fp8", "value"), ("peak", "bf61"),
          ("node",), ("node", "gpus_per_node"), ("node", "max_power"), ("node", "source"),
@@ -104,21 +112,21 @@ def toml_document(data: dict[str, Any]) -> str:
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> str:
-    """A profile document, sometimes damaged as files are: cut short, with junk appended, or nested deep."""
+def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any] | None]:
+    """A profile document and its data (None once damaged): sometimes cut short, with junk appended, or nested deep."""
     data = copy.deepcopy(draw(VALID))  # st.just gives one shared object; mutate() must not damage it for later draws
     for path, value in draw(MUTATIONS):
         mutate(data, path, value)
     text = toml_document(data)
     damage = draw(st.sampled_from(["none"] * 9 + ["cut", "junk", "deep"]))
     if damage == "cut":
-        return text[:draw(st.integers(0, len(text)))]
+        return text[:draw(st.integers(0, len(text)))], None
     if damage == "junk":
-        return text + draw(TEXT)
+        return text + draw(TEXT), None
     if damage == "deep":
         depth = draw(st.integers(30, 3000))
-        return text + "deep = " + "[" * depth + "]" * depth + "\n"
-    return text
+        return text + "deep = " + "[" * depth + "]" * depth + "\n", None
+    return text, data
 
 
 @pytest.fixture(scope="module")
@@ -130,11 +138,19 @@ def profile_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(max_examples=400, deadline=timedelta(seconds=3),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(documents(), st.sampled_from(ARGS))
-def test_any_profile_document_gives_a_finite_result_or_one_line(profile_path: Path, document: str,
+def test_any_profile_document_gives_a_finite_result_or_one_line(profile_path: Path,
+                                                                 document_and_data: tuple[str, dict[str, Any] | None],
                                                                  args: tuple[str, ...]) -> None:
+    document, data = document_and_data
     profile_path.write_text(document, encoding="utf-8")
     r = run_cli("estimate", "--json", "--profile-file", str(profile_path), *args)
     check_result_or_one_line(r, "estimate", document)
     if r.code == 2:
         # a bad file is named in its error; a good one can still lack the precision the run asks for
         assert str(profile_path) in r.err or "throughput (it supports:" in r.err, (document, r.err)
+    if r.code == 0 and data is not None:
+        # what was accepted was written as a number and a unit: never arithmetic, code or a non-ASCII number
+        for name in ("tdp", "idle_power", "memory", "memory_bandwidth", "host_power"):
+            text = data[name].get("value") if isinstance(data.get(name), dict) else None
+            assert not isinstance(text, str) or NUMBER_AND_UNIT.fullmatch(text), (name, text)
+
