@@ -28,13 +28,16 @@ def defaults() -> dict[str, Any]:
 
 
 def _check(span: Span, what: str, *, minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None,
-           expected: str = "a positive value") -> Span:
+           expected: str = "a positive value", given: Any = None) -> Span:
     for q in (span.lo, span.hi):
         # a dimensionless value is checked as a plain number: '5 %' is 0.05, not 5
         m = float(q.to("").magnitude) if q.dimensionless else float(q.magnitude)
         bad = m < minimum if inclusive else m <= minimum
         if bad or (maximum is not None and m > maximum):
-            raise FootprintError(f"{what}: {q:~P} is out of range; expected {expected}")
+            shown = f"{q:~P}"
+            if q.dimensionless and isinstance(given, str) and any(c.isalpha() or c == "%" for c in given):
+                shown = f"{given!r} (= {m:g})"  # name what was typed, and the plain number it was checked as
+            raise FootprintError(f"{what}: {shown} is out of range; expected {expected}")
     return span
 
 
@@ -83,7 +86,8 @@ def parse_fraction_or_power(value: Any, what: str) -> tuple[str, Span]:
         span = parse_span(value, u.POWER, what)
         kind = "power"
     if kind == "fraction":
-        _check(span, what, maximum=1.0, expected="a fraction of TDP in (0, 1] such as 0.8 or '80%', or a power such as '550 W'")
+        _check(span, what, maximum=1.0, expected="a fraction of TDP in (0, 1] such as 0.8 or '80%', or a power such as '550 W'",
+               given=value)
     else:
         _check(span.to("W"), what, expected="a positive power such as '550 W'")
     return kind, span
@@ -211,7 +215,7 @@ def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any =
         pue_span = Span(u.Q(float(d["pue"]["value"]), ""))
         notes.append(Assumption("pue", pue_span, "default", d["pue"]["source"]))
     else:
-        pue_span = _check(parse_span(pue, u.COUNT, "--pue"), "--pue", minimum=1.0, inclusive=True, maximum=10.0,
+        pue_span = _check(parse_span(pue, u.COUNT, "--pue"), "--pue", minimum=1.0, inclusive=True, maximum=10.0, given=pue,
                           expected="a PUE of at least 1, such as 1.1 or '1.1..1.4'")
         notes.append(Assumption("pue", pue_span, "user"))
     intensity_span = _intensity(region, intensity, notes)
@@ -282,7 +286,8 @@ def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, ac
             raise FootprintError("--mfu needs compute mode: --flops, or --params/--active-params with --tokens")
         if timed:
             raise FootprintError("--mfu derives the run length from compute; do not also give --hours/--gpu-hours")
-        mfu_span = _check(parse_span(mfu, u.COUNT, "--mfu"), "--mfu", maximum=1.0, expected="an MFU in (0, 1], such as 0.4")
+        mfu_span = _check(parse_span(mfu, u.COUNT, "--mfu"), "--mfu", maximum=1.0, expected="an MFU in (0, 1], such as 0.4",
+                          given=mfu)
         notes.append(Assumption("mfu", mfu_span, "user"))
     peak = None
     if total is not None:

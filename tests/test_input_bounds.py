@@ -109,7 +109,7 @@ def test_a_unit_given_only_after_high_applies_to_low() -> None:
 
 @pytest.mark.parametrize("pue", ["5 %", "1.2 ppm", "99 %", "0.5", "1100 %"])
 def test_pue_is_checked_as_a_plain_number(pue: str) -> None:
-    one_line_error(run_cli(*BASE, "--hours", "10", "--pue", pue), "--pue", "at least 1")
+    one_line_error(run_cli(*BASE, "--hours", "10", "--pue", pue), "--pue", "at least 1", repr(pue) if " " in pue else pue)
 
 
 @pytest.mark.parametrize(("option", "percent", "plain", "rest"), [
