@@ -44,6 +44,8 @@ _INPUT_KINDS: dict[str, tuple[Any, str | None]] = {
     "energy_gpu": (u.ENERGY, None),
 }
 _METHOD_KEYS = ("pue", "intensity", "gpu_power", "host_power")
+_METHOD_KINDS: dict[str, tuple[Any, str | None]] = {"pue": (u.COUNT, ""), "intensity": (u.INTENSITY, None),
+                                                     "host_power": (u.POWER, None)}
 # Footprint field -> the kind its published value is read as
 _OUTPUT_KINDS: dict[str, Any] = {
     "energy": u.ENERGY,
@@ -139,6 +141,19 @@ class _Reader:
     def fail(self, key: str, message: str) -> FootprintError:
         return FootprintError(f"{self.origin}: reference {self.id!r}, {key}: {message}")
 
+    def factor(self, key: str, name: str, raw: Any) -> None:
+        """A method factor is kept raw (parsed when the estimate runs) but read here, so a bad one names its key."""
+        from footprint.inputs import parse_fraction_or_power
+
+        try:
+            if name == "gpu_power":
+                parse_fraction_or_power(raw, key)
+            else:
+                kind, bare = _METHOD_KINDS[name]
+                parse_span(raw, kind, key, bare_unit=bare)
+        except FootprintError as exc:
+            raise self.fail(key, str(exc)) from None
+
     def table(self, key: str) -> dict[str, Any]:
         raw = self.data.get(key, {})
         if not isinstance(raw, dict):
@@ -201,6 +216,8 @@ class _Reader:
         method = raw.get("method", {})
         if not isinstance(method, dict) or set(method) - set(_METHOD_KEYS):
             raise self.fail(key, f"method may set only {', '.join(_METHOD_KEYS)}")
+        for name, factor in method.items():
+            self.factor(f"{key}.method.{name}", name, factor)
         tol = raw.get("tolerance")
         if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1):
             raise self.fail(f"{key}.tolerance", f"{tol!r} is not a relative tolerance from 0 to 1, such as 0.01")
@@ -230,6 +247,8 @@ class _Reader:
         bad = set(raw_method) - set(_METHOD_KEYS)
         if bad:
             raise self.fail("method", f"unknown factors {sorted(bad)}; expected {', '.join(_METHOD_KEYS)}")
+        for name, factor in raw_method.items():
+            self.factor(f"method.{name}", name, factor)
         outputs = tuple(self.output(name, raw) for name, raw in self.table("outputs").items())
         location = self.sourced("location", d["location"]) if "location" in d else None
         return Reference(

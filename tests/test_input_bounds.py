@@ -218,6 +218,13 @@ def test_malformed_scenario_names_file_and_key(tmp_path: Path, body: str, key: s
      '[references.a.outputs.energy]\nvalue = "1 MWh"\nsource = "s"\ntolerance = "tight"', "outputs.energy.tolerance"),
     ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\nmethod = { source = "s" }\n'
      '[references.a.outputs.energy]\nvalue = "1 MWh"\nsource = "s"\ntolerance = nan', "outputs.energy.tolerance"),
+    ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\n'
+     'method = { source = "s", pue = "1.1 * 2" }', "method.pue"),
+    ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\nmethod = { source = "s" }\n'
+     '[references.a.outputs.energy]\nvalue = "1 MWh"\nsource = "s"\nmethod = { intensity = "(10**400) g/kWh" }',
+     "outputs.energy.method.intensity"),
+    ('[references.a]\nname = "A"\nstatus = "primary"\nhardware = { value = "H100", source = "s" }\n'
+     'method = { source = "s", gpu_power = "700 W * 5 %" }', "method.gpu_power"),
 ])
 def test_malformed_reference_file_names_file_and_key(tmp_path: Path, body: str, key: str) -> None:
     from footprint.references import load_reference_file
