@@ -216,8 +216,8 @@ class _Reader:
         method = raw.get("method", {})
         if not isinstance(method, dict) or set(method) - set(_METHOD_KEYS):
             raise self.fail(key, f"method may set only {', '.join(_METHOD_KEYS)}")
-        for name, factor in method.items():
-            self.factor(f"{key}.method.{name}", name, factor)
+        for factor_name, factor in method.items():
+            self.factor(f"{key}.method.{factor_name}", factor_name, factor)
         tol = raw.get("tolerance")
         if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1):
             raise self.fail(f"{key}.tolerance", f"{tol!r} is not a relative tolerance from 0 to 1, such as 0.01")
