@@ -123,15 +123,8 @@ class Ledger:
 
 
 def load_totals(path: str) -> tuple[Ledger, Any]:
-    """Stream a log into a Ledger: (ledger, the MeterLog with header, final record and cut-off flags)."""
-    from footprint.meter.log import read_log
+    """The first run of a log streamed into a Ledger: (ledger, the MeterLog with header, final record, cut-off flags)."""
+    from footprint.meter.log import read_runs
 
-    holder: list[Ledger] = []
-
-    def feed(header: dict[str, Any], record: dict[str, Any]) -> None:
-        if not holder:
-            holder.append(Ledger(header))
-        holder[0].add(record)
-
-    log = read_log(path, on_record=feed)
-    return (holder[0] if holder else Ledger(log.header)), log
+    log = read_runs(path)[0]
+    return log.ledger, log
