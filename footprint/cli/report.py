@@ -17,8 +17,9 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     """Rebuild the result of a metered run from its log.
 
     Reads logs written by 'footprint run' (or footprint.track(log=...)), whether the run finished or was killed;
-    a last line cut mid-write is skipped. Several logs (one per node of a multi-node job) are merged into one
-    result. Site options given here replace those the run was started with.
+    a last line cut mid-write is skipped, and a damaged line is named and skipped. Several logs (one per node of a
+    multi-node job) are merged into one result; every run counts once (a log may hold several runs, and a log
+    given twice is counted once). Site options given here replace those the run was started with.
 
     \b
     Examples:
@@ -27,9 +28,12 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     """
     from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
+    from footprint.meter.outfiles import check_writable
     from footprint.meter.summary import summary
     from footprint.report import to_json
 
+    if output:
+        check_writable(output, "-o")
     fp, warnings = footprint_from_logs(list(logs), site, label)
     for warning in warnings:
         click.echo(f"footprint: {warning}", err=True)

@@ -110,14 +110,14 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
             write_file(path, text)
             written.append(path)
         except Exception as exc:  # a full disk (or a bug) must not hide the result printed below
-            problems.append(f"{what}: cannot write {path}: {user_message(exc) or _os_reason(exc)}")
+            problems.append(f"{what}: {user_message(exc) or f'cannot write {path}: {_os_reason(exc)}'}")
     if csv_path:
         from footprint.meter.codecarbon_csv import append_row
 
         try:
             append_row(csv_path, fp, project=fp.label or "footprint")
         except Exception as exc:  # as above
-            problems.append(f"--csv: cannot append to {csv_path}: {user_message(exc) or _os_reason(exc)}")
+            problems.append(user_message(exc) or f"--csv: cannot write {csv_path}: {_os_reason(exc)}")
     if child.left_running:
         pids = ", ".join(map(str, child.left_running[:10])) + (" ..." if len(child.left_running) > 10 else "")
         problems.append(f"warning: the command exited but left {len(child.left_running)} process(es) running (pid {pids}): "

@@ -46,15 +46,20 @@ def check_writable(path: str | Path, option: str) -> None:
 
 
 def write_file(path: str | Path, text: str) -> None:
-    """Replace a file's content atomically (readers see the old file or the new one), keeping its mode and links."""
-    p = Path(path)
+    """Replace a file's content atomically (readers see the old file or the new one), keeping its mode and links;
+    a failure (a full disk) is a one-line FootprintError and leaves the old file as it was."""
+    try:
+        _replace(Path(path), text)
+    except OSError as exc:
+        raise FootprintError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def _replace(p: Path, text: str) -> None:
     target = Path(os.path.realpath(p)) if p.is_symlink() else p
     try:
         st = os.stat(target)
     except FileNotFoundError:
         st = None
-    except OSError as exc:
-        raise FootprintError(f"cannot write {str(p)!r}: {exc.strerror}") from None
     data = text.encode("utf-8")
     if st is not None and not stat.S_ISREG(st.st_mode):
         # /dev/stdout, a pipe, /dev/null: there is nothing to replace, only something to write to
