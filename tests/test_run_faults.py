@@ -191,3 +191,18 @@ def test_csv_leaves_what_was_not_measured_empty(tmp_path: Path) -> None:
         assert row[column] == "", column
     assert float(row["gpu_energy"]) > 0
 
+
+
+def test_track_with_an_unwritable_log_keeps_the_result_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    import footprint
+    from footprint.testing import FakeClock
+
+    clock = FakeClock(stop_at=10.0)
+    with fake_nvml([FakeGpu(power="200 W")], clock=clock.now):
+        with footprint.track(log="/dev/full", clock=clock, settings=NO_HOST, factories=[NvmlGpuMeter()]) as tracker:
+            clock.advance(10.0)
+    assert tracker.result is not None
+    assert float(tracker.result.energy_gpu.central.to("J").magnitude) == pytest.approx(2000, rel=0.01)
+    err = capsys.readouterr().err
+    assert "writing the log /dev/full failed at 0 s into the run (No space left on device)" in err
+    assert any("No space left on device" in n for n in tracker.notes)

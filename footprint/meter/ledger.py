@@ -41,20 +41,18 @@ class ChannelTotals:
             self.group, self.lead = (0.0, 0.0), (0.0, 0.0)
             return
         if dt >= min_dt and dt > 0:
-            self._candidate(energy, dt)
+            if energy > self.peak_w * dt:
+                self.peak_w = energy / dt
             if self.lead[1] > 0:
                 energy, dt = energy + self.lead[0], dt + self.lead[1]
                 self.lead = (0.0, 0.0)
-                self._candidate(energy, dt)
+                self.peak_w = max(self.peak_w, energy / dt)
             self.group = (energy, dt)
         elif self.group[1] > 0:
             self.group = (self.group[0] + energy, self.group[1] + dt)
-            self._candidate(*self.group)
+            self.peak_w = max(self.peak_w, self.group[0] / self.group[1])
         else:
             self.lead = (self.lead[0] + energy, self.lead[1] + dt)
-
-    def _candidate(self, energy: float, dt: float) -> None:
-        self.peak_w = max(self.peak_w, energy / dt)
 
     def peak(self) -> float:
         """The peak so far; a run of short intervals only (shorter than half an interval) is one window."""
@@ -107,23 +105,26 @@ class Ledger:
     def _interval(self, record: dict[str, Any]) -> None:
         dt = float(record.get("dt", 0.0))
         energies = record.get("e", [])
-        estimated = record.get("est", {})
-        flags = record.get("flags", {})
-        for i, channel in enumerate(self.channels):
-            if i >= len(energies):
-                break
-            energy = float(energies[i])
+        estimated = record.get("est")
+        flags = record.get("flags")
+        min_dt = PEAK_MIN_SHARE * self.interval
+        for i, (channel, value) in enumerate(zip(self.channels, energies, strict=False)):
+            energy = float(value)
             channel.energy += energy
-            channel.estimated += float(estimated.get(str(i), 0.0))
-            mine = flags.get(str(i), [])
-            for flag in mine:
-                name = flag.split(":")[0]
-                channel.flags[flag] = channel.flags.get(flag, 0) + 1
-                if name == "gap":
-                    channel.gap_s += dt
-                elif name == "counter-reset":
-                    channel.counter_resets += 1
-            channel.feed_peak(energy, dt, bool(mine), PEAK_MIN_SHARE * self.interval)
+            mine = ()
+            if estimated or flags:  # sparse: most intervals have neither
+                key = str(i)
+                if estimated:
+                    channel.estimated += float(estimated.get(key, 0.0))
+                mine = flags.get(key, ()) if flags else ()
+                for flag in mine:
+                    name = flag.split(":")[0]
+                    channel.flags[flag] = channel.flags.get(flag, 0) + 1
+                    if name == "gap":
+                        channel.gap_s += dt
+                    elif name == "counter-reset":
+                        channel.counter_resets += 1
+            channel.feed_peak(energy, dt, bool(mine), min_dt)
         self.t = float(record.get("t", self.t + dt))
         self.intervals += 1
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -134,15 +133,12 @@ class MeterLog:
 
 def _number(value: Any) -> float | None:
     """A finite float within bounds, or None: JSON booleans, strings, 400-digit integers and NaN are not numbers."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        x = float(value)
-    except OverflowError:
-        return None
-    if not math.isfinite(x) or abs(x) > MAX_JOULES:
-        return None
-    return x
+    kind = type(value)  # exact types: bool is an int subclass, and JSON has no others
+    if kind is float:
+        return value if -MAX_JOULES <= value <= MAX_JOULES else None  # NaN fails both comparisons
+    if kind is int:
+        return float(value) if -MAX_JOULES <= value <= MAX_JOULES else None
+    return None
 
 
 def _shown(value: Any) -> str:
