@@ -132,14 +132,19 @@ def test_descendants_left_running_are_named_loudly(tmp_path: Path) -> None:
 
 
 STOLEN = """
-import sys, threading
+import threading, time
 from footprint.meter import wrap
 wrap.SAFETY_WAKE_S = 3600.0  # only the pidfd can wake the wait in time
+
+def until_exited(pid):  # the child has exited (a zombie) before the wait starts: its SIGCHLD is already sent
+    while open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        time.sleep(0.001)
+
 stop = threading.Event()
-thief = threading.Thread(target=stop.wait)  # started before the block: SIGCHLD may be delivered to it
+thief = threading.Thread(target=stop.wait)  # started before the block: the kernel gives SIGCHLD to this thread
 thief.start()
 with wrap.SignalGuard() as guard:
-    result = guard.run(['true'])
+    result = guard.run(['true'], on_started=until_exited)
 stop.set()
 print(result.exit_code)
 """
