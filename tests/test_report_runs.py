@@ -216,3 +216,27 @@ def test_many_damaged_lines_are_summed_up_not_listed(tmp_path: Path) -> None:
     assert result.code == 0
     lines = result.err.strip().splitlines()
     assert len(lines) == 11 and "40 more damaged line(s) skipped" in lines[-1]
+
+
+def test_report_run_picks_one_run_of_a_reused_log(tmp_path: Path) -> None:
+    path = tmp_path / "reused.jsonl"
+    metered([FakeGpu(power="100 W")], 10.0, interval=5.0, log=path)
+    metered([FakeGpu(power="300 W")], 10.0, interval=5.0, log=path)
+    second = [json.loads(x) for x in path.read_text().splitlines() if '"header"' in x][1]["run_id"]
+    result = run_cli("report", str(path), "--run", second[:8], "--json")
+    assert result.code == 0 and result.err == ""
+    assert json.loads(result.out)["energy_gpu"]["magnitude"] * 3.6e6 == pytest.approx(3000, rel=0.01)
+    missing = run_cli("report", str(path), "--run", "zz")
+    assert missing.code == 2
+    assert missing.err.strip() == f"footprint report: error: --run: no run 'zz' in {path}; expected a run id from a log header"
+
+
+def test_run_names_its_run_when_the_log_holds_earlier_ones(tmp_path: Path) -> None:
+    from tests.test_run_cli import footprint
+
+    path = tmp_path / "reused.jsonl"
+    first = footprint("run", "--log", str(path), "--", "true", cwd=tmp_path)
+    assert first.returncode == 0 and f"(rebuild with 'footprint report {path}')" in first.stdout
+    second = footprint("run", "--log", str(path), "--", "true", cwd=tmp_path)
+    run_id = [json.loads(x) for x in path.read_text().splitlines() if '"header"' in x][1]["run_id"]
+    assert f"(rebuild with 'footprint report {path} --run {run_id[:12]}')" in second.stdout

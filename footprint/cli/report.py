@@ -12,8 +12,10 @@ from footprint.cli.options import site_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @click.option("-o", "--output", metavar="PATH", help="Also write the JSON result to PATH (atomically).")
 @click.option("--label", default=None, help="A name for the result (default: the run's label).")
+@click.option("--run", "run_id", metavar="ID", help="Only the run with this run id (or its first characters), from a log that holds several.")
 @site_options
-def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, **site: str | None) -> None:
+def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, run_id: str | None,
+           **site: str | None) -> None:
     """Rebuild the result of a metered run from its log.
 
     Reads logs written by 'footprint run' (or footprint.track(log=...)), whether the run finished or was killed;
@@ -34,7 +36,7 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
 
     if output:
         check_writable(output, "-o")
-    fp, warnings = footprint_from_logs(list(logs), site, label)
+    fp, warnings = footprint_from_logs(list(logs), site, label, run_id)
     for warning in warnings:
         click.echo(f"footprint: {warning}", err=True)
     data = fp.as_json()

@@ -133,7 +133,9 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
         click.echo(summary(fp, f"footprint run: {shown} (exit {child.exit_code})"))
         click.echo("")
         if recorder.log_failed_at is None:
-            click.echo(f"log: {log}  (rebuild with 'footprint report {log}')")
+            # a log path used again holds earlier runs too: the rebuild command names this one
+            only = f" --run {recorder.header['run_id'][:12]}" if recorder.writer is not None and recorder.writer.appended else ""
+            click.echo(f"log: {log}  (rebuild with 'footprint report {log}{only}')")
         else:
             click.echo(f"log: {log}  (incomplete: it stops {recorder.log_failed_at:g} s into the run; the result above is whole)")
         if summary_path in written:

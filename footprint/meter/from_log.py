@@ -13,10 +13,11 @@ from footprint.meter.log import MAX_PROBLEMS_SHOWN, MeterLog
 from footprint.result import Footprint
 
 
-def collect_runs(paths: list[str]) -> tuple[list[MeterLog], list[str]]:
+def collect_runs(paths: list[str], run_id: str | None = None) -> tuple[list[MeterLog], list[str]]:
     """Every distinct run in ``paths``, in order, and the warnings to show (damaged records, duplicates, cut logs).
 
-    Of two copies of one run the longer is kept (a copy taken while the run was still going is shorter).
+    Of two copies of one run the longer is kept (a copy taken while the run was still going is shorter). With
+    ``run_id`` (a run id or its first characters) only that run is kept.
     """
     from footprint.meter.log import read_runs
 
@@ -24,7 +25,9 @@ def collect_runs(paths: list[str]) -> tuple[list[MeterLog], list[str]]:
     warnings: list[str] = []
     for path in paths:
         runs = read_runs(path)
-        if len(runs) > 1:
+        if run_id is not None:
+            runs = [run for run in runs if run.run_id.startswith(run_id)]
+        elif len(runs) > 1:
             warnings.append(f"{path}: holds {len(runs)} runs (a log path used again appends); each is counted as a separate run")
         problems = [line for run in runs for line in run.problems]
         warnings.extend(problems[:MAX_PROBLEMS_SHOWN])
@@ -39,6 +42,14 @@ def collect_runs(paths: list[str]) -> tuple[list[MeterLog], list[str]]:
             longer = run if _length(run) > _length(seen) else seen
             warnings.append(f"{run.path}:{run.line}: the same run as {seen.path}:{seen.line} (run id {run.run_id}); counted once")
             chosen[run.run_id] = longer
+    if run_id is not None and not chosen:
+        from footprint.errors import FootprintError
+
+        raise FootprintError(f"--run: no run {run_id!r} in {', '.join(paths)}; expected a run id from a log header")
+    if run_id is not None and len(chosen) > 1:
+        from footprint.errors import FootprintError
+
+        raise FootprintError(f"--run: {run_id!r} matches {len(chosen)} runs ({', '.join(chosen)}); expected more of the run id")
     for run in chosen.values():
         if not run.complete:
             where = f"{run.path}" if run.line == 1 else f"{run.path}:{run.line}"
@@ -51,12 +62,13 @@ def _length(run: MeterLog) -> tuple[bool, int, float]:
     return (run.complete, run.ledger.intervals, run.ledger.t)
 
 
-def footprint_from_logs(paths: list[str], site: dict[str, Any] | None = None, label: str | None = None
-                        ) -> tuple[Footprint, list[str]]:
-    """The merged result of every run in the logs (nodes of one job, or runs one after another), and warnings."""
+def footprint_from_logs(paths: list[str], site: dict[str, Any] | None = None, label: str | None = None,
+                        run_id: str | None = None) -> tuple[Footprint, list[str]]:
+    """The merged result of every run in the logs (nodes of one job, or runs one after another), or of the one
+    run ``run_id`` names, and warnings."""
     from footprint.meter.measured import build_footprint
 
-    runs, warnings = collect_runs(paths)
+    runs, warnings = collect_runs(paths, run_id)
     parts = [run.ledger.totals(complete=run.complete) for run in runs]
     name = label if label is not None else str(parts[0].header.get("label", "")) if len(parts) == 1 else ""
     return build_footprint(parts, site or {}, name), warnings

@@ -39,6 +39,7 @@ class LogWriter:
         self.path = Path(path)
         self.count = 0
         self.failed: str | None = None  # why writing stopped (e.g. "No space left on device")
+        self.appended = False  # the file already held a run: this one follows it
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # 0o666 and the umask, as any program that creates a file; O_APPEND keeps each line whole
@@ -60,6 +61,7 @@ class LogWriter:
         """A log whose last writer died mid-line gets a newline first, so our header starts a line of its own."""
         assert self.fd is not None
         size = os.fstat(self.fd).st_size
+        self.appended = size > 0
         if size == 0:
             return
         with open(self.path, "rb") as fh:
