@@ -82,7 +82,7 @@ class FailingStart(ChannelBase):
         self.last = 0.0
 
     def info(self) -> dict[str, Any]:
-        return {"name": "accelerator"}
+        raise KeyError("name")  # a plugin bug in describing the channel: recorded, never fatal
 
     def start(self, now: float) -> None:
         self.starts += 1
@@ -122,7 +122,9 @@ def test_meter_plugins_that_fail_to_open_or_start_are_named_and_the_rest_is_mete
     assert nvml_gpu["energy"]["magnitude"] * 3.6e6 == pytest.approx(300 * 20, rel=0.01)
     assert accelerator["gap"]["magnitude"] == pytest.approx(5.0)  # the first interval, until a retry worked
     assert accelerator["energy"]["magnitude"] * 3.6e6 == pytest.approx(100 * 15, rel=0.01)
-    notes = [json.loads(x) for x in (tmp_path / "run.jsonl").read_text().splitlines() if '"note"' in x]
+    lines = [json.loads(x) for x in (tmp_path / "run.jsonl").read_text().splitlines()]
+    assert lines[0]["channels"][1]["info_error"] == "KeyError: 'name'"
+    notes = [x for x in lines if x["type"] == "note"]
     assert notes and "OSError: device busy" in notes[0]["error"]
 
 

@@ -138,7 +138,11 @@ class Recorder:
         assert self.opened is not None
         channels = []
         for channel in self.opened.channels:
-            info = {"key": channel.key, "component": channel.component, "method": channel.method, **channel.info()}
+            try:
+                described = dict(channel.info())
+            except Exception as exc:  # a plugin's bug in describing a channel must not stop the job
+                described = {"info_error": f"{type(exc).__name__}: {exc}"}
+            info = {"key": channel.key, "component": channel.component, "method": channel.method, **described}
             if channel.component == "gpu":
                 info["profile"] = _profile_for(str(info.get("name", "")))
             channels.append(info)
