@@ -151,6 +151,7 @@ DAMAGED = {
     "flags not names": _interval(10.0, flags={"0": [1, 2]}),
     "est not a number": _interval(10.0, est={"0": "x"}),
     "unknown record type": {"type": "surprise", "t": 10.0},
+    "a window mark without a window": {"type": "mark", "t": 10.0, "edge": "start"},
     "a JSON list, not an object": [1, 2, 3],
     "not JSON": "{broken",
 }
