@@ -241,3 +241,11 @@ def test_run_names_its_run_when_the_log_holds_earlier_ones(tmp_path: Path) -> No
     second = footprint("run", "--log", str(path), "--", "true", cwd=tmp_path)
     run_id = [json.loads(x) for x in path.read_text().splitlines() if '"header"' in x][1]["run_id"]
     assert f"(rebuild with 'footprint report {path} --run {run_id[:12]}')" in second.stdout
+
+
+def test_an_overlong_line_is_read_in_pieces_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    _write(path, [HEADER, _interval(5.0), "x" * (3 << 20), _interval(10.0), {"type": "final", "t": 10.0}])
+    runs, warnings = collect_runs([str(path)])
+    assert runs[0].ledger.channels[0].energy == 2000.0 and runs[0].complete
+    assert warnings == [f"{path}:3: unreadable line (not a JSON object); skipped"]

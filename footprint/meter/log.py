@@ -16,9 +16,10 @@ import fcntl
 import json
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from footprint.errors import FootprintError
 
@@ -27,6 +28,7 @@ VERSION = 1
 FSYNC_EVERY = 12  # records: about a minute at the default interval
 MAX_JOULES = 1e15  # per interval and channel: a 1 PW reading is a corrupt record, not a measurement
 MAX_SECONDS = 1e9  # about 30 years
+MAX_LINE = 1 << 20  # characters: a header with hundreds of devices is a few tens of kB
 MAX_PROBLEMS_SHOWN = 10  # per file; the rest are counted in one line
 COMPONENTS = ("gpu", "cpu", "ram")
 RECORD_TYPES = ("interval", "mark", "note", "final")
@@ -229,6 +231,21 @@ def _parse(line: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _bounded_lines(fh: IO[str]) -> Iterator[str]:
+    """The file's lines; a line longer than MAX_LINE (no record is) comes back as an empty, unreadable line, read
+    in pieces, so a damaged or foreign file never needs more memory than that."""
+    while True:
+        line = fh.readline(MAX_LINE)
+        if not line:
+            return
+        if len(line) < MAX_LINE or line.endswith("\n"):
+            yield line
+            continue
+        while line and not line.endswith("\n"):
+            line = fh.readline(MAX_LINE)
+        yield "\n" if line else ""
+
+
 def read_runs(path: str | Path, keep_records: bool = False) -> list[MeterLog]:
     """Every run in a log, in order, each with a Ledger fed with its valid records (memory stays flat unless
     ``keep_records``). A malformed record is skipped with a problem line naming the file and line; the records
@@ -247,7 +264,7 @@ def read_runs(path: str | Path, keep_records: bool = False) -> list[MeterLog]:
         raise FootprintError(f"{p}: cannot read: {exc.strerror}") from None
     with fh:
         lineno = 0
-        for text in fh:
+        for text in _bounded_lines(fh):
             lineno += 1
             record = _parse(text)
             if record is None:
