@@ -249,3 +249,10 @@ def test_an_overlong_line_is_read_in_pieces_and_named(tmp_path: Path) -> None:
     runs, warnings = collect_runs([str(path)])
     assert runs[0].ledger.channels[0].energy == 2000.0 and runs[0].complete
     assert warnings == [f"{path}:3: unreadable line (not a JSON object); skipped"]
+
+
+def test_a_device_given_as_a_log_is_one_line() -> None:
+    result = run_cli("report", "/dev/zero")
+    assert result.code == 2
+    assert result.err.strip() == ("footprint report: error: log '/dev/zero' is not a regular file; "
+                                  "expected a log written by 'footprint run --log'")

@@ -254,7 +254,8 @@ def read_runs(path: str | Path, keep_records: bool = False) -> list[MeterLog]:
 
     p = Path(path)
     if not p.is_file():
-        raise FootprintError(f"log {str(p)!r} does not exist; expected a log written by 'footprint run --log'")
+        what = "is not a regular file" if p.exists() else "does not exist"
+        raise FootprintError(f"log {str(p)!r} {what}; expected a log written by 'footprint run --log'")
     runs: list[MeterLog] = []
     current: MeterLog | None = None
     orphan_problems: list[str] = []
