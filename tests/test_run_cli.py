@@ -136,7 +136,10 @@ def test_meter_killed_mid_run_leaves_a_log_that_report_reads(tmp_path: Path) -> 
         proc.wait(timeout=30)
     finally:
         if child:
-            os.kill(child, signal.SIGKILL)  # orphaned by the kill; it still holds our pipes
+            try:
+                os.kill(child, signal.SIGKILL)  # orphaned by the kill; it still holds our pipes
+            except ProcessLookupError:
+                pass  # it already ended: the meter's death sent it SIGTERM
     proc.communicate(timeout=30)
     lines = (tmp_path / "run.jsonl").read_text().splitlines()
     assert json.loads(lines[-1])["type"] == "interval"  # no final record: it was killed

@@ -12,13 +12,16 @@ from footprint.cli.options import site_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @click.option("-o", "--output", metavar="PATH", help="Also write the JSON result to PATH (atomically).")
 @click.option("--label", default=None, help="A name for the result (default: the run's label).")
+@click.option("--run", "run_id", metavar="ID", help="Only the run with this run id (or its first characters), from a log that holds several.")
 @site_options
-def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, **site: str | None) -> None:
+def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, run_id: str | None,
+           **site: str | None) -> None:
     """Rebuild the result of a metered run from its log.
 
     Reads logs written by 'footprint run' (or footprint.track(log=...)), whether the run finished or was killed;
-    a last line cut mid-write is skipped. Several logs (one per node of a multi-node job) are merged into one
-    result. Site options given here replace those the run was started with.
+    a last line cut mid-write is skipped, and a damaged line is named and skipped. Several logs (one per node of a
+    multi-node job) are merged into one result; every run counts once (a log may hold several runs, and a log
+    given twice is counted once). Site options given here replace those the run was started with.
 
     \b
     Examples:
@@ -27,10 +30,13 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     """
     from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
+    from footprint.meter.outfiles import check_writable
     from footprint.meter.summary import summary
     from footprint.report import to_json
 
-    fp, warnings = footprint_from_logs(list(logs), site, label)
+    if output:
+        check_writable(output, "-o")
+    fp, warnings = footprint_from_logs(list(logs), site, label, run_id)
     for warning in warnings:
         click.echo(f"footprint: {warning}", err=True)
     data = fp.as_json()

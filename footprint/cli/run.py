@@ -13,7 +13,9 @@ from footprint.cli.options import site_options
 @click.option("--interval", metavar="TIME", help="Sampling period as a time: '2s', '500ms' (default 5s).")
 @click.option("--log", "log_path", metavar="PATH",
               help="Log file (JSON lines). Default: footprint-runs/<time>-<host>-<pid>.jsonl, printed at the end.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object (the keys of 'estimate --json').")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as one JSON object (the keys of 'estimate --json') on stdout, which the command shares.")
+@click.option("--json-file", "json_file", metavar="PATH", help="Also write the result as JSON to PATH (atomically), apart from the command's output.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON with --json).")
 @click.option("--all-gpus", is_flag=True, help="Meter every GPU of the node, not only those in CUDA_VISIBLE_DEVICES.")
 @click.option("--require-gpu", is_flag=True, help="Fail (exit 2) instead of metering CPU and RAM only when no GPU is found.")
@@ -21,12 +23,13 @@ from footprint.cli.options import site_options
 @click.option("--label", default="", help="A name for this run in reports.")
 @site_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
-def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as_json: bool, quiet: bool,
-        all_gpus: bool, require_gpu: bool, csv_path: str | None, label: str, **site: str | None) -> None:
+def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as_json: bool, json_file: str | None,
+        quiet: bool, all_gpus: bool, require_gpu: bool, csv_path: str | None, label: str, **site: str | None) -> None:
     """Run a training command and meter its GPUs, CPU and RAM.
 
     The command runs as a child process (no shell); its exit code is this command's exit code (128+N if it
-    died by signal N), and SIGINT, SIGTERM and SIGHUP are forwarded to it. GPUs are metered through NVML
+    died by signal N). SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM and SIGWINCH are forwarded to
+    it; if this process is killed, the command gets SIGTERM. GPUs are metered through NVML
     (energy counter, else power polling), the CPU through RAPL (else a labelled model), RAM by a labelled model.
     Set FOOTPRINT_FAKE_GPUS=file.toml to simulate GPUs.
 
@@ -35,12 +38,17 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
       footprint run -- python train.py --lr 3e-4
       footprint run --region CHN --price "2 USD/h" --json -- torchrun --nproc-per-node 8 train.py
     """
+    from footprint.meter.outfiles import check_writable
     from footprint.meter.recorder import Recorder, RecorderOptions, default_log_path, parse_interval, stderr_is_tty
     from footprint.meter.sampler import DEFAULT_INTERVAL_S
     from footprint.meter.wrap import SignalGuard
 
     seconds = parse_interval(interval) if interval is not None else DEFAULT_INTERVAL_S
     log = log_path or str(default_log_path())
+    # files written after the job are checked before it: a bad path must not cost a run, nor its exit code
+    for path, option in ((csv_path, "--csv"), (json_file, "--json-file")):
+        if path:
+            check_writable(path, option)
     options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
                               require_gpu=require_gpu, label=label, command=list(command))
     # signals are blocked before the meters load (and start thread pools), so that every thread inherits the block
@@ -56,20 +64,15 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
         except BaseException as exc:
             recorder.stop(error=str(exc))
             raise
-        final = {"exit_code": child.exit_code, "signal": child.signal, "forwarded": child.forwarded}
+        final: dict[str, object] = {"exit_code": child.exit_code, "signal": child.signal, "forwarded": child.forwarded}
         if not child.started:
             final["note"] = "stopped by a signal before the command started"
-        try:
-            fp = recorder.stop(**final)
-            if status:
-                status.clear()
-            _output(fp, list(command), child.exit_code, log, as_json, quiet, csv_path, recorder)
-        except Exception as exc:
-            from footprint.cli import user_message
-
-            message = user_message(exc) or f"{type(exc).__name__}: {exc}"
-            click.echo(f"footprint run: error: {message} (the log {log} is complete; try 'footprint report {log}')", err=True)
-            sys.exit(child.exit_code or 2)
+        if child.left_running:
+            final["left_running"] = child.left_running
+        fp = recorder.stop(**final)
+        if status:
+            status.clear()
+        _output(fp, list(command), child, log, as_json, json_file, quiet, csv_path, recorder)
     sys.exit(child.exit_code)
 
 
@@ -82,35 +85,67 @@ def _status(site: dict[str, str | None]) -> object:
                       float(resolved.intensity.central.to("gCO2e/kWh").magnitude))
 
 
-def _output(fp: object, command: list[str], exit_code: int, log: str, as_json: bool, quiet: bool, csv_path: str | None,
-            recorder: object) -> None:
+def _output(fp: object, command: list[str], child: object, log: str, as_json: bool, json_file: str | None, quiet: bool,
+            csv_path: str | None, recorder: object) -> None:
+    """Print and write the result; a file that cannot be written is named, and the others are still written."""
     import shlex
 
-    from footprint.meter.log import write_atomic
-    from footprint.meter.summary import summary
+    from footprint.cli import user_message
+    from footprint.meter.outfiles import write_file
+    from footprint.meter.recorder import Recorder
+    from footprint.meter.wrap import ChildResult
     from footprint.report import to_json
     from footprint.result import Footprint
 
-    assert isinstance(fp, Footprint)
+    assert isinstance(fp, Footprint) and isinstance(recorder, Recorder) and isinstance(child, ChildResult)
     data = fp.as_json()
-    summary_path = _summary_path(log)
-    write_atomic(summary_path, to_json(data) + "\n")
+    text = to_json(data) + "\n"
+    problems = [loss] if (loss := recorder.log_loss()) else []
+    summary_path = _summary_path(log) if recorder.writer is not None and recorder.writer.regular else None
+    written = []
+    for path, what in ((summary_path, "summary"), (json_file, "--json-file")):
+        if path is None:
+            continue
+        try:
+            write_file(path, text)
+            written.append(path)
+        except Exception as exc:  # a full disk (or a bug) must not hide the result printed below
+            problems.append(f"{what}: {user_message(exc) or f'cannot write {path}: {_os_reason(exc)}'}")
     if csv_path:
         from footprint.meter.codecarbon_csv import append_row
 
-        append_row(csv_path, fp, project=fp.label or "footprint")
+        try:
+            append_row(csv_path, fp, project=fp.label or "footprint")
+        except Exception as exc:  # as above
+            problems.append(user_message(exc) or f"--csv: cannot write {csv_path}: {_os_reason(exc)}")
+    if child.left_running:
+        pids = ", ".join(map(str, child.left_running[:10])) + (" ..." if len(child.left_running) > 10 else "")
+        problems.append(f"warning: the command exited but left {len(child.left_running)} process(es) running (pid {pids}): "
+                        "they are not metered after this point")
     if as_json:
         click.echo(to_json(data))
-        return
-    if quiet:
-        return
-    shown = shlex.join(command)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    click.echo(summary(fp, f"footprint run: {shown} (exit {exit_code})"))
-    click.echo("")
-    click.echo(f"log: {log}  (rebuild with 'footprint report {log}')")
-    click.echo(f"summary: {summary_path}")
+    elif not quiet:
+        from footprint.meter.summary import summary
+
+        shown = shlex.join(command)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        click.echo(summary(fp, f"footprint run: {shown} (exit {child.exit_code})"))
+        click.echo("")
+        if recorder.log_failed_at is None:
+            # a log path used again holds earlier runs too: the rebuild command names this one
+            only = f" --run {recorder.header['run_id'][:12]}" if recorder.writer is not None and recorder.writer.appended else ""
+            click.echo(f"log: {log}  (rebuild with 'footprint report {log}{only}')")
+        else:
+            click.echo(f"log: {log}  (incomplete: it stops {recorder.log_failed_at:g} s into the run; the result above is whole)")
+        if summary_path in written:
+            click.echo(f"summary: {summary_path}")
+    for problem in problems:
+        click.echo(f"footprint run: {problem}", err=True)
+
+
+def _os_reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
 
 
 def _summary_path(log: str) -> str:

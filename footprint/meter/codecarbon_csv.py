@@ -11,6 +11,7 @@ column (``power *= pue; energy *= pue``), so ``energy_consumed`` is the facility
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
 import platform
@@ -71,7 +72,7 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "gpu_energy": gpu_kwh,
         "ram_energy": ram_kwh,
         "energy_consumed": gpu_kwh + cpu_kwh + ram_kwh,
-        "water_consumed": 0.0,
+        "water_consumed": "",  # not measured: empty, never a measured-looking 0.0
         "country_name": region.source if region is not None and not provider else "",
         "country_iso_code": country_iso,
         "region": code.lower() if code and not country_iso and not provider else "",
@@ -88,54 +89,64 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "latitude": "",
         "ram_total_size": _ram_gb(fp),
         "tracking_mode": "machine",
-        "cpu_utilization_percent": 0.0,
-        "gpu_utilization_percent": 0.0,
-        "ram_utilization_percent": 0.0,
-        "ram_used_gb": 0.0,
+        "cpu_utilization_percent": "",
+        "gpu_utilization_percent": "",
+        "ram_utilization_percent": "",
+        "ram_used_gb": "",
         "on_cloud": "Y" if provider else "N",
         "pue": pue_value,
-        "wue": 0.0,
+        "wue": "",
         **({"project_name": project} if nodes else {}),
     }
 
 
-def _ram_gb(fp: Footprint) -> float:
+def _ram_gb(fp: Footprint) -> float | str:
     import re
 
     method = str((fp.details.get("ram") or [{}])[0].get("method", ""))
     found = re.search(r"for ([\d.]+) GiB", method)
-    return float(found.group(1)) if found else 0.0
+    return float(found.group(1)) if found else ""
 
 
 def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_id: str | None = None) -> None:
-    """Append one row (header first if the file is new or empty), atomically: the whole file is rewritten to a
-    temporary file and renamed. A file with other columns is kept as PATH.bak, as codecarbon does."""
-    from footprint.meter.log import write_atomic
-
+    """Append one row (header first if the file is new or empty) under an exclusive lock, so that runs ending at
+    the same time on a shared file system keep every row. The row goes in with one write at the end of the file,
+    which keeps the file's mode and any symlink to it. A file with other columns is kept as PATH.bak and started
+    afresh, as codecarbon does."""
     p = Path(path)
-    existing = ""
-    if p.is_file():
-        try:
-            existing = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise FootprintError(f"--csv: cannot read {str(p)!r}: {exc.strerror}") from None
-    if existing.strip():
-        header = next(csv.reader(io.StringIO(existing)), [])
-        if sorted(header) != sorted(COLUMNS):
-            shutil.copyfile(p, p.with_name(p.name + ".bak"))
-            print(f"footprint: warning: {p} has other columns than codecarbon's emissions.csv; kept as {p.name}.bak", file=sys.stderr)
-            existing = ""
-            header = list(COLUMNS)
-    else:
-        existing, header = "", list(COLUMNS)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    if not existing:
-        writer.writeheader()
-    elif not existing.endswith("\n"):
-        out.write("\n")
-    writer.writerow(row(fp, project, run_id))
     try:
-        write_atomic(p, existing + out.getvalue())
+        fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError as exc:
         raise FootprintError(f"--csv: cannot write {str(p)!r}: {exc.strerror}; expected a writable file path") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            existing = fh.read().decode("utf-8", errors="replace")
+        header = list(COLUMNS)
+        restart = False
+        if existing.strip():
+            found = next(csv.reader(io.StringIO(existing)), [])
+            if sorted(found) != sorted(COLUMNS):
+                shutil.copyfile(p, p.with_name(p.name + ".bak"))
+                print(f"footprint: warning: {p} has other columns than codecarbon's emissions.csv; kept as {p.name}.bak", file=sys.stderr)
+                restart = True
+            else:
+                header = found
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+        if restart or not existing.strip():
+            writer.writeheader()
+        elif not existing.endswith("\n"):
+            out.write("\n")
+        writer.writerow(row(fp, project, run_id))
+        data = out.getvalue().encode("utf-8")
+        if restart or not existing.strip():
+            os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_END)
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+    except OSError as exc:
+        raise FootprintError(f"--csv: cannot write {str(p)!r}: {exc.strerror}; expected a writable file path") from None
+    finally:
+        os.close(fd)  # releases the lock

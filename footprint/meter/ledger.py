@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PEAK_MIN_SHARE = 0.5  # intervals shorter than half the nominal one (window marks, the last one) are too
-# short for a fair power figure against ~100 ms counter updates; they count for energy, not for peak
+# short for a fair power figure against ~100 ms counter updates: for peak power they are read together with the
+# interval before them (or, at the start, after them), so every interval counts and the peak is never below
+# the average
 
 
 @dataclass
@@ -26,10 +28,37 @@ class ChannelTotals:
     gap_s: float = 0.0
     counter_resets: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    group: tuple[float, float] = (0.0, 0.0)  # (J, s) of the last whole interval and the short ones after it
+    lead: tuple[float, float] = (0.0, 0.0)  # (J, s) of short intervals before any whole one
 
     def copy(self) -> ChannelTotals:
         return ChannelTotals(self.key, self.component, self.info, self.energy, self.estimated, self.peak_w,
-                             self.gap_s, self.counter_resets, dict(self.flags))
+                             self.gap_s, self.counter_resets, dict(self.flags), self.group, self.lead)
+
+    def feed_peak(self, energy: float, dt: float, flagged: bool, min_dt: float) -> None:
+        """Update the peak interval-average power with one interval (flagged ones, partly estimated, do not count)."""
+        if flagged:
+            self.group, self.lead = (0.0, 0.0), (0.0, 0.0)
+            return
+        if dt >= min_dt and dt > 0:
+            if energy > self.peak_w * dt:
+                self.peak_w = energy / dt
+            if self.lead[1] > 0:
+                energy, dt = energy + self.lead[0], dt + self.lead[1]
+                self.lead = (0.0, 0.0)
+                self.peak_w = max(self.peak_w, energy / dt)
+            self.group = (energy, dt)
+        elif self.group[1] > 0:
+            self.group = (self.group[0] + energy, self.group[1] + dt)
+            self.peak_w = max(self.peak_w, self.group[0] / self.group[1])
+        else:
+            self.lead = (self.lead[0] + energy, self.lead[1] + dt)
+
+    def peak(self) -> float:
+        """The peak so far; a run of short intervals only (shorter than half an interval) is one window."""
+        if self.lead[1] > 0 and self.group[1] == 0:
+            return max(self.peak_w, self.lead[0] / self.lead[1])
+        return self.peak_w
 
 
 @dataclass
@@ -76,24 +105,26 @@ class Ledger:
     def _interval(self, record: dict[str, Any]) -> None:
         dt = float(record.get("dt", 0.0))
         energies = record.get("e", [])
-        estimated = record.get("est", {})
-        flags = record.get("flags", {})
-        for i, channel in enumerate(self.channels):
-            if i >= len(energies):
-                break
-            energy = float(energies[i])
+        estimated = record.get("est")
+        flags = record.get("flags")
+        min_dt = PEAK_MIN_SHARE * self.interval
+        for i, (channel, value) in enumerate(zip(self.channels, energies, strict=False)):
+            energy = float(value)
             channel.energy += energy
-            channel.estimated += float(estimated.get(str(i), 0.0))
-            mine = flags.get(str(i), [])
-            for flag in mine:
-                name = flag.split(":")[0]
-                channel.flags[flag] = channel.flags.get(flag, 0) + 1
-                if name == "gap":
-                    channel.gap_s += dt
-                elif name == "counter-reset":
-                    channel.counter_resets += 1
-            if not mine and dt >= PEAK_MIN_SHARE * self.interval and dt > 0:
-                channel.peak_w = max(channel.peak_w, energy / dt)
+            mine = ()
+            if estimated or flags:  # sparse: most intervals have neither
+                key = str(i)
+                if estimated:
+                    channel.estimated += float(estimated.get(key, 0.0))
+                mine = flags.get(key, ()) if flags else ()
+                for flag in mine:
+                    name = flag.split(":")[0]
+                    channel.flags[flag] = channel.flags.get(flag, 0) + 1
+                    if name == "gap":
+                        channel.gap_s += dt
+                    elif name == "counter-reset":
+                        channel.counter_resets += 1
+            channel.feed_peak(energy, dt, bool(mine), min_dt)
         self.t = float(record.get("t", self.t + dt))
         self.intervals += 1
 
@@ -115,23 +146,20 @@ class Ledger:
             diff.gap_s -= then.gap_s
             diff.counter_resets -= then.counter_resets
             diff.peak_w = 0.0  # a window's peak would need per-interval history; not kept
+            diff.group = diff.lead = (0.0, 0.0)
             window.append(diff)
         self.windows.append((name, Totals(self.header, window, t - start, start, True)))
 
     def totals(self, complete: bool = True) -> Totals:
-        return Totals(self.header, [c.copy() for c in self.channels], self.t, 0.0, complete, self.intervals)
+        channels = [c.copy() for c in self.channels]
+        for channel in channels:
+            channel.peak_w = channel.peak()
+        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals)
 
 
 def load_totals(path: str) -> tuple[Ledger, Any]:
-    """Stream a log into a Ledger: (ledger, the MeterLog with header, final record and cut-off flags)."""
-    from footprint.meter.log import read_log
+    """The first run of a log streamed into a Ledger: (ledger, the MeterLog with header, final record, cut-off flags)."""
+    from footprint.meter.log import read_runs
 
-    holder: list[Ledger] = []
-
-    def feed(header: dict[str, Any], record: dict[str, Any]) -> None:
-        if not holder:
-            holder.append(Ledger(header))
-        holder[0].add(record)
-
-    log = read_log(path, on_record=feed)
-    return (holder[0] if holder else Ledger(log.header)), log
+    log = read_runs(path)[0]
+    return log.ledger, log

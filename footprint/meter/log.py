@@ -1,17 +1,22 @@
 """The meter log: append-only JSON lines (a header, one record per interval, a final record), and its reader.
 
-Each line is written whole and flushed at once, so a meter killed by SIGKILL loses at most the interval in
+Each line is written whole with one ``write`` call, so a meter killed by SIGKILL loses at most the interval in
 progress; the reader skips a last line cut mid-write. ``os.fsync`` (which protects against a machine crash, not a
 process kill) runs every ``FSYNC_EVERY`` records and at the end: syncing every interval would cost a disk flush
 every few seconds on shared file systems, for no gain against the common failure (a killed job).
+
+A log may hold several runs (a ``--log`` path used again appends): each header starts one, named by its
+``run_id``. A live log is locked (``flock``), so two meters never interleave their records in one file. A write
+that fails (a full disk) stops the writing, never the metering: ``failed`` says when and why.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -21,46 +26,90 @@ from footprint.errors import FootprintError
 FORMAT = "footprint-meter-log"
 VERSION = 1
 FSYNC_EVERY = 12  # records: about a minute at the default interval
+MAX_JOULES = 1e15  # per interval and channel: a 1 PW reading is a corrupt record, not a measurement
+MAX_SECONDS = 1e9  # about 30 years
+MAX_LINE = 1 << 20  # characters: a header with hundreds of devices is a few tens of kB
+MAX_PROBLEMS_SHOWN = 10  # per file; the rest are counted in one line
+COMPONENTS = ("gpu", "cpu", "ram")
+RECORD_TYPES = ("interval", "mark", "note", "final")
 
 
 class LogWriter:
-    """Appends records to a log file, one JSON object per line."""
+    """Appends records to a log file, one JSON object per line, holding an exclusive lock on it."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.count = 0
+        self.failed: str | None = None  # why writing stopped (e.g. "No space left on device")
+        self.appended = False  # the file already held a run: this one follows it
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.fh: IO[str] | None = self.path.open("a", encoding="utf-8")
+            # 0o666 and the umask, as any program that creates a file; O_APPEND keeps each line whole
+            self.fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as exc:
             raise FootprintError(f"--log: cannot write {str(self.path)!r}: {exc.strerror}; expected a writable file path") from None
-        self.count = 0
+        self.regular = stat.S_ISREG(os.fstat(self.fd).st_mode)
+        if self.regular:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(self.fd)
+                self.fd = None
+                raise FootprintError(f"--log: {str(self.path)!r} is being written by another running meter; "
+                                     "expected a log path that no running 'footprint run' uses") from None
+            self._end_cut_line()
 
-    def write(self, record: dict[str, Any]) -> None:
-        if self.fh is None:
+    def _end_cut_line(self) -> None:
+        """A log whose last writer died mid-line gets a newline first, so our header starts a line of its own."""
+        assert self.fd is not None
+        size = os.fstat(self.fd).st_size
+        self.appended = size > 0
+        if size == 0:
             return
-        self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self.fh.flush()
+        with open(self.path, "rb") as fh:
+            fh.seek(size - 1)
+            last = fh.read(1)
+        if last != b"\n":
+            self._write_bytes(b"\n")
+
+    def _write_bytes(self, data: bytes) -> bool:
+        if self.fd is None or self.failed is not None:
+            return False
+        try:
+            while data:
+                written = os.write(self.fd, data)
+                data = data[written:]
+        except OSError as exc:
+            self.failed = exc.strerror or type(exc).__name__
+            return False
+        return True
+
+    def write(self, record: dict[str, Any]) -> bool:
+        """Append one record; False once writing has failed (the caller keeps metering in memory)."""
+        if not self._write_bytes((json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")):
+            return False
         self.count += 1
         if self.count % FSYNC_EVERY == 0 or record.get("type") in ("header", "final"):
             self.sync()
+        return True
 
     def sync(self) -> None:
-        if self.fh is not None:
+        if self.fd is not None and self.failed is None:
             try:
-                os.fsync(self.fh.fileno())
-            except OSError:  # some file systems (pipes, /dev/stdout) do not sync; the data is flushed anyway
+                os.fsync(self.fd)
+            except OSError:  # some files (pipes, /dev/stdout) do not sync; the data is written anyway
                 pass
 
     def close(self) -> None:
-        if self.fh is not None:
+        if self.fd is not None:
             self.sync()
-            self.fh.close()
-            self.fh = None
+            os.close(self.fd)  # also releases the lock
+            self.fd = None
 
 
 @dataclass
 class MeterLog:
-    """A parsed log: header, records in order, the final record if the run ended cleanly."""
+    """One run of a log: its header, its records (or their running totals), the final record if it ended cleanly."""
 
     path: str
     header: dict[str, Any]
@@ -68,22 +117,108 @@ class MeterLog:
     final: dict[str, Any] | None = None
     cut_line: bool = False  # the last line was cut mid-write
     bad_lines: int = 0
+    line: int = 1  # the header's line number
+    problems: list[str] = field(default_factory=list)  # one line each: "PATH:LINE: what; skipped"
+    ledger: Any = None  # a footprint.meter.ledger.Ledger fed with every valid record
+    last_t: float = 0.0
 
     @property
     def complete(self) -> bool:
         return self.final is not None
 
+    @property
+    def run_id(self) -> str:
+        """The header's run_id; logs written before run ids existed are named by host, pid and start time."""
+        rid = self.header.get("run_id")
+        if isinstance(rid, str) and rid:
+            return rid
+        return f"{self.header.get('host')}/{self.header.get('pid')}/{self.header.get('start_unix')}"
 
-def iter_records(path: str | Path) -> Iterator[tuple[dict[str, Any] | None, bool]]:
-    """(record or None if unreadable, is_last_line) for each line; streams, so memory stays flat."""
-    with Path(path).open("r", encoding="utf-8", errors="replace") as fh:
-        previous: str | None = None
-        for line in fh:
-            if previous is not None:
-                yield _parse(previous), False
-            previous = line
-        if previous is not None:
-            yield _parse(previous), True
+
+def _number(value: Any) -> float | None:
+    """A finite float within bounds, or None: JSON booleans, strings, 400-digit integers and NaN are not numbers."""
+    kind = type(value)  # exact types: bool is an int subclass, and JSON has no others
+    if kind is float:
+        return value if -MAX_JOULES <= value <= MAX_JOULES else None  # NaN fails both comparisons
+    if kind is int:
+        return float(value) if -MAX_JOULES <= value <= MAX_JOULES else None
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_header(record: dict[str, Any]) -> str | None:
+    """What is wrong with a header record (None if it can be read)."""
+    version = record.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return f"'version' is {_shown(version)}; expected a whole number from 1"
+    channels = record.get("channels", [])
+    if not isinstance(channels, list):
+        return f"'channels' is {_shown(channels)}; expected a list"
+    for i, channel in enumerate(channels):
+        if not isinstance(channel, dict) or not isinstance(channel.get("key"), str) or channel.get("component") not in COMPONENTS:
+            return f"channel {i} is {_shown(channel)}; expected an object with a 'key' and a 'component' (gpu, cpu or ram)"
+    settings = record.get("settings", {})
+    if not isinstance(settings, dict):
+        return f"'settings' is {_shown(settings)}; expected an object"
+    interval = _number(settings.get("interval_s", 5.0))
+    if interval is None or not 0 < interval <= MAX_SECONDS:
+        return f"'settings.interval_s' is {_shown(settings.get('interval_s'))}; expected a positive number of seconds"
+    site = settings.get("site", {})
+    if not isinstance(site, dict) or not all(v is None or (isinstance(v, str | int | float) and not isinstance(v, bool)) for v in site.values()):
+        return f"'settings.site' is {_shown(site)}; expected an object of option values"
+    if "run_id" in record and not isinstance(record["run_id"], str):
+        return f"'run_id' is {_shown(record['run_id'])}; expected a string"
+    return None
+
+
+def _check_time(record: dict[str, Any], last_t: float) -> str | None:
+    t = _number(record.get("t"))
+    if t is None or not 0 <= t <= MAX_SECONDS:
+        return f"'t' is {_shown(record.get('t'))}; expected seconds since the start"
+    if t < last_t:
+        return f"time goes backwards ('t' {t:g} s after {last_t:g} s)"
+    return None
+
+
+def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | None:
+    """What is wrong with a record of a run with ``channels`` channels whose last time was ``last_t``."""
+    kind = record.get("type")
+    if kind not in RECORD_TYPES:
+        return f"unknown record type {_shown(kind)}; expected one of {', '.join(RECORD_TYPES)}"
+    if kind == "note":
+        return None  # free text about a channel; nothing is counted from it
+    if kind == "final":
+        return _check_time(record, last_t) if "t" in record else None
+    wrong = _check_time(record, last_t)
+    if wrong:
+        return wrong
+    if kind == "mark":
+        if not isinstance(record.get("window"), str) or record.get("edge") not in ("start", "end"):
+            return "a window mark needs a 'window' name and an 'edge' of start or end"
+        return None
+    dt = _number(record.get("dt"))
+    if dt is None or not 0 <= dt <= float(record["t"]) - last_t + 0.002:  # both are rounded to 1 ms
+        return f"'dt' is {_shown(record.get('dt'))}; expected the seconds since the previous record"
+    flags = record.get("flags", {})
+    if not isinstance(flags, dict) or not all(
+            isinstance(k, str) and k.isdigit() and int(k) < channels and isinstance(v, list) and all(isinstance(f, str) for f in v)
+            for k, v in flags.items()):
+        return f"'flags' is {_shown(flags)}; expected lists of flag names by channel number"
+    energies = record.get("e")
+    values = [_number(x) for x in energies] if isinstance(energies, list) else []
+    if not isinstance(energies, list) or len(energies) != channels or any(
+            x is None or (x < 0 and "gap-measured" not in flags.get(str(i), [])) for i, x in enumerate(values)):
+        # a negative energy is only the correction of a gap estimate, once the counter measured across the gap
+        return f"'e' is {_shown(energies)}; expected {channels} finite, non-negative energies in J"
+    estimated = record.get("est", {})
+    if not isinstance(estimated, dict) or not all(
+            isinstance(k, str) and k.isdigit() and int(k) < channels and _number(v) is not None for k, v in estimated.items()):
+        return f"'est' is {_shown(estimated)}; expected estimated energies in J by channel number"
+    return None
 
 
 def _parse(line: str) -> dict[str, Any] | None:
@@ -91,62 +226,113 @@ def _parse(line: str) -> dict[str, Any] | None:
         return None  # cut mid-write: a complete line always ends with its newline
     try:
         value = json.loads(line)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # JSONDecodeError, and integers too long to convert
         return None
     return value if isinstance(value, dict) else None
 
 
-def read_log(path: str | Path, on_record: Callable[[dict[str, Any], dict[str, Any]], None] | None = None) -> MeterLog:
-    """Read a log, complete or cut short; raise FootprintError if it is not a footprint meter log.
+def _bounded_lines(fh: IO[str]) -> Iterator[str]:
+    """The file's lines; a line longer than MAX_LINE (no record is) comes back as an empty, unreadable line, read
+    in pieces, so a damaged or foreign file never needs more memory than that."""
+    while True:
+        line = fh.readline(MAX_LINE)
+        if not line:
+            return
+        if len(line) < MAX_LINE or line.endswith("\n"):
+            yield line
+            continue
+        while line and not line.endswith("\n"):
+            line = fh.readline(MAX_LINE)
+        yield "\n" if line else ""
 
-    With ``on_record(header, record)`` the records are streamed to it instead of kept (flat memory for long runs).
-    """
+
+def read_runs(path: str | Path, keep_records: bool = False) -> list[MeterLog]:
+    """Every run in a log, in order, each with a Ledger fed with its valid records (memory stays flat unless
+    ``keep_records``). A malformed record is skipped with a problem line naming the file and line; the records
+    before and after it still count. Raises FootprintError if the file is not a footprint meter log at all."""
+    from footprint.meter.ledger import Ledger
+
     p = Path(path)
     if not p.is_file():
-        raise FootprintError(f"log {str(p)!r} does not exist; expected a log written by 'footprint run --log'")
-    log: MeterLog | None = None
+        what = "is not a regular file" if p.exists() else "does not exist"
+        raise FootprintError(f"log {str(p)!r} {what}; expected a log written by 'footprint run --log'")
+    runs: list[MeterLog] = []
+    current: MeterLog | None = None
+    orphan_problems: list[str] = []
     try:
-        for record, last in iter_records(p):
-            if log is None:
-                if record is None or record.get("type") != "header" or record.get("format") != FORMAT:
-                    raise FootprintError(f"{p}: not a footprint meter log (no header line); expected a log written by 'footprint run'")
-                if int(record.get("version", 0)) > VERSION:
-                    raise FootprintError(f"{p}: log version {record.get('version')} is newer than this footprint reads ({VERSION}); upgrade footprint")
-                log = MeterLog(str(p), record)
-                continue
+        fh = p.open("r", encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise FootprintError(f"{p}: cannot read: {exc.strerror}") from None
+    with fh:
+        lineno = 0
+        for text in _bounded_lines(fh):
+            lineno += 1
+            record = _parse(text)
             if record is None:
-                if last:
-                    log.cut_line = True
+                if current is None:
+                    if lineno == 1:
+                        raise FootprintError(f"{p}: not a footprint meter log (no header line); expected a log written by 'footprint run'")
+                    orphan_problems.append(f"{p}:{lineno}: unreadable line; skipped")
+                elif not text.endswith("\n"):
+                    current.cut_line = True
                 else:
-                    log.bad_lines += 1
+                    current.bad_lines += 1
+                    current.problems.append(f"{p}:{lineno}: unreadable line (not a JSON object); skipped")
                 continue
-            if record.get("type") == "final":
-                log.final = record
-            elif on_record is not None:
-                on_record(log.header, record)
-            else:
-                log.records.append(record)
-    except UnicodeDecodeError:
-        raise FootprintError(f"{p}: not a text file; expected a footprint meter log") from None
-    if log is None:
-        raise FootprintError(f"{p}: empty log; the run wrote nothing (killed before it started?)")
-    return log
+            if record.get("type") == "header":
+                if record.get("format") != FORMAT:
+                    raise FootprintError(f"{p}:{lineno}: not a footprint meter log header (format {_shown(record.get('format'))}); "
+                                         "expected a log written by 'footprint run'")
+                version = record.get("version")
+                if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+                    raise FootprintError(f"{p}: log version {version} is newer than this footprint reads ({VERSION}); upgrade footprint")
+                wrong = check_header(record)
+                if wrong:
+                    if lineno == 1 and not runs:
+                        raise FootprintError(f"{p}:{lineno}: bad header: {wrong}")
+                    orphan_problems.append(f"{p}:{lineno}: bad header: {wrong}; this run's records are skipped")
+                    current = None
+                    continue
+                current = MeterLog(str(p), record, line=lineno, ledger=Ledger(record))
+                runs.append(current)
+                continue
+            if current is None:
+                if lineno == 1:
+                    raise FootprintError(f"{p}: not a footprint meter log (no header line); expected a log written by 'footprint run'")
+                if not orphan_problems or "this run's records are skipped" not in orphan_problems[-1]:
+                    orphan_problems.append(f"{p}:{lineno}: a record before any header; skipped")
+                continue
+            wrong = check_record(record, len(current.ledger.channels), current.last_t)
+            if wrong:
+                current.problems.append(f"{p}:{lineno}: {wrong}; skipped")
+                continue
+            if record["type"] != "note":  # notes come from polls between intervals: not part of the interval timeline
+                current.last_t = float(record.get("t", current.last_t))
+            if record["type"] == "final":
+                current.final = record
+                continue
+            current.ledger.add(record)
+            if keep_records:
+                current.records.append(record)
+    if not runs:
+        if lineno == 0:
+            raise FootprintError(f"{p}: empty log; the run wrote nothing (killed before it started?)")
+        raise FootprintError(orphan_problems[0] if orphan_problems else f"{p}: no readable run in this log")
+    runs[0].problems[:0] = orphan_problems
+    return runs
+
+
+def read_log(path: str | Path) -> MeterLog:
+    """The first run of a log with its records, complete or cut short (see ``read_runs`` for logs of several runs)."""
+    return read_runs(path, keep_records=True)[0]
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write a whole file so that readers see the old file or the new one, never half of it."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write a whole file so that readers see the old file or the new one, never half of it.
+
+    A new file follows the umask; an existing one keeps its mode, and a symlink stays a link (its target is
+    replaced). Something that is not a regular file (``/dev/stdout``, a pipe) is written in place.
+    """
+    from footprint.meter.outfiles import write_file
+
+    write_file(path, text)

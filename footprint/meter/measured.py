@@ -150,7 +150,8 @@ def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
         "energy": _q(channel.energy / J_PER_KWH, "kWh"),
         "estimated_energy": _q(channel.estimated / J_PER_KWH, "kWh"),
         "average_power": _q(average, "W"),
-        "peak_power": _q(channel.peak_w, "W"),
+        # every interval is inside some window the peak considered, so the peak is at least the average
+        "peak_power": _q(max(channel.peak_w, average), "W"),
         "power_limit": _q(limit, "W") if limit else None,
         "gap": _q(channel.gap_s, "s"),
         "counter_resets": channel.counter_resets,

@@ -54,7 +54,6 @@ class CounterGpu(ChannelBase):
         self.last_call_t = 0.0
         self.filled = 0.0  # J reported as gap estimates since the last good read
         self.last_power = 0.0
-        self.epochs = 1
 
     def info(self) -> dict[str, Any]:
         return _info(self.device, self.method)
@@ -93,7 +92,6 @@ class CounterGpu(ChannelBase):
             total = max(measured, self.last_power * window)
             estimated = (total - measured) - self.filled
             flags = ("counter-reset",)
-            self.epochs += 1
         energy = total - self.filled
         self.prev, self.prev_t, self.filled = counter, now, 0.0
         return Reading(energy, estimated, flags)
@@ -119,7 +117,6 @@ class PollingGpu(ChannelBase):
         self.est = 0.0
         self.flags: set[str] = set()
         self.error: str | None = None
-        self.samples = 0
 
     def info(self) -> dict[str, Any]:
         return _info(self.device, self.method)
@@ -150,7 +147,6 @@ class PollingGpu(ChannelBase):
         self.acc += energy
         self.last_t, self.last_p = now, p
         self.error = None
-        self.samples += 1
 
     def read(self, now: float) -> Reading:
         self.poll(now)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import socket
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,14 +25,31 @@ from footprint.meter.log import FORMAT, VERSION, LogWriter
 from footprint.meter.sampler import DEFAULT_INTERVAL_S, Clock, Meter, MeterThread, OpenedMeters, open_session
 from footprint.result import Footprint
 
+_PLAIN_TIME = re.compile(r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([a-z]*)\s*", re.ASCII)
+_SECONDS_PER = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3,
+                "millisecond": 1e-3, "milliseconds": 1e-3, "min": 60.0, "minute": 60.0, "minutes": 60.0,
+                "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0}
+
 
 def parse_interval(value: Any, what: str = "--interval") -> float:
-    """A sampling period as a time ('2s', '500ms', '1 min'), in seconds; bare numbers are seconds."""
-    from footprint.units import Kind, parse_quantity
+    """A sampling period as a time ('2s', '500ms', '1 min'), in seconds; bare numbers are seconds.
 
-    period = Kind("a time", "[time]", "'2s' or '500ms'", bare_unit="s", canonical="s")
-    seconds = float(parse_quantity(value, period, what).to("s").magnitude)
-    if not 0.05 <= seconds <= 3600:
+    The common spellings are read here without pint: building the unit registry starts numpy's thread pool, and
+    ``footprint run`` reads its interval before it blocks signals for the child. Anything else goes to pint.
+    """
+    seconds: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        plain = _PLAIN_TIME.fullmatch(value)
+        if plain and plain.group(2) in _SECONDS_PER:
+            seconds = float(plain.group(1)) * _SECONDS_PER[plain.group(2)]
+    if seconds is None:
+        from footprint.units import Kind, parse_quantity
+
+        period = Kind("a time", "[time]", "'2s' or '500ms'", bare_unit="s", canonical="s")
+        seconds = float(parse_quantity(value, period, what).to("s").magnitude)
+    if not 0.05 <= seconds <= 3600:  # also refuses NaN
         raise FootprintError(f"{what}: {value!r} is out of range; expected a time from 50 ms to 1 h, such as '2s' or '500ms'")
     return seconds
 
@@ -72,7 +91,7 @@ class Recorder:
         self.thread: MeterThread | None = None
         self.opened: OpenedMeters | None = None
         self.header: dict[str, Any] = {}
-        self.started_unix = 0.0
+        self.log_failed_at: float | None = None  # seconds into the run when writing the log stopped
 
     def start(self, threaded: bool = True) -> None:
         """Validate the site, open the meters, write the header and take the baseline reading."""
@@ -96,7 +115,8 @@ class Recorder:
             self.ledger = Ledger(self.header)
             self.meter = Meter(self.opened.channels, self._sink, opts.interval, opts.clock)
             self._emit(self.header)
-            self.started_unix = time.time()
+            if self.log_failed_at is not None:
+                self.notes.append(f"warning: {self.log_loss()}")
             self.meter.begin()
         except BaseException:
             self.opened.close()
@@ -118,12 +138,16 @@ class Recorder:
         assert self.opened is not None
         channels = []
         for channel in self.opened.channels:
-            info = {"key": channel.key, "component": channel.component, "method": channel.method, **channel.info()}
+            try:
+                described = dict(channel.info())
+            except Exception as exc:  # a plugin's bug in describing a channel must not stop the job
+                described = {"info_error": f"{type(exc).__name__}: {exc}"}
+            info = {"key": channel.key, "component": channel.component, "method": channel.method, **described}
             if channel.component == "gpu":
                 info["profile"] = _profile_for(str(info.get("name", "")))
             channels.append(info)
         return {
-            "type": "header", "format": FORMAT, "version": VERSION, "footprint": __version__,
+            "type": "header", "format": FORMAT, "version": VERSION, "run_id": uuid.uuid4().hex, "footprint": __version__,
             "python": platform.python_version(), "platform": platform.platform(), "host": socket.gethostname(),
             "pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds"), "start_unix": round(time.time(), 3),
             "command": self.options.command, "label": self.options.label,
@@ -134,8 +158,16 @@ class Recorder:
         }
 
     def _emit(self, record: dict[str, Any]) -> None:
-        if self.writer is not None:
-            self.writer.write(record)
+        # a log that cannot be written (a full disk) loses the log, never the metering: the ledger keeps counting
+        if self.writer is not None and not self.writer.write(record) and self.log_failed_at is None:
+            self.log_failed_at = float(record.get("t", self.ledger.t if self.ledger is not None else 0.0))
+
+    def log_loss(self) -> str | None:
+        """One line naming what the log lost and since when, or None when the log is whole."""
+        if self.writer is None or self.log_failed_at is None:
+            return None
+        return (f"writing the log {self.writer.path} failed at {self.log_failed_at:g} s into the run ({self.writer.failed}); "
+                "the log stops there, metering went on in memory")
 
     def _sink(self, record: dict[str, Any]) -> None:
         self._emit(record)

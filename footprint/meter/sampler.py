@@ -90,7 +90,12 @@ def open_session(settings: MeterSettings, factories: list[MeterFactory] | None =
     session = OpenedMeters()
     for component in COMPONENTS:
         for factory in (f for f in factories if f.component == component):
-            opened: Opened = factory.open(settings)
+            try:
+                opened: Opened = factory.open(settings)
+            except Exception as exc:  # a broken meter plugin must not stop the job: say so, meter the rest
+                session.notes.append(f"meter {factory.name or type(factory).__name__} (plugin {factory.plugin or 'builtin'}) "
+                                     f"failed to open ({type(exc).__name__}: {exc}); its devices are not metered")
+                continue
             if opened.close is not None:
                 session.closers.append(opened.close)
             session.notes.extend(opened.notes)
@@ -130,12 +135,17 @@ class Meter:
         self.last_tick = 0.0
         self.errors: dict[str, str] = {}
         self.finished = False
+        self.unstarted: set[int] = set()  # channels whose start() failed; retried at every interval
 
     def begin(self) -> float:
-        """Take the baseline reading of every channel; returns the start time (clock seconds)."""
+        """Take the baseline reading of every channel; returns the start time (clock seconds).
+
+        A channel whose first reading fails (a GPU lost at once, a plugin's bug) is a gap until a retry works;
+        the job starts either way."""
         self.t0 = self.last_tick = self.clock.now()
-        for channel in self.channels:
-            channel.start(self.t0)
+        for i, channel in enumerate(self.channels):
+            if self._safe(channel, lambda now, c=channel: c.start(now) or True, self.t0) is None:
+                self.unstarted.add(i)
         return self.t0
 
     def elapsed(self) -> float:
@@ -161,7 +171,13 @@ class Meter:
         estimated: dict[str, float] = {}
         flags: dict[str, list[str]] = {}
         for i, channel in enumerate(self.channels):
-            reading: Reading | None = self._safe(channel, channel.read, now)
+            if i in self.unstarted:
+                # nothing was measured on it since the start; from now on its readings are deltas from here
+                if self._safe(channel, lambda t, c=channel: c.start(t) or True, now) is not None:
+                    self.unstarted.discard(i)
+                reading: Reading | None = Reading(0.0, 0.0, ("gap:start-failed",))
+            else:
+                reading = self._safe(channel, channel.read, now)
             if reading is None:
                 reading = Reading(0.0, 0.0, ("error",))
             energies.append(round(reading.energy, 3))
@@ -181,8 +197,8 @@ class Meter:
 
     def poll(self, now: float) -> None:
         with self.lock:
-            for channel in self.channels:
-                if channel.poll_period is not None:
+            for i, channel in enumerate(self.channels):
+                if channel.poll_period is not None and i not in self.unstarted:
                     self._safe(channel, channel.poll, now)
 
     def mark(self, window: str, edge: str) -> None:

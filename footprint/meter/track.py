@@ -73,6 +73,11 @@ class Tracker:
         if self.result is None:
             self.result = self.recorder.stop()
             self.windows = self._window_results()
+            loss = self.recorder.log_loss()
+            if loss is not None:  # the result is whole; the log is not, and whoever reads it later must know
+                self.notes.append(f"warning: {loss}")
+                if not self.quiet:
+                    print(f"footprint: warning: {loss}", file=sys.stderr)
         return self.result
 
     def _window_results(self) -> dict[str, Footprint]:

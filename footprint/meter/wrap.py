@@ -1,29 +1,51 @@
-"""Runs the wrapped command as a child process (no shell) and forwards SIGINT, SIGTERM and SIGHUP to it.
+"""Runs the wrapped command as a child process (no shell), forwards signals to it, and waits for it.
 
-``SignalGuard`` blocks those signals (and SIGCHLD) in the main thread before anything starts a thread, so every
-thread of this process inherits the block (numerical libraries start thread pools on import). The main thread
-then waits with ``sigtimedwait``, which wakes when a signal arrives or the child exits, and says who sent each
-signal: one the terminal generated (Ctrl-C; ``si_code == SI_KERNEL``) already reached the child, which shares our
-process group, so it is not sent twice; one sent to us with ``kill`` is forwarded. The child is started with
-``posix_spawn`` and an empty signal mask, so it sees signals exactly as it would without us; a signal that was
-ignored when we started (``nohup``) stays ignored.
+``SignalGuard`` blocks the forwarded signals (and SIGCHLD) in the main thread before anything starts a thread, so
+every thread of this process inherits the block (numerical libraries start thread pools on import). The main
+thread then waits with ``sigtimedwait``, which wakes when a signal arrives or the child exits, and says who sent
+each signal: one the terminal generated (Ctrl-C, Ctrl-\\, a window resize; ``si_code == SI_KERNEL``) already
+reached the child, which shares our process group, so it is not sent twice; one sent to us with ``kill`` is
+forwarded, every time (a second SIGTERM too): the meter never kills the command itself.
+
+The child's end is seen through a pidfd: a small thread waits on it and sends SIGCHLD to the main thread itself,
+so a thread that did not block SIGCHLD cannot take the wake-up away. The child starts with an empty signal mask
+and ``PR_SET_PDEATHSIG``: if this process is killed with SIGKILL, the kernel sends the child SIGTERM, so the job
+does not run on unmetered. This process is a child subreaper, so descendants that the command leaves behind when
+it exits become ours, and are named (they are not waited for).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import select
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from footprint.errors import FootprintError
 
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# every signal a user or a scheduler sends to ask a job something (Slurm's --signal uses SIGUSR1 by default);
+# not the job-control stops (SIGTSTP, SIGTTIN, SIGTTOU), which stop us and the command together at a terminal
+FORWARDED = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGALRM, signal.SIGTERM, signal.SIGUSR1,
+             signal.SIGUSR2, signal.SIGWINCH)
 SI_KERNEL = 0x80  # Linux si_code of signals the kernel (here: the tty driver) generated
-SAFETY_WAKE_S = 1.0  # if SIGCHLD went to a thread that did not block it, notice the child's end within this
+SAFETY_WAKE_S = 1.0  # without a pidfd (old kernels), notice a child's end within this even if SIGCHLD went astray
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+def _prctl() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 @dataclass
@@ -33,6 +55,7 @@ class ChildResult:
     returncode: int
     forwarded: list[str] = field(default_factory=list)
     started: bool = True
+    left_running: list[int] = field(default_factory=list)  # descendants still running when the command exited
 
     @property
     def signal(self) -> int | None:
@@ -106,10 +129,16 @@ class SignalGuard:
         if early:  # asked to stop before the command started: do not start it
             signum = min(early)
             return ChildResult(-int(signum), started=False)
+        prctl = _prctl()
+        if prctl is not None:
+            prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         try:
-            self.pid = os.posix_spawn(path, command, dict(os.environ), setsigmask=set(), setsigdef=self.signals)
+            child = subprocess.Popen(command, executable=path, close_fds=False,
+                                     preexec_fn=_child_setup(os.getpid(), prctl))
         except OSError as exc:
             raise FootprintError(f"cannot run {command[0]!r}: {exc.strerror}") from None
+        self.pid = child.pid
+        self._watch_exit(child.pid)
         if on_started is not None:
             on_started(self.pid)
         while True:
@@ -120,7 +149,65 @@ class SignalGuard:
                 # else: typed at the terminal; the child, in our process group, got it already
             done, status = os.waitpid(self.pid, os.WNOHANG)
             if done == self.pid:
-                return ChildResult(os.waitstatus_to_exitcode(status), self.forwarded)
+                child.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
+                return ChildResult(child.returncode, self.forwarded, left_running=descendants(os.getpid()))
+
+    def _watch_exit(self, pid: int) -> None:
+        """Wake the main thread when the child exits, with a SIGCHLD sent to that thread alone."""
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            return  # no pidfd: SIGCHLD and the safety wake-up still work
+        main = threading.main_thread().ident
+        assert main is not None
+
+        def wait() -> None:
+            try:
+                select.select([pidfd], [], [])
+                signal.pthread_kill(main, signal.SIGCHLD)
+            finally:
+                os.close(pidfd)
+
+        threading.Thread(target=wait, name="footprint-child-exit", daemon=True).start()
+
+
+def _child_setup(parent: int, prctl: Any) -> Callable[[], None]:
+    """What the child does between fork and exec: an empty signal mask, and SIGTERM should the meter die."""
+
+    def setup() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, ())
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+            if os.getppid() != parent:  # the meter died before the line above: act as the kernel would have
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    return setup
+
+
+def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Processes below ``pid`` (children, their children, ...), from /proc; empty where /proc is unreadable."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # it ended while we looked
+        fields = stat[stat.rfind(")") + 2:].split()  # the name in parentheses may contain spaces
+        if len(fields) > 1 and fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    stack = list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children.get(child, []))
+    return sorted(found)
 
 
 def _same_group(pid: int) -> bool:
