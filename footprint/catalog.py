@@ -64,9 +64,12 @@ def resolve_profile(name: str | None = None, profile_file: str | None = None) ->
 
 
 def profile_for_device(device_name: str) -> HardwareProfile | None:
-    """The profile whose nvml_names include this NVML device name (exact, then case-insensitive)."""
+    """The profile whose ``device_names`` (any vendor's reported name) or ``nvml_names`` include this device name,
+    compared case-insensitively."""
     wanted = device_name.strip().lower()
+    if not wanted:
+        return None
     for profile in all_profiles():
-        if any(n.lower() == wanted for n in profile.nvml_names):
+        if any(n.lower() == wanted for n in (*profile.device_names, *profile.nvml_names)):
             return profile
     return None

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from footprint.profiles import HardwareProfile
     from footprint.references import Reference
 
-PLUGIN_API_VERSION = (1, 0)
-
 hookspec = pluggy.HookspecMarker("footprint")
 
 # hook name -> {old argument name: the warning an implementation still using it gets}. Empty in API 1.0; when an

@@ -438,7 +438,7 @@ def _short(value: Any) -> str:
 def health_check() -> None:
     """Run every hook a command would (without touching hardware), so that failures show in ``footprint plugins``."""
     from footprint import catalog, grid, references
-    from footprint.calibrate_backends import registered_backends
+    from footprint.calibrate import registered_backends
     from footprint.meter.sampler import registered_meters
 
     for step in (catalog.all_profiles, references.all_references, registered_meters, grid.all_regions,

@@ -1,4 +1,4 @@
-"""``footprint plugins``: loaded plugins and their hooks (imports neither pint nor NVML)."""
+"""``footprint plugins``: loaded plugins, their hooks, and those that failed (runs every hook to find out)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ import click
 def plugins(as_json: bool) -> None:
     """List loaded plugins (built-in and installed through the 'footprint' entry-point group) and their hooks.
 
-    FOOTPRINT_LOAD_PLUGINS chooses which installed plugins load: unset = all, empty = none, or a comma-separated
-    list of entry-point names.
+    Every hook is run once (no hardware is touched), so a plugin that fails inside one, or answers with the
+    wrong kind of value, is listed with what went wrong. FOOTPRINT_LOAD_PLUGINS chooses which installed plugins
+    load: unset = all, empty = none, or a comma-separated list of entry-point names. FOOTPRINT_TRACE=1 prints
+    every hook call with its plugin and time.
     """
     import json
 
     from footprint.plugins import describe
 
-    found = describe()
+    found = describe(check=True)
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -27,3 +29,5 @@ def plugins(as_json: bool) -> None:
             click.echo(f"{p['name']}  FAILED: {p['error']}")
         else:
             click.echo(f"{p['name']}  ({origin})  hooks: {', '.join(p['hooks'])}")
+        for reason in p.get("dropped", []):
+            click.echo(f"{p['name']}  ignored: {reason}")

@@ -121,7 +121,13 @@ def open_session(settings: MeterSettings, factories: list[MeterFactory] | None =
                 if component != "gpu":
                     break
     if not session.gpus:
-        why = NO_DRIVER if session.facts.get("no_driver") else "no GPU to meter: metering CPU and RAM only"
+        gpu_meters = [f.name for f in factories if f.component == "gpu"]
+        if gpu_meters == ["nvml"]:
+            why = NO_DRIVER if session.facts.get("no_driver") else "no GPU to meter: metering CPU and RAM only"
+        elif gpu_meters:  # another vendor's meter is installed: the note must not blame NVIDIA alone
+            why = f"no GPU found by the GPU meters ({', '.join(gpu_meters)}): metering CPU and RAM only"
+        else:
+            why = "no GPU meter is installed: metering CPU and RAM only"
         if require_gpu:
             session.close()
             reason = session.facts.get("nvml", "")
