@@ -85,6 +85,7 @@ class PluginState:
     # what features built from the hooks (catalog, references, meters): forgotten whenever the plugin set changes
     memo: dict[str, Any] = field(default_factory=dict)
     trace: bool = False
+    warned: set[tuple[str, str]] = field(default_factory=set)
 
     def failed(self, name: str) -> bool:
         return any(f.name == name for f in self.failures)
@@ -98,11 +99,13 @@ class PluginState:
         self.memo.clear()  # anything built earlier may hold its contributions
         print(f"footprint: warning: plugin {name!r} skipped: {error}", file=sys.stderr)
 
-    def drop(self, name: str, reason: str) -> None:
-        """Drop one answer of plugin ``name`` (the plugin stays enabled) and say so once, on one line."""
+    def drop(self, name: str, reason: str, key: str = "") -> None:
+        """Drop one answer of plugin ``name`` (the plugin stays enabled) and say so on one line, once per ``key``
+        (the hook, say: a plugin that answers every region wrongly warns once, not once per region)."""
         reason = _one_line(reason)
         seen = self.dropped.setdefault(name, [])
-        if reason not in seen:
+        if (name, key or reason) not in self.warned:
+            self.warned.add((name, key or reason))
             seen.append(reason)
             print(f"footprint: warning: plugin {name!r}: {reason}; ignored", file=sys.stderr)
 
@@ -138,6 +141,10 @@ class FootprintPluginManager(pluggy.PluginManager):
         if self.state is not None:
             self.state.fail(name, error)
 
+    def _drop(self, name: str, reason: str, key: str) -> None:
+        if self.state is not None:
+            self.state.drop(name, reason, key)
+
     def _disabled(self, name: str) -> bool:
         return self.state is not None and self.state.failed(name)
 
@@ -162,6 +169,8 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
         token = _current_plugin.set(plugin)
         try:
             result = function(*args)
+            check = _current_check.get()
+            problem = check(result) if check is not None and result is not None else None
         except _PASS_THROUGH:
             raise
         except BaseException as exc:
@@ -170,10 +179,8 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
             return None
         finally:
             _current_plugin.reset(token)
-        check = _current_check.get()
-        problem = check(result) if check is not None and result is not None else None
         if problem is not None:
-            pm.state.drop(plugin, f"{hook} returned {problem}") if pm.state is not None else None
+            pm._drop(plugin, f"{hook} returned {problem}", hook)
             pm._trace(hook, plugin, started, "dropped")
             return None
         pm._trace(hook, plugin, started, "answered" if result is not None else "no answer")
@@ -413,7 +420,7 @@ def collect(hook_name: str, check: Check | None = None) -> list[tuple[str, Any]]
             raise FootprintError(f"{hook_name}: register() was called outside the hook that received it")
         problem = check(item) if check is not None else None
         if problem is not None:
-            st.drop(plugin, f"{hook_name} registered {problem}")
+            st.drop(plugin, f"{hook_name} registered {problem}", hook_name)
             return
         by_plugin.setdefault(plugin, []).append(item)
 

@@ -186,7 +186,7 @@ class Meter:
             if plugin:
                 from footprint.plugins import state
 
-                state().drop(plugin, f"meter channel {channel.key!r} {message.split(' (plugin')[0]}")
+                state().drop(plugin, f"meter channel {channel.key!r} read {problem}", f"channel {channel.key}")
 
     def tick(self, now: float | None = None) -> dict[str, Any]:
         """Close the current interval at ``now`` and emit its record."""
