@@ -17,7 +17,7 @@ pluggy's ``warn_on_impl_args`` (see ``RENAMED_ARGS``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
@@ -30,11 +30,22 @@ if TYPE_CHECKING:
     from footprint.profiles import HardwareProfile
     from footprint.references import Reference
 
-hookspec = pluggy.HookspecMarker("footprint")
+_marker = pluggy.HookspecMarker("footprint")
 
 # hook name -> {old argument name: the warning an implementation still using it gets}. Empty in API 1.0; when an
 # argument is renamed, its old name goes here (and the spec keeps accepting it for one major version).
 RENAMED_ARGS: dict[str, dict[str, Warning]] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hookspec(function: F | None = None, *, firstresult: bool = False) -> Any:
+    """pluggy's spec marker, with each hook's renamed arguments (``RENAMED_ARGS``) wired to ``warn_on_impl_args``."""
+
+    def mark(f: F) -> F:
+        return _marker(f, firstresult=firstresult, warn_on_impl_args=RENAMED_ARGS.get(f.__name__) or None)
+
+    return mark if function is None else mark(function)
 
 
 @hookspec
@@ -47,7 +58,7 @@ def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> 
     """
 
 
-@hookspec(firstresult=True, warn_on_impl_args=RENAMED_ARGS.get("footprint_carbon_intensity"))
+@hookspec(firstresult=True)
 def footprint_carbon_intensity(region: str, start: datetime | None, end: datetime | None) -> GridIntensity | None:
     """Return the grid carbon intensity of ``region`` (a code, matched case-insensitively), or None if unknown.
 

@@ -82,7 +82,7 @@ class Basis:
 def _intensity(value: Any, what: str) -> pint.Quantity:
     from footprint import units
 
-    q = units.parse_quantity(value, units.INTENSITY, what)
+    q = units.parse_quantity(value, units.INTENSITY, what, bare_unit="gCO2e/kWh")
     if float(q.magnitude) < 0:
         raise FootprintError(f"{what}: {value!r} is negative; expected a carbon intensity of 0 or more")
     return q.to("gCO2e/kWh")
