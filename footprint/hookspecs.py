@@ -93,7 +93,10 @@ def footprint_register_meters(register: Callable[[MeterFactory], None]) -> None:
     :param register: call once per ``footprint.meter.channels.MeterFactory``; its ``component`` is "gpu", "cpu" or
         "ram" and its ``open(settings)`` returns the channels it can meter here (or none, with a reason). Every GPU
         meter's channels are used; for CPU and RAM the first factory with channels wins, and plugins are asked
-        before the built-in meters.
+        before the built-in meters. A channel's ``read`` returns a ``Reading`` (``footprint.plugin_api.reading``);
+        one that is not a finite energy >= 0 is dropped with a warning naming the plugin. The keys a channel's
+        ``info()`` may return are ``footprint.plugin_api.CHANNEL_INFO_KEYS``; the job's visible-devices
+        variables, every vendor's, are in ``settings.visible``.
     """
 
 

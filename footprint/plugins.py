@@ -442,27 +442,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def health_check() -> None:
-    """Run every hook a command would (without touching hardware), so that failures show in ``footprint plugins``."""
-    from footprint import catalog, grid, references
-    from footprint.calibrate import registered_backends
-    from footprint.meter.sampler import registered_meters
-
-    for step in (catalog.all_profiles, references.all_references, registered_meters, grid.all_regions,
-                 registered_backends):
-        try:
-            step()
-        except FootprintError as exc:  # e.g. a clash between two plugins: reported, not fatal, here
-            print(f"footprint: warning: {_one_line(str(exc))}", file=sys.stderr)
-
-
-def describe(check: bool = False) -> list[dict[str, Any]]:
-    """Loaded plugins with their hooks, distribution and version, plus failures (for ``footprint plugins``).
-
-    With ``check``, every hook is run first, so a plugin that fails inside a hook shows as failed.
-    """
-    if check:
-        health_check()
+def describe() -> list[dict[str, Any]]:
+    """Loaded plugins with their hooks, distribution and version, plus failures and dropped answers so far (for
+    ``footprint plugins``, which runs every hook first so that failures inside hooks show)."""
     st = state()
     out: list[dict[str, Any]] = []
     failed = {f.name: f.error for f in st.failures}

@@ -71,3 +71,12 @@ class Site:
         for _, module, _ in EXAMPLES.values():
             for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
                 sys.modules.pop(loaded, None)
+
+
+def checked() -> list[dict[str, object]]:
+    """What ``footprint plugins --json`` lists: every hook run once, then the plugins with their errors."""
+    from footprint.cli.plugins import health_check
+    from footprint.plugins import describe
+
+    health_check()
+    return describe()

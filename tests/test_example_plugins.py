@@ -18,7 +18,7 @@ from footprint.meter.measured import build_footprint
 from footprint.meter.recorder import Recorder, RecorderOptions
 from footprint.testing import FakeClock
 from tests.cli_run import run_cli
-from tests.plugin_dists import Site
+from tests.plugin_dists import Site, checked
 
 # Synthetic test data in the layout of Electricity Maps' hourly exports (not real figures for the zone).
 HEADER = ("Datetime (UTC),Country,Zone Name,Zone Id,Carbon Intensity gCO₂eq/kWh (direct),"
@@ -80,7 +80,7 @@ def test_a_broken_export_fails_only_the_grid_plugin(gridcsv: Path) -> None:
     gridcsv.write_text(HEADER + "2025-01-01 00:00:00,T,T,ZZ-TEST,1,lots,0,0,x,false,\n", encoding="utf-8")
     plugins.reset()
     assert grid.lookup("FRA").plugin == "codecarbon-grid"
-    (entry,) = [p for p in plugins.describe(check=True) if p["name"] == "gridcsv"]
+    (entry,) = [p for p in checked() if p["name"] == "gridcsv"]
     assert "line 2" in entry["error"] and "'lots' is not a number" in entry["error"]
     assert run_cli("estimate", "--profile", "h100", "--gpus", "1", "--hours", "1").code == 0
 

@@ -15,7 +15,7 @@ import pytest
 from footprint import catalog, grid, plugins, references
 from footprint.meter.sampler import registered_meters
 from tests.cli_run import run_cli
-from tests.plugin_dists import Site
+from tests.plugin_dists import Site, checked
 
 ESTIMATE = ("estimate", "--profile", "h800", "--gpus", "8", "--hours", "10", "--host-power", "0 W", "--pue", "1",
             "--region", "FRA")
@@ -27,7 +27,7 @@ def load(monkeypatch: pytest.MonkeyPatch, selection: str) -> None:
 
 
 def failure(name: str) -> str:
-    (error,) = [p["error"] for p in plugins.describe(check=True) if p["name"] == name and "error" in p]
+    (error,) = [p["error"] for p in checked() if p["name"] == name and "error" in p]
     return error
 
 
@@ -137,7 +137,7 @@ def test_plugin_importing_footprint_helpers_named_footprint_star_is_not_rejected
             register(footprint_make("helper-gpu"))
     """})
     load(monkeypatch, "helpful")
-    entry = next(p for p in plugins.describe(check=True) if p["name"] == "helpful")
+    entry = next(p for p in checked() if p["name"] == "helpful")
     assert "error" not in entry
     assert entry["hooks"] == ["footprint_register_profiles"]
     assert catalog.get_profile("helper-gpu").plugin == "helpful"
@@ -247,7 +247,7 @@ def test_an_answer_of_the_wrong_kind_is_dropped_with_one_warning_naming_the_plug
     (warning,) = warnings
     assert warning.startswith("footprint: warning: plugin 'wrong': ") and warning.endswith("; ignored")
     assert reported in warning
-    entry = next(p for p in plugins.describe(check=True) if p["name"] == "wrong")
+    entry = next(p for p in checked() if p["name"] == "wrong")
     assert any(reported in reason for reason in entry["dropped"])
 
 
@@ -317,7 +317,7 @@ def test_a_wrapper_hookimpl_works_in_grid_lookup(monkeypatch: pytest.MonkeyPatch
     found = grid.lookup("FRA")
     assert found.name.endswith("(seen by wrapper)")
     assert found.plugin == "codecarbon-grid"
-    assert "error" not in next(p for p in plugins.describe(check=True) if p["name"] == "wrapping")
+    assert "error" not in next(p for p in checked() if p["name"] == "wrapping")
 
 
 def test_a_wrapper_that_raises_before_yielding_is_skipped(monkeypatch: pytest.MonkeyPatch, site: Site) -> None:

@@ -19,7 +19,8 @@ def plugins(as_json: bool) -> None:
 
     from footprint.plugins import describe
 
-    found = describe(check=True)
+    health_check()
+    found = describe()
     if as_json:
         click.echo(json.dumps(found, indent=2))
         return
@@ -31,3 +32,23 @@ def plugins(as_json: bool) -> None:
             click.echo(f"{p['name']}  ({origin})  hooks: {', '.join(p['hooks'])}")
         for reason in p.get("dropped", []):
             click.echo(f"{p['name']}  ignored: {reason}")
+
+
+def health_check() -> None:
+    """Run every hook a command would (touching no hardware), so that plugins failing inside one are listed.
+
+    It lives in the CLI layer: the plugin manager knows nothing of the features built on its hooks.
+    """
+    import sys
+
+    from footprint import catalog, grid, references
+    from footprint.calibrate import registered_backends
+    from footprint.errors import FootprintError
+    from footprint.meter.sampler import registered_meters
+
+    for step in (catalog.all_profiles, references.all_references, registered_meters, grid.all_regions,
+                 registered_backends):
+        try:
+            step()
+        except FootprintError as exc:  # e.g. a clash between two plugins: reported here, not fatal
+            print(f"footprint: warning: {' '.join(str(exc).split())}", file=sys.stderr)
