@@ -183,7 +183,7 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
             pm._drop(plugin, f"{hook} returned {problem}", hook)
             pm._trace(hook, plugin, started, "dropped")
             return None
-        pm._trace(hook, plugin, started, "answered" if result is not None else "no answer")
+        pm._trace(hook, plugin, started, "answered" if result is not None else "returned None")
         return result
 
     return guarded
