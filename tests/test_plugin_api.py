@@ -112,3 +112,13 @@ def test_calibrate_load_backends_come_through_the_hook(monkeypatch: pytest.Monke
     assert result.code == 2
     assert result.err == ("footprint calibrate: error: --backend: 'jaxx' is not a load backend (did you mean: jax?); "
                           "expected one of jax, python, torch\n")
+
+
+def test_the_plugin_guide_documents_every_hook_and_every_constructor() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+    missing = [name for name in plugins.known_hooks() if f"`{name}(" not in guide]
+    assert not missing, f"hooks missing from docs/plugins.md: {missing}"
+    constructors = [n for n in plugin_api.__all__ if n[0].islower() and n not in ("hookimpl",)]
+    assert not [n for n in constructors if f"{n}(" not in guide and f"`{n}`" not in guide]
