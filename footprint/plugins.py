@@ -116,6 +116,7 @@ class FootprintPluginManager(pluggy.PluginManager):
     def __init__(self, state: PluginState | None = None) -> None:
         super().__init__(PROJECT)
         self.state = state
+        self.builtin: set[str] = set()  # names of footprint's own plugins (see _guard)
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
         registered = super().register(plugin, name)
@@ -174,8 +175,12 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
         except _PASS_THROUGH:
             raise
         except BaseException as exc:
-            pm._fail(plugin, f"{hook} raised {_describe_exception(exc)}")
             pm._trace(hook, plugin, started, "raised")
+            if plugin in pm.builtin:
+                # footprint's own plugins are not isolated: their FootprintError is the user's bad input (a
+                # FOOTPRINT_PROFILE_PATH that is no directory, a broken user profile) and anything else our bug
+                raise
+            pm._fail(plugin, f"{hook} raised {_describe_exception(exc)}")
             return None
         finally:
             _current_plugin.reset(token)
@@ -272,6 +277,7 @@ def _build() -> PluginState:
     origins: dict[str, str] = {}
     for module_name in DEFAULT_PLUGINS:
         name = builtin_name(module_name)
+        pm.builtin.add(name)
         pm.register(importlib.import_module(module_name), name=name)
         origins[name] = f"built-in, {module_name}"
     pm.check_pending()  # a built-in with a misspelt hook is our bug: fail loudly

@@ -348,3 +348,14 @@ def test_footprint_trace_prints_each_hook_call_its_plugins_and_time(site: Site, 
     quiet = subprocess.run([sys.executable, "-m", "footprint", *ESTIMATE], env=site.env(FOOTPRINT_LOAD_PLUGINS=""),
                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert quiet.stderr == ""
+
+
+def test_footprints_own_plugins_are_not_isolated_a_bad_profile_path_is_the_users_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FOOTPRINT_PROFILE_PATH", str(tmp_path / "missing"))
+    plugins.reset()
+    result = run_cli(*ESTIMATE)
+    assert result.code == 2 and result.out == ""
+    assert result.err == (f"footprint estimate: error: FOOTPRINT_PROFILE_PATH: {str(tmp_path / 'missing')!r} is not a "
+                          "directory; expected directories of .toml profiles\n")
