@@ -52,9 +52,9 @@ def hookspec(function: F | None = None, *, firstresult: bool = False) -> Any:
 def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> None:
     """Register hardware profiles.
 
-    :param register: call once per profile; build profiles with ``footprint.profiles.load_profile_file`` (from a
-        TOML file) or ``footprint.profiles.profile_from_dict``. An id or alias clash with another plugin is an error
-        that names both plugins.
+    :param register: call once per profile; build profiles with ``footprint.plugin_api.profile_dir`` or
+        ``profile_file`` (TOML files shipped with the plugin) or ``profile`` (a mapping). An id or alias clash with
+        another plugin is an error that names both plugins; anything but a profile is dropped with a warning.
     """
 
 
@@ -80,8 +80,8 @@ def footprint_regions() -> list[GridIntensity]:
 def footprint_register_references(register: Callable[[Reference], None]) -> None:
     """Register published reference footprints for ``footprint references``, ``compare`` and ``claims``.
 
-    :param register: call once per reference; build them with ``footprint.references.load_reference_file`` (a TOML
-        file shaped like footprint/data/references.toml) or ``footprint.references.references_from_dict``. An id
+    :param register: call once per reference; build them with ``footprint.plugin_api.reference_file`` (a TOML
+        file shaped like footprint/data/references.toml) or ``footprint.plugin_api.references`` (a mapping). An id
         clash with another plugin is an error that names both plugins.
     """
 
