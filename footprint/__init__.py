@@ -12,9 +12,13 @@ import pluggy
 
 __version__ = "0.1.0"
 
+PLUGIN_API_VERSION = (1, 0)
+"""(major, minor) of the plugin interface (hooks, ``footprint.plugin_api``): a plugin can check
+``footprint.PLUGIN_API_VERSION[0] == 1``. A minor bump only adds; a major bump removes or renames."""
+
 hookimpl = pluggy.HookimplMarker("footprint")
 
-__all__ = ["Footprint", "FootprintError", "__version__", "estimate", "hookimpl", "track"]
+__all__ = ["PLUGIN_API_VERSION", "Footprint", "FootprintError", "__version__", "estimate", "hookimpl", "plugin_api", "track"]
 
 if TYPE_CHECKING:
     from footprint.api import estimate
@@ -27,6 +31,7 @@ _LAZY = {
     "FootprintError": "footprint.errors",
     "track": "footprint.meter.track",
 }
+_LAZY_MODULES = {"plugin_api"}
 
 
 def __getattr__(name: str) -> Any:
@@ -34,4 +39,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"footprint.{name}")
     raise AttributeError(f"module 'footprint' has no attribute {name!r}")

@@ -127,7 +127,35 @@ class PythonBackend:
         return f"pure-Python {min(size, 64)}x{min(size, 64)} matmuls on the CPU (pipeline test; {precision} label only)"
 
 
-BACKENDS = {"torch": TorchBackend, "python": PythonBackend}
+def _backend_problem(value: Any) -> str | None:
+    if not isinstance(value, type) or not isinstance(getattr(value, "name", None), str) or not value.name:
+        return f"{value!r}, not a LoadBackend class with a name"
+    missing = [m for m in ("check", "prepare", "step", "describe") if not callable(getattr(value, m, None))]
+    return f"load backend {value.name!r} without {', '.join(missing)}" if missing else None
+
+
+def registered_backends() -> dict[str, type[LoadBackend]]:
+    """Every load backend registered through ``footprint_register_load_backends``, by name (first one wins)."""
+    from footprint import plugins
+
+    def build() -> dict[str, type[LoadBackend]]:
+        found: dict[str, type[LoadBackend]] = {}
+        for _, backend in plugins.collect("footprint_register_load_backends", _backend_problem):
+            found.setdefault(backend.name, backend)
+        return found
+
+    return plugins.memo("load-backends", build)
+
+
+def load_backend(name: str) -> LoadBackend:
+    """A new instance of the backend called ``name``; unknown names list the registered ones."""
+    from footprint.errors import suggest
+
+    backends = registered_backends()
+    if name not in backends:
+        raise FootprintError(f"--backend: {name!r} is not a load backend{suggest(name, backends)}; "
+                             f"expected one of {', '.join(sorted(backends))}")
+    return backends[name]()
 
 
 @dataclass

@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-import functools
-
 from footprint.errors import FootprintError, suggest
 from footprint.profiles import HardwareProfile, load_profile_file
 
 
-@functools.cache
-def _profiles() -> dict[str, HardwareProfile]:
-    from footprint.plugins import call_each
+def _build() -> dict[str, HardwareProfile]:
+    from footprint.plugins import collect, is_a
 
     by_name: dict[str, HardwareProfile] = {}
-    ordered: list[HardwareProfile] = []
-    pending: list[HardwareProfile] = []
-    for plugin, _ in call_each("footprint_register_profiles", register=pending.append):
-        for profile in pending:
-            profile = profile.with_plugin(plugin)
-            for name in profile.names:
-                other = by_name.get(name)
-                if other is not None:
-                    raise FootprintError(
-                        f"profile name clash: {name!r} is registered by plugin {other.plugin!r} ({other.path or other.id}) "
-                        f"and by plugin {plugin!r} ({profile.path or profile.id}); rename one of them"
-                    )
-                by_name[name] = profile
-            ordered.append(profile)
-        pending.clear()
+    for plugin, registered in collect("footprint_register_profiles", is_a(HardwareProfile, "a footprint HardwareProfile")):
+        profile = registered.with_plugin(plugin)
+        for name in profile.names:
+            other = by_name.get(name)
+            if other is not None:
+                raise FootprintError(
+                    f"profile name clash: {name!r} is registered by plugin {other.plugin!r} ({other.path or other.id}) "
+                    f"and by plugin {plugin!r} ({profile.path or profile.id}); rename one of them"
+                )
+            by_name[name] = profile
     return by_name
 
 
+def _profiles() -> dict[str, HardwareProfile]:
+    from footprint.plugins import memo
+
+    return memo("profiles", _build)
+
+
 def reset() -> None:
-    _profiles.cache_clear()
+    """Forget the catalog (it is rebuilt from the plugins on next use)."""
+    from footprint.plugins import state
+
+    state().memo.pop("profiles", None)
 
 
 def all_profiles() -> list[HardwareProfile]:
@@ -63,9 +64,12 @@ def resolve_profile(name: str | None = None, profile_file: str | None = None) ->
 
 
 def profile_for_device(device_name: str) -> HardwareProfile | None:
-    """The profile whose nvml_names include this NVML device name (exact, then case-insensitive)."""
+    """The profile whose ``device_names`` (any vendor's reported name) or ``nvml_names`` include this device name,
+    compared case-insensitively."""
     wanted = device_name.strip().lower()
+    if not wanted:
+        return None
     for profile in all_profiles():
-        if any(n.lower() == wanted for n in profile.nvml_names):
+        if any(n.lower() == wanted for n in (*profile.device_names, *profile.nvml_names)):
             return profile
     return None

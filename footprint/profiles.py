@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4")
 
 _TOP_KEYS = {
-    "schema", "id", "name", "aliases", "vendor", "year", "form_factor", "nvml_names", "notes", "sources",
+    "schema", "id", "name", "aliases", "vendor", "year", "form_factor", "nvml_names", "device_names", "notes", "sources",
     "tdp", "idle_power", "memory", "memory_bandwidth", "peak", "node", "host_power", "interconnect", "measured",
 }
 _MEASURED_KEYS = {"throughput", "power", "source", "note", "date", "gpu_name", "driver"}
@@ -83,6 +83,7 @@ class HardwareProfile:
     node: NodeInfo | None = None
     host_power_figure: Sourced | None = None
     nvml_names: tuple[str, ...] = ()
+    device_names: tuple[str, ...] = ()  # names any vendor's meter reports for this device (channel info "name")
     interconnect: str = ""
     notes: str = ""
     path: str = ""
@@ -258,6 +259,7 @@ class _Reader:
             node=node,
             host_power_figure=optional.get("host_power"),
             nvml_names=self.strings("nvml_names"),
+            device_names=self.strings("device_names"),
             interconnect=self.string("interconnect"),
             notes=self.string("notes"),
             path=self.origin,

@@ -15,7 +15,6 @@ outputs. Plugins add references through the ``footprint_register_references`` ho
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -288,30 +287,32 @@ def shipped_reference_file() -> Path:
     return Path(__file__).with_name("data") / "references.toml"
 
 
-@functools.cache
-def _registry() -> dict[str, Reference]:
-    from footprint.plugins import call_each
+def _build() -> dict[str, Reference]:
+    from footprint.plugins import collect, is_a
 
     found: dict[str, Reference] = {}
-    pending: list[Reference] = []
-    for plugin, _ in call_each("footprint_register_references", register=pending.append):
-        for ref in pending:
-            if not isinstance(ref, Reference):
-                raise FootprintError(f"plugin {plugin!r} registered {ref!r}, not a footprint.references.Reference")
-            ref = ref.with_plugin(plugin)
-            key = ref.id.lower()
-            other = found.get(key)
-            if other is not None:
-                raise FootprintError(f"reference id clash: {ref.id!r} is registered by plugin {other.plugin!r} "
-                                     f"({other.origin}) and by plugin {plugin!r} ({ref.origin}); rename one of them")
-            found[key] = ref
-        pending.clear()
+    for plugin, registered in collect("footprint_register_references", is_a(Reference, "a footprint Reference")):
+        ref = registered.with_plugin(plugin)
+        key = ref.id.lower()
+        other = found.get(key)
+        if other is not None:
+            raise FootprintError(f"reference id clash: {ref.id!r} is registered by plugin {other.plugin!r} "
+                                 f"({other.origin}) and by plugin {plugin!r} ({ref.origin}); rename one of them")
+        found[key] = ref
     return found
 
 
+def _registry() -> dict[str, Reference]:
+    from footprint.plugins import memo
+
+    return memo("references", _build)
+
+
 def reset() -> None:
-    """Forget the registered references (tests, or after plugins change)."""
-    _registry.cache_clear()
+    """Forget the registered references (they are rebuilt from the plugins on next use)."""
+    from footprint.plugins import state
+
+    state().memo.pop("references", None)
 
 
 def all_references() -> list[Reference]:

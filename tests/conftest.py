@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from footprint import plugins
+from tests.plugin_dists import Site
 
 
 @pytest.fixture(autouse=True)
@@ -18,3 +20,18 @@ def isolated_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.T
     plugins.reset()
     yield
     plugins.reset()
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """A folder on sys.path to install plugin distributions into (see tests/plugin_dists.py)."""
+    folder = Site(tmp_path / "site", monkeypatch)
+    yield folder
+    folder.forget()
+
+
+@pytest.fixture
+def tpu_site(site: Site) -> Site:
+    """The repo's footprint-tpu example on the path, installed in the test venv or not."""
+    site.example("footprint-tpu")
+    return site

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -19,35 +16,7 @@ from footprint import catalog, hookimpl, plugins
 from footprint.errors import FootprintError
 from footprint.profiles import HardwareProfile, profile_from_dict
 from tests.cli_run import run_cli
-
-FakeDist = Callable[..., Path]
-
-
-@pytest.fixture
-def fake_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDist]:
-    """Install a fake distribution on sys.path: a ``*.dist-info`` with ``entry_points.txt`` and its modules.
-
-    Returns the directory, so a subprocess can put it on PYTHONPATH. The modules are forgotten afterwards.
-    """
-    root = tmp_path / "site"
-    root.mkdir()
-    monkeypatch.syspath_prepend(str(root))
-    added: list[str] = []
-
-    def make(dist: str, eps: dict[str, str], modules: dict[str, str] | None = None) -> Path:
-        info = root / f"{dist}-0.1.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
-        (info / "entry_points.txt").write_text("[footprint]\n" + "".join(f"{k} = {v}\n" for k, v in eps.items()))
-        for name, code in (modules or {}).items():
-            (root / f"{name}.py").write_text(textwrap.dedent(code))
-            added.append(name)
-        importlib.invalidate_caches()
-        return root
-
-    yield make
-    for name in added:
-        sys.modules.pop(name, None)
+from tests.plugin_dists import Site
 
 
 def use_plugins(monkeypatch: pytest.MonkeyPatch, selection: str | None) -> None:
@@ -71,13 +40,13 @@ def failure(name: str) -> str:
 # --- the real footprint-tpu plugin, installed from plugins/footprint-tpu -------------------------------------
 
 
-def test_tpu_plugin_is_installed_under_the_footprint_entry_point_group() -> None:
+def test_tpu_plugin_is_found_under_the_footprint_entry_point_group(tpu_site: Site) -> None:
     (ep,) = [ep for ep in entry_points(group="footprint") if ep.name == "tpu"]
     assert ep.value == "footprint_tpu"
     assert ep.dist is not None and ep.dist.name == "footprint-tpu"
 
 
-def test_tpu_plugin_loads_through_its_entry_point_and_registers_three_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tpu_plugin_loads_through_its_entry_point_and_registers_three_profiles(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
     assert plugins.plugin_manager().has_plugin("tpu")
     tpus = {p.id: p for p in catalog.all_profiles() if p.plugin == "tpu"}
@@ -85,7 +54,7 @@ def test_tpu_plugin_loads_through_its_entry_point_and_registers_three_profiles(m
     assert all("/footprint_tpu/profiles/" in p.path for p in tpus.values())
 
 
-def test_tpu_profiles_carry_the_published_figures_and_label_the_inferred_power(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tpu_profiles_carry_the_published_figures_and_label_the_inferred_power(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
     v4, v5e, v5p = (catalog.get_profile(n) for n in ("tpuv4", "tpuv5e", "tpuv5p"))
     watts = {p.id: p.tdp.value.to("W").magnitude for p in (v4, v5e, v5p)}
@@ -103,7 +72,7 @@ def test_tpu_profiles_carry_the_published_figures_and_label_the_inferred_power(m
         v5p.peak("fp8")
 
 
-def test_footprint_profiles_lists_tpu_rows_with_plugin_tpu(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_footprint_profiles_lists_tpu_rows_with_plugin_tpu(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
     result = run_cli("profiles")
     assert result.code == 0, result.err
@@ -114,7 +83,7 @@ def test_footprint_profiles_lists_tpu_rows_with_plugin_tpu(monkeypatch: pytest.M
     assert rows["h800-sxm"][-1] == "shipped-profiles"
 
 
-def test_estimate_on_a_tpu_profile_prints_where_its_power_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_estimate_on_a_tpu_profile_prints_where_its_power_came_from(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
     result = run_cli("estimate", "--profile", "tpu-v4", "--gpus", "4096", "--hours", "10", "--host-power", "0 W",
                      "--pue", "1", "--intensity", "500 g/kWh", "--json")
@@ -128,7 +97,7 @@ def test_estimate_on_a_tpu_profile_prints_where_its_power_came_from(monkeypatch:
 # --- FOOTPRINT_LOAD_PLUGINS ----------------------------------------------------------------------------------
 
 
-def test_empty_selection_loads_no_external_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_selection_loads_no_external_plugin(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "")
     assert not plugins.plugin_manager().has_plugin("tpu")
     assert {p["name"] for p in plugins.describe()} == {m.rsplit(".", 1)[-1].replace("_", "-") for m in plugins.DEFAULT_PLUGINS}
@@ -136,25 +105,37 @@ def test_empty_selection_loads_no_external_plugin(monkeypatch: pytest.MonkeyPatc
         catalog.get_profile("tpu-v4")
 
 
-def test_unset_selection_loads_every_installed_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unset_selection_loads_every_installed_plugin(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, None)
     assert plugins.plugin_manager().has_plugin("tpu")
 
 
-def test_selection_names_entry_points_and_ignores_others(monkeypatch: pytest.MonkeyPatch, fake_dist: FakeDist) -> None:
-    fake_dist("other-plugin", {"other": "other_plugin_mod"}, {"other_plugin_mod": ""})
-    use_plugins(monkeypatch, " tpu , not-installed")
+def test_selection_names_entry_points_and_ignores_others(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
+    tpu_site.dist("other-plugin", {"other": "other_plugin_mod"}, {"other_plugin_mod": ""})
+    use_plugins(monkeypatch, " tpu , ")
     assert plugins.plugin_manager().has_plugin("tpu")
     assert not plugins.plugin_manager().has_plugin("other")
+
+
+def test_selection_naming_a_plugin_that_is_not_installed_is_an_error_listing_those_that_are(
+    monkeypatch: pytest.MonkeyPatch, tpu_site: Site
+) -> None:
+    tpu_site.dist("other-plugin", {"other": "other_plugin_mod"}, {"other_plugin_mod": ""})
+    use_plugins(monkeypatch, "tpu,tpuu")
+    result = run_cli("estimate", "--profile", "h100", "--gpus", "1", "--hours", "1")
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1
+    assert result.err.startswith("footprint estimate: error: FOOTPRINT_LOAD_PLUGINS names 'tpuu', which is not installed")
+    assert "installed plugins (other, tpu)" in result.err
 
 
 # --- broken plugins ------------------------------------------------------------------------------------------
 
 
-def test_plugin_that_fails_to_import_is_reported_and_estimate_still_works(fake_dist: FakeDist, tmp_path: Path) -> None:
-    site = fake_dist("broken-plugin", {"broken": "broken_plugin_mod"},
-                     {"broken_plugin_mod": "raise RuntimeError('needs a TPU driver')\n"})
-    env = {**os.environ, "PYTHONPATH": str(site), "FOOTPRINT_LOAD_PLUGINS": "broken,tpu"}
+def test_plugin_that_fails_to_import_is_reported_and_estimate_still_works(tpu_site: Site, tmp_path: Path) -> None:
+    tpu_site.dist("broken-plugin", {"broken": "broken_plugin_mod"},
+                  {"broken_plugin_mod": "raise RuntimeError('needs a TPU driver')\n"})
+    env = tpu_site.env(FOOTPRINT_LOAD_PLUGINS="broken,tpu")
 
     def footprint(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "footprint", *args], env=env, cwd=tmp_path,
@@ -171,8 +152,8 @@ def test_plugin_that_fails_to_import_is_reported_and_estimate_still_works(fake_d
     assert "tpu  (footprint-tpu 0.1.0)  hooks: footprint_register_profiles" in listed.stdout
 
 
-def test_plugin_whose_module_is_missing_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, fake_dist: FakeDist) -> None:
-    fake_dist("ghost-plugin", {"ghost": "ghost_plugin_mod_that_does_not_exist"})
+def test_plugin_whose_module_is_missing_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, site: Site) -> None:
+    site.dist("ghost-plugin", {"ghost": "ghost_plugin_mod_that_does_not_exist"})
     use_plugins(monkeypatch, "ghost")
     assert failure("ghost").startswith(
         "failed to import 'ghost_plugin_mod_that_does_not_exist': ModuleNotFoundError")
@@ -191,9 +172,9 @@ def test_plugin_whose_module_is_missing_is_reported_by_name(monkeypatch: pytest.
     ],
 )
 def test_misspelt_hook_is_reported_with_the_closest_name_and_the_plugin_skipped(
-    monkeypatch: pytest.MonkeyPatch, fake_dist: FakeDist, code: str, reported: str
+    monkeypatch: pytest.MonkeyPatch, tpu_site: Site, code: str, reported: str
 ) -> None:
-    fake_dist("typo-plugin", {"typo": "typo_plugin_mod"}, {"typo_plugin_mod": "from footprint import hookimpl\n" + code})
+    tpu_site.dist("typo-plugin", {"typo": "typo_plugin_mod"}, {"typo_plugin_mod": "from footprint import hookimpl\n" + code})
     use_plugins(monkeypatch, "typo,tpu")
     assert failure("typo").startswith(reported)
     assert not plugins.plugin_manager().has_plugin("typo")
@@ -201,8 +182,8 @@ def test_misspelt_hook_is_reported_with_the_closest_name_and_the_plugin_skipped(
     assert catalog.get_profile("tpu-v4").plugin == "tpu"
 
 
-def test_two_installed_plugins_with_one_name_are_an_error_naming_both(monkeypatch: pytest.MonkeyPatch, fake_dist: FakeDist) -> None:
-    fake_dist("impostor", {"tpu": "impostor_mod"}, {"impostor_mod": ""})
+def test_two_installed_plugins_with_one_name_are_an_error_naming_both(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
+    tpu_site.dist("impostor", {"tpu": "impostor_mod"}, {"impostor_mod": ""})
     use_plugins(monkeypatch, "tpu")
     error = failure("tpu")
     assert error.startswith("plugin name clash: 'tpu' is taken by ")
@@ -289,7 +270,7 @@ def test_plugin_that_raises_in_a_hook_is_reported_and_the_others_still_answer(
 # --- footprint plugins --json --------------------------------------------------------------------------------
 
 
-def test_plugins_json_lists_builtins_and_the_tpu_plugin_with_its_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plugins_json_lists_builtins_and_the_tpu_plugin_with_its_distribution(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
     result = run_cli("plugins", "--json")
     assert result.code == 0, result.err
@@ -303,8 +284,8 @@ def test_plugins_json_lists_builtins_and_the_tpu_plugin_with_its_distribution(mo
     assert builtins["codecarbon-grid"]["hooks"] == ["footprint_carbon_intensity", "footprint_regions"]
 
 
-def test_plugins_json_reports_a_failed_plugin_with_its_error(monkeypatch: pytest.MonkeyPatch, fake_dist: FakeDist) -> None:
-    fake_dist("ghost-plugin", {"ghost": "ghost_mod_missing"})
+def test_plugins_json_reports_a_failed_plugin_with_its_error(monkeypatch: pytest.MonkeyPatch, site: Site) -> None:
+    site.dist("ghost-plugin", {"ghost": "ghost_mod_missing"})
     use_plugins(monkeypatch, "ghost")
     result = run_cli("plugins", "--json")
     assert result.code == 0

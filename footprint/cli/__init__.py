@@ -79,10 +79,15 @@ def cli(debug: bool) -> None:
       footprint estimate --profile h800 --gpu-hours 2.788e6 --price "2 USD/h" --region CHN
       footprint run -- python train.py
     """
+    _options["debug"] = debug
+
+
+# set by the group's callback once click has parsed the options; main() reads it when a command fails
+_options: dict[str, bool] = {"debug": False}
 
 
 def _debug() -> bool:
-    return "--debug" in sys.argv[1:] or os.environ.get("FOOTPRINT_DEBUG", "") not in ("", "0")
+    return _options["debug"] or os.environ.get("FOOTPRINT_DEBUG", "") not in ("", "0")
 
 
 def _command_name(args: list[str]) -> str:
@@ -98,6 +103,7 @@ def main(args: list[str] | None = None) -> Any:
     """Entry point: runs the CLI; user errors become one line on stderr and exit code 2."""
     argv = sys.argv[1:] if args is None else args
     prog = _command_name(argv)
+    _options["debug"] = False
     try:
         return cli.main(args=argv, prog_name="footprint", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -13,8 +13,9 @@ import click
 @click.option("--profile", "profile_name", metavar="NAME", help="Datasheet profile to copy (default: the one matching the GPU's NVML name).")
 @click.option("-o", "--output", metavar="PATH", help="Profile file to write (default: <profile id>-measured.toml).")
 @click.option("--log", "log_path", metavar="PATH", help="Also keep the meter log (JSON lines).")
-@click.option("--backend", type=click.Choice(["torch", "python"]), default="torch", show_default=True,
-              help="Load generator: torch (GPU), or python (a CPU load that only tests the pipeline, e.g. with FOOTPRINT_FAKE_GPUS).")
+@click.option("--backend", default="torch", show_default=True, metavar="NAME",
+              help="Load generator: torch (GPU), python (a CPU load that only tests the pipeline, e.g. with "
+                   "FOOTPRINT_FAKE_GPUS), or one a plugin registers.")
 @click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
 def calibrate(precision: str, duration: str, size: int, profile_name: str | None, output: str | None, log_path: str | None,
               backend: str, as_json: bool) -> None:
@@ -29,18 +30,18 @@ def calibrate(precision: str, duration: str, size: int, profile_name: str | None
       footprint calibrate --precision bf16,fp8 --duration 60s
       footprint estimate --profile-file h100-sxm-measured.toml --gpus 2048 --flops 3.3e24 --precision fp8 --mfu 0.35
     """
-    from footprint.calibrate import BACKENDS, measured_profile_toml, parse_precisions
     from footprint.calibrate import calibrate as run_calibration
+    from footprint.calibrate import load_backend, measured_profile_toml, parse_precisions
     from footprint.catalog import get_profile
     from footprint.errors import FootprintError
     from footprint.meter.log import write_atomic
     from footprint.meter.recorder import parse_interval
     from footprint.report import to_json
 
+    load = load_backend(backend)
     precisions = parse_precisions(precision)
     seconds = parse_interval(duration, "--duration")
     chosen = get_profile(profile_name) if profile_name else None
-    load = BACKENDS[backend]()
     results, facts = run_calibration(precisions, load, seconds=seconds, size=size, log=log_path,
                                      interval=min(1.0, max(0.1, seconds / 10)))
     profile = chosen

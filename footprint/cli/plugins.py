@@ -1,4 +1,4 @@
-"""``footprint plugins``: loaded plugins and their hooks (imports neither pint nor NVML)."""
+"""``footprint plugins``: loaded plugins, their hooks, and those that failed (runs every hook to find out)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ import click
 def plugins(as_json: bool) -> None:
     """List loaded plugins (built-in and installed through the 'footprint' entry-point group) and their hooks.
 
-    FOOTPRINT_LOAD_PLUGINS chooses which installed plugins load: unset = all, empty = none, or a comma-separated
-    list of entry-point names.
+    Every hook is run once (no hardware is touched), so a plugin that fails inside one, or answers with the
+    wrong kind of value, is listed with what went wrong. FOOTPRINT_LOAD_PLUGINS chooses which installed plugins
+    load: unset = all, empty = none, or a comma-separated list of entry-point names. FOOTPRINT_TRACE=1 prints
+    every hook call with its plugin and time.
     """
     import json
 
     from footprint.plugins import describe
 
+    health_check()
     found = describe()
     if as_json:
         click.echo(json.dumps(found, indent=2))
@@ -27,3 +30,25 @@ def plugins(as_json: bool) -> None:
             click.echo(f"{p['name']}  FAILED: {p['error']}")
         else:
             click.echo(f"{p['name']}  ({origin})  hooks: {', '.join(p['hooks'])}")
+        for reason in p.get("dropped", []):
+            click.echo(f"{p['name']}  ignored: {reason}")
+
+
+def health_check() -> None:
+    """Run every hook a command would (touching no hardware), so that plugins failing inside one are listed.
+
+    It lives in the CLI layer: the plugin manager knows nothing of the features built on its hooks.
+    """
+    import sys
+
+    from footprint import catalog, grid, references
+    from footprint.calibrate import registered_backends
+    from footprint.errors import FootprintError
+    from footprint.meter.sampler import registered_meters
+
+    for step in (catalog.all_profiles, references.all_references, registered_meters, grid.all_regions,
+                 registered_backends):
+        try:
+            step()
+        except FootprintError as exc:  # e.g. a clash between two plugins: reported here, not fatal
+            print(f"footprint: warning: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -10,6 +10,11 @@ from typing import Any, Protocol
 
 COMPONENTS = ("gpu", "cpu", "ram")
 
+# Each vendor's variable that limits which accelerators a job sees; the meter reads them from the job's
+# environment so that every vendor's meter plugin can honour its own (footprint.plugin_api.visible_devices).
+VISIBLE_DEVICES_VARIABLES = ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+                             "HABANA_VISIBLE_MODULES")
+
 
 @dataclass
 class Reading:
@@ -27,6 +32,7 @@ class MeterSettings:
 
     all_gpus: bool = False
     visible_devices: str | None = None  # CUDA_VISIBLE_DEVICES as seen by the child; None = unset
+    visible: dict[str, str] = field(default_factory=dict)  # every VISIBLE_DEVICES_VARIABLES entry that is set
     poll_hz: float = 10.0
     clock: Callable[[], float] | None = None  # seconds, monotonic; None = time.monotonic
     powercap_root: Path = Path("/sys/class/powercap")

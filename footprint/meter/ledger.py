@@ -71,6 +71,7 @@ class Totals:
     start: float = 0.0  # seconds since the meter started
     complete: bool = True
     intervals: int = 0
+    hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
 
     def energy(self, component: str) -> float:
         return sum(c.energy for c in self.channels if c.component == component)
@@ -94,6 +95,9 @@ class Ledger:
         self.intervals = 0
         self.open_windows: dict[str, list[tuple[float, list[ChannelTotals]]]] = {}
         self.windows: list[tuple[str, Totals]] = []
+        # energy per UTC hour, so that a time-resolved grid intensity can weight it (one entry per hour: flat memory)
+        self.hourly: dict[int, float] = {}
+        self.start_unix = header.get("start_unix")
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record.get("type")
@@ -127,6 +131,9 @@ class Ledger:
             channel.feed_peak(energy, dt, bool(mine), min_dt)
         self.t = float(record.get("t", self.t + dt))
         self.intervals += 1
+        if isinstance(self.start_unix, int | float):
+            hour = int((self.start_unix + self.t - dt / 2) // 3600)
+            self.hourly[hour] = self.hourly.get(hour, 0.0) + sum(float(e) for e in energies[:len(self.channels)])
 
     def _mark(self, record: dict[str, Any]) -> None:
         name = str(record.get("window", ""))
@@ -154,7 +161,7 @@ class Ledger:
         channels = [c.copy() for c in self.channels]
         for channel in channels:
             channel.peak_w = channel.peak()
-        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals)
+        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly))
 
 
 def load_totals(path: str) -> tuple[Ledger, Any]:

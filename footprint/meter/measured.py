@@ -77,6 +77,12 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     notes: list[Assumption] = []
     options = site_options(parts, site or {})
     resolved = resolve_site(notes=notes, **options)
+    hourly = _time_resolved_intensity(parts, options)
+    if hourly is not None:  # a grid plugin gave hourly data: weight each hour's energy by its own intensity
+        from dataclasses import replace
+
+        resolved = replace(resolved, intensity=hourly.value)
+        notes = [hourly if n.name == "intensity" else n for n in notes]
     gpu_j = sum(p.energy("gpu") for p in parts)
     cpu_j = sum(p.energy("cpu") for p in parts)
     ram_j = sum(p.energy("ram") for p in parts)
@@ -112,6 +118,38 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         gpus=n_gpus, duration=Span(Q(duration_s / 3600, "h")), profile=profile, energy_cpu=energy_cpu,
         energy_ram=energy_ram, label=label, details=details,
     )
+
+
+def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> Assumption | None:
+    """The run's energy-weighted grid intensity when the region's plugin has time-resolved periods, else None."""
+    from datetime import UTC, datetime
+
+    from footprint.grid import lookup
+    from footprint.units import Q
+
+    region = options.get("region")
+    energy_by_hour: dict[int, float] = {}
+    for part in parts:
+        for hour, joules in part.hourly.items():
+            energy_by_hour[hour] = energy_by_hour.get(hour, 0.0) + joules
+    total = sum(energy_by_hour.values())
+    if region is None or options.get("intensity") is not None or not energy_by_hour or total <= 0:
+        return None
+    start = datetime.fromtimestamp(min(energy_by_hour) * 3600, UTC)
+    end = datetime.fromtimestamp((max(energy_by_hour) + 1) * 3600, UTC)
+    grid = lookup(str(region), start, end)
+    if not grid.periods:
+        return None
+    weighted = 0.0
+    covered = 0
+    for hour, joules in energy_by_hour.items():
+        middle = datetime.fromtimestamp(hour * 3600 + 1800, UTC)
+        covered += any(p.start <= middle < p.end for p in grid.periods)
+        weighted += joules * float(grid.at(middle).to("gCO2e/kWh").magnitude)
+    value = Span(Q(weighted / total, "gCO2e/kWh"))
+    return Assumption("intensity", value, "region data",
+                      f"{grid.describe()} (plugin {grid.plugin!r}); energy-weighted over the run's {len(energy_by_hour)} "
+                      f"UTC hours, {covered} of them from time-resolved periods, the rest from the single figure")
 
 
 def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumption]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint.errors import FootprintError
-from footprint.meter.channels import MeterFactory, MeterSettings
+from footprint.meter.channels import VISIBLE_DEVICES_VARIABLES, MeterFactory, MeterSettings
 from footprint.meter.ledger import Ledger
 from footprint.meter.log import FORMAT, VERSION, LogWriter
 from footprint.meter.sampler import DEFAULT_INTERVAL_S, Clock, Meter, MeterThread, OpenedMeters, open_session
@@ -104,6 +104,9 @@ class Recorder:
         settings.poll_hz = opts.poll_hz
         if settings.visible_devices is None:
             settings.visible_devices = os.environ.get("CUDA_VISIBLE_DEVICES")
+        for variable in VISIBLE_DEVICES_VARIABLES:
+            if variable in os.environ:
+                settings.visible.setdefault(variable, os.environ[variable])
         if opts.clock is not None and settings.clock is None:
             settings.clock = opts.clock.now
         self.opened = open_session(settings, opts.factories, require_gpu=opts.require_gpu)

@@ -8,6 +8,8 @@ must never take the job down.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -39,16 +41,30 @@ class RealClock:
 
 def registered_meters() -> list[MeterFactory]:
     """Every meter factory registered through the ``footprint_register_meters`` hook, in call order."""
-    from footprint.plugins import call_each
+    from footprint.plugins import collect
 
     found: list[MeterFactory] = []
-    pending: list[MeterFactory] = []
-    for plugin, _ in call_each("footprint_register_meters", register=pending.append):
-        for factory in pending:
-            factory.plugin = plugin
-            found.append(factory)
-        pending.clear()
+    for plugin, factory in collect("footprint_register_meters", _meter_problem):
+        factory.plugin = plugin
+        found.append(factory)
     return found
+
+
+def _reading_problem(reading: Any) -> str | None:
+    """What is wrong with a channel's reading (not a Reading; NaN, infinite or negative energy), or None."""
+    if not isinstance(reading, Reading):
+        return f"{type(reading).__name__} {reading!r:.60}, not a footprint Reading"
+    if not (math.isfinite(reading.energy) and math.isfinite(reading.estimated)) or reading.energy < 0:
+        return f"{reading.energy!r} J, not a finite energy >= 0"
+    return None
+
+
+def _meter_problem(value: Any) -> str | None:
+    if not isinstance(value, MeterFactory):
+        return f"{type(value).__name__} {value!r:.60}, not a footprint MeterFactory"
+    if value.component not in COMPONENTS:
+        return f"meter {value.name!r} with component {value.component!r}; expected one of {', '.join(COMPONENTS)}"
+    return None
 
 
 @dataclass
@@ -101,13 +117,22 @@ def open_session(settings: MeterSettings, factories: list[MeterFactory] | None =
             session.notes.extend(opened.notes)
             session.facts.update(opened.facts)
             session.facts.setdefault("meters", {}).setdefault(component, [])
+            for channel in opened.channels:
+                with contextlib.suppress(AttributeError):  # lets a bad reading be traced to its plugin
+                    channel.plugin = factory.plugin  # type: ignore[attr-defined]
             if opened.channels:
                 session.facts["meters"][component].append(f"{factory.name} (plugin {factory.plugin or 'builtin'})")
                 session.channels.extend(opened.channels)
                 if component != "gpu":
                     break
     if not session.gpus:
-        why = NO_DRIVER if session.facts.get("no_driver") else "no GPU to meter: metering CPU and RAM only"
+        gpu_meters = [f.name for f in factories if f.component == "gpu"]
+        if gpu_meters == ["nvml"]:
+            why = NO_DRIVER if session.facts.get("no_driver") else "no GPU to meter: metering CPU and RAM only"
+        elif gpu_meters:  # another vendor's meter is installed: the note must not blame NVIDIA alone
+            why = f"no GPU found by the GPU meters ({', '.join(gpu_meters)}): metering CPU and RAM only"
+        else:
+            why = "no GPU meter is installed: metering CPU and RAM only"
         if require_gpu:
             session.close()
             reason = session.facts.get("nvml", "")
@@ -161,6 +186,18 @@ class Meter:
                 self.sink({"type": "note", "t": round(now - self.t0, 3), "channel": channel.key, "error": message})
             return None
 
+    def _reject(self, channel: Channel, now: float, problem: str) -> None:
+        """A reading that is not a finite energy (NaN from a plugin's meter) is dropped, noted and warned about."""
+        plugin = getattr(channel, "plugin", "") or ""
+        message = f"read {problem}" + (f" (plugin {plugin!r})" if plugin else "")
+        if self.errors.get(channel.key) != message:
+            self.errors[channel.key] = message
+            self.sink({"type": "note", "t": round(now - self.t0, 3), "channel": channel.key, "error": message})
+            if plugin:
+                from footprint.plugins import state
+
+                state().drop(plugin, f"meter channel {channel.key!r} read {problem}", f"channel {channel.key}")
+
     def tick(self, now: float | None = None) -> dict[str, Any]:
         """Close the current interval at ``now`` and emit its record."""
         with self.lock:
@@ -178,6 +215,9 @@ class Meter:
                 reading: Reading | None = Reading(0.0, 0.0, ("gap:start-failed",))
             else:
                 reading = self._safe(channel, channel.read, now)
+                if reading is not None and _reading_problem(reading) is not None:
+                    self._reject(channel, now, str(_reading_problem(reading)))
+                    reading = None
             if reading is None:
                 reading = Reading(0.0, 0.0, ("error",))
             energies.append(round(reading.energy, 3))

@@ -22,8 +22,9 @@ Rules footprint enforces:
 - A plugin that fails to import or raises is reported by name and skipped; commands that do not need it work.
 - Profile ids and aliases are global: a clash with another plugin is an error naming both plugins.
 - ``FOOTPRINT_LOAD_PLUGINS`` picks which installed plugins load: unset = all, ``""`` = none, ``"tpu"`` = this one.
-- Keep the module import cheap (no pint, no data parsing at import time): ``footprint --help`` and
-  ``footprint plugins`` import plugins but must stay instant. Do the work inside the hook.
+- Keep the module import cheap (no pint, no data parsing at import time): ``footprint --help`` imports
+  plugins but must stay instant. Do the work inside the hook.
+- Build what you register with ``footprint.plugin_api`` (the guide is footprint's docs/plugins.md).
 
 Data lives in TOML files shipped as package data (``footprint_tpu/profiles/*.toml``), in the schema described
 in footprint's ``profiles/README.md``: every figure carries its source next to it, never in code.
