@@ -162,6 +162,10 @@ def build_spec(
             notes.append(Assumption("gpu_power", power, "user", f"{_pct(span)} of TDP {tdp.value:~P} ({tdp.source})"))
         else:
             power = span.to("W")
+            if tdp is not None and power.hi > tdp.value:
+                # refused like a fraction above 1: a board cannot average more than its power limit
+                raise FootprintError(f"--gpu-power: {gpu_power!r} is above the TDP {tdp.value:~P} of {profile.id if profile else 'the profile'}; "
+                                     f"expected at most the TDP (a fraction of TDP in (0, 1], or a power up to {tdp.value:~P})")
             notes.append(Assumption("gpu_power", power, "user"))
 
     if host_power is None:
@@ -172,7 +176,13 @@ def build_spec(
             notes.append(Assumption("host_power", host, "default", f"{why}: non-GPU IT power not counted; pass --host-power"))
         else:
             host = Span(figure.value.to("W"))
-            notes.append(Assumption("host_power", host, "profile", f"{figure.source} ({figure.note})" if figure.note else figure.source))
+            why = f"{figure.source} ({figure.note})" if figure.note else figure.source
+            measured = profile.host_power_measured() if profile is not None and profile.host_power_figure is None else None
+            if measured is not None and measured.value < figure.value:
+                # measured node power under training is the default; the nameplate stays as the upper end
+                host = Span(measured.value.to("W"), measured.value.to("W"), figure.value.to("W"))
+                why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
+            notes.append(Assumption("host_power", host, "profile", why))
     else:
         host = _check(parse_span(host_power, u.POWER, "--host-power").to("W"), "--host-power", inclusive=True,
                       expected="a power of 0 W or more, such as '150 W'")

@@ -21,7 +21,7 @@ _TOP_KEYS = {
 }
 _MEASURED_KEYS = {"throughput", "power", "source", "note", "date", "gpu_name", "driver"}
 _SOURCED_KEYS = {"value", "source", "note"}
-_NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note"}
+_NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note", "training_power"}
 
 # Sanity bounds that catch typos (a kW for a W, a sparse PFLOP for a dense TFLOP); not physics.
 _BOUNDS: dict[str, tuple[str, float, float]] = {
@@ -51,6 +51,7 @@ class NodeInfo:
     name: str
     gpus_per_node: int
     max_power: Sourced | None
+    training_power: Sourced | None = None  # whole-node power measured under training load
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,22 @@ class HardwareProfile:
             have = ", ".join(k for k in PRECISIONS if k in self.peaks) or "none"
             raise FootprintError(f"profile {self.id!r} has no {p} throughput (it supports: {have})")
         return self.peaks[p]
+
+    def host_power_measured(self) -> Sourced | None:
+        """Non-GPU power per GPU such that GPUs at TDP plus it equal the node power measured under training."""
+        if self.node is None or self.node.training_power is None:
+            return None
+        n = self.node.gpus_per_node
+        measured = self.node.training_power
+        per_gpu = (measured.value - n * self.tdp.value) / n
+        if per_gpu.magnitude <= 0:
+            return None
+        return Sourced(
+            per_gpu.to("W"),
+            f"derived: ({self.node.name} measured under training {measured.value:~P} - {n} x TDP) / {n}; "
+            f"measurement from {measured.source}",
+            measured.note or "the node total at TDP equals the measured node power",
+        )
 
     def host_power(self) -> Sourced | None:
         """Non-GPU IT power per GPU: the profile's own figure, else the node's nameplate overhead per GPU."""
@@ -273,7 +290,10 @@ class _Reader:
                 if not lo <= q.to("W").magnitude <= hi:
                     self.fail("node.max_power", f"value {raw['max_power']!r} is implausible")
                 max_power = Sourced(q, self.source("node.source", raw.get("source")), raw.get("note", ""))
-            node = NodeInfo(raw.get("name", "node"), n, max_power)
+            training = None
+            if "training_power" in raw:
+                training = self.sourced("node.training_power", raw["training_power"], "node.max_power")
+            node = NodeInfo(raw.get("name", "node"), n, max_power, training)
         measured = self.measured(d.get("measured", {}))
         year = d.get("year")
         if year is not None and not isinstance(year, int):

@@ -207,3 +207,19 @@ def test_the_first_side_is_exactly_one_even_as_a_range() -> None:
     data = compare_json("gpt-4-estimate", "deepseek-v3")
     assert data["ratios"][0] == 1.0
     assert data["ratio_ranges"][0] == {"magnitude": 1, "units": ""}
+
+
+def test_emissions_ratio_is_on_one_intensity_by_default() -> None:
+    # Llama 3.1 405B's reference carries 0.385 kg/kWh (Llama 2 card formula) and DeepSeek-V3 none: by default both
+    # sides use the same intensity, so the emissions ratio equals the energy ratio
+    data = compare_json("llama-3.1-405b", "deepseek-v3")
+    assert data["emissions_ratios"][1] == pytest.approx(data["ratios"][1], rel=1e-9)
+    assert not any("own grid intensity" in n for n in data["notes"])
+
+
+def test_own_intensity_keeps_each_sides_grid_and_says_the_ratio_mixes_grids() -> None:
+    data = compare_json("llama-3.1-405b", "deepseek-v3", "--own-intensity")
+    assert data["emissions_ratios"][1] != pytest.approx(data["ratios"][1], rel=1e-3)
+    assert any("mixes grids" in n for n in data["notes"])
+    r = run_cli("compare", "llama-3.1-405b", "deepseek-v3", "--own-intensity", "--region", "FRA")
+    assert r.code == 2 and "--own-intensity" in r.err
