@@ -164,7 +164,8 @@ def _tdp_watts(profile_id: str | None) -> float | None:
     if not profile_id:
         return None
     try:
-        return float(get_profile(profile_id).tdp.value.to("W").magnitude)
+        tdp = get_profile(profile_id).tdp
+        return None if tdp is None else float(tdp.value.to("W").magnitude)
     except FootprintError:
         return None
 

@@ -142,6 +142,9 @@ def build_spec(
 
     # --- power
     tdp = profile.tdp if profile is not None else None
+    if profile is not None and tdp is None and (gpu_power is None or parse_fraction_or_power(gpu_power, "--gpu-power")[0] == "fraction"):
+        raise FootprintError(f"profile {profile.id!r} has no TDP ({profile.tdp_unknown or 'no power figure is published'}); "
+                             "give --gpu-power as a power such as '170 W'")
     measured = profile.measured.get(chosen_precision) if profile is not None and chosen_precision else None
     if gpu_power is None and measured is not None:
         power = Span(measured.power.to("W"))

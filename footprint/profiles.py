@@ -74,7 +74,7 @@ class HardwareProfile:
 
     id: str
     name: str
-    tdp: Sourced
+    tdp: Sourced | None  # None: the vendor publishes no power figure (tdp_unknown says so), so power must be given
     aliases: tuple[str, ...] = ()
     vendor: str = ""
     year: int | None = None
@@ -90,6 +90,7 @@ class HardwareProfile:
     path: str = ""
     plugin: str = ""
     measured: dict[str, Measured] = field(default_factory=dict)
+    tdp_unknown: str = ""  # why no TDP is given, with its source
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -107,7 +108,7 @@ class HardwareProfile:
 
     def host_power_measured(self) -> Sourced | None:
         """Non-GPU power per GPU such that GPUs at TDP plus it equal the node power measured under training."""
-        if self.node is None or self.node.training_power is None:
+        if self.node is None or self.node.training_power is None or self.tdp is None:
             return None
         n = self.node.gpus_per_node
         measured = self.node.training_power
@@ -125,7 +126,7 @@ class HardwareProfile:
         """Non-GPU IT power per GPU: the profile's own figure, else the node's nameplate overhead per GPU."""
         if self.host_power_figure is not None:
             return self.host_power_figure
-        if self.node is None or self.node.max_power is None:
+        if self.node is None or self.node.max_power is None or self.tdp is None:
             return None
         n = self.node.gpus_per_node
         per_gpu = (self.node.max_power.value - n * self.tdp.value) / n
@@ -265,9 +266,17 @@ class _Reader:
             self.fail("id", f"{pid!r} must be lower-case with no spaces, such as 'h100-sxm'")
         if "tdp" not in d:
             self.fail("tdp", "missing: every profile needs a sourced TDP")
-        tdp = self.sourced("tdp", d["tdp"], "tdp")
+        tdp: Sourced | None = None
+        tdp_unknown = ""
+        raw_tdp = d["tdp"]
+        if isinstance(raw_tdp, dict) and raw_tdp.get("value") == "unknown":
+            # no published power: the source must say so, and estimates then need --gpu-power as a power
+            self.check_keys(raw_tdp, _SOURCED_KEYS, "tdp.")
+            tdp_unknown = self.source("tdp", raw_tdp.get("source")) + (f" ({raw_tdp['note']})" if raw_tdp.get("note") else "")
+        else:
+            tdp = self.sourced("tdp", raw_tdp, "tdp")
         optional = {k: self.sourced(k, d[k], k) for k in ("idle_power", "memory", "memory_bandwidth", "host_power") if k in d}
-        if "idle_power" in optional and optional["idle_power"].value > tdp.value:
+        if "idle_power" in optional and tdp is not None and optional["idle_power"].value > tdp.value:
             self.fail("idle_power", "is above the TDP")
         peaks_raw = d.get("peak", {})
         if not isinstance(peaks_raw, dict):
@@ -302,6 +311,7 @@ class _Reader:
             id=pid,
             name=self.string("name", required=True),
             tdp=tdp,
+            tdp_unknown=tdp_unknown,
             aliases=tuple(a.lower() for a in self.strings("aliases")),
             vendor=self.string("vendor"),
             year=year,

@@ -77,7 +77,8 @@ def text(result: Any) -> str:
     rows: list[tuple[str, list[str]]] = [
         ("", [s.label for s in sides]),
         ("kind", [f"{s.kind} ({s.status})" for s in sides]),
-        ("hardware", [f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile else "-" for s in sides]),
+        ("hardware", [(f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile.tdp else f"{s.profile.id} (TDP unknown)")
+                      if s.profile else "-" for s in sides]),
         ("GPU-hours", [show(fp.gpu_hours, "h") for fp in fps]),
         ("energy", [show(fp.energy, "MWh") for fp in fps]),
         ("  ratio to first", [_pct(r) for r in result.ratios]),

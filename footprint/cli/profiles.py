@@ -33,7 +33,7 @@ def profiles(ctx: click.Context, as_json: bool) -> None:
         click.echo(to_json([_summary(p) for p in found]))
         return
     header = ("id", "aliases", "TDP", "FP8", "BF16", "plugin")
-    rows = [(p.id, ",".join(p.aliases), f"{p.tdp.value.to('W').magnitude:g} W", _peak_text(p, "fp8"),
+    rows = [(p.id, ",".join(p.aliases), (f"{p.tdp.value.to('W').magnitude:g} W" if p.tdp else "unknown"), _peak_text(p, "fp8"),
              _peak_text(p, "bf16"), p.plugin) for p in found]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
@@ -49,7 +49,7 @@ def _sourced(figure: Any, units: str) -> dict[str, Any]:
 def _summary(p: Any) -> dict[str, Any]:
     return {
         "id": p.id, "name": p.name, "aliases": list(p.aliases), "vendor": p.vendor, "plugin": p.plugin,
-        "tdp": {"magnitude": float(p.tdp.value.to("W").magnitude), "units": "W"},
+        "tdp": {"magnitude": float(p.tdp.value.to("W").magnitude), "units": "W"} if p.tdp else None,
         "peak_dense": {k: {"magnitude": float(v.value.to("TFLOP/s").magnitude), "units": "TFLOP/s"}
                        for k, v in p.peaks.items()},
     }
@@ -57,7 +57,7 @@ def _summary(p: Any) -> dict[str, Any]:
 
 def _detail(p: Any) -> dict[str, Any]:
     out = _summary(p)
-    out["tdp"] = _sourced(p.tdp, "W")
+    out["tdp"] = _sourced(p.tdp, "W") if p.tdp else {"unknown": p.tdp_unknown}
     out["peak_dense"] = {k: _sourced(v, "TFLOP/s") for k, v in p.peaks.items()}
     for key, units in (("idle_power", "W"), ("memory", "GB"), ("memory_bandwidth", "GB/s")):
         figure = getattr(p, key)
@@ -92,7 +92,10 @@ def show(name: str, as_json: bool) -> None:
         note = f" ({figure.note})" if figure.note else ""
         click.echo(f"  {label:<18}{figure.value.to(units).magnitude:g} {units}{note}\n  {'':<18}source: {figure.source}")
 
-    line("TDP", p.tdp, "W")
+    if p.tdp is not None:
+        line("TDP", p.tdp, "W")
+    else:
+        click.echo(f"  {'TDP':<18}unknown: power must be given (--gpu-power '170 W')\n  {'':<18}source: {p.tdp_unknown}")
     for key, label, units in (("idle_power", "idle power", "W"), ("memory", "memory", "GB"),
                               ("memory_bandwidth", "memory bandwidth", "GB/s")):
         if getattr(p, key) is not None:
