@@ -181,7 +181,8 @@ def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
     shown = {k: (a.value_text() if a is not None else "?") for k, a in intensities.items()}
     if len(set(shown.values())) > 1:
         notes.append("emissions use each side's own grid intensity (" + ", ".join(f"{k}: {v}" for k, v in shown.items())
-                     + "): the emissions ratio mixes grids; leave out --own-intensity to compare at one intensity")
+                     + "): the emissions ratio mixes grids; "
+                     + ("use --basis tdp" if basis.name == "as-is" else "leave out --own-intensity") + " to compare at one intensity")
     if basis.name != "as-is":
         notes.extend(_publisher_notes(sides, fps))
     return notes

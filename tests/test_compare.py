@@ -65,10 +65,14 @@ def test_a_power_basis_needs_no_profile_and_as_is_flags_mixed_methods() -> None:
     data = compare_json("deepseek-v3", "deepseek-r1", "--basis", "550 W")
     # 147K / 2,788K GPU-h at the same power
     assert data["ratios"][1] == pytest.approx(0.147 / 2.788, rel=1e-5)
-    as_is = compare_json("llama-3.1-405b", "deepseek-v3", "--basis", "as-is")
-    # Llama's publisher method: 21,588 MWh x PUE 1.1 = 23,746.8 MWh
-    assert mwh(as_is["sides"][0]) == pytest.approx(23_746.8)
+    as_is = compare_json("llama-65b", "deepseek-v3", "--basis", "as-is")
+    # LLaMA's publisher method (arXiv:2302.13971 Table 15): 1,022,362 GPU-h x 400 W x PUE 1.1 = 449.84 MWh
+    assert mwh(as_is["sides"][0]) == pytest.approx(1_022_362 * 0.4 * 1.1 / 1000)
     assert any(n.startswith("MIXED METHODS") for n in as_is["notes"])
+    # Llama 3.1's card counts the PUE inside its 700 W: as published it is already on the TDP basis, 21,588 MWh
+    same = compare_json("llama-3.1-405b", "deepseek-v3", "--basis", "as-is")
+    assert mwh(same["sides"][0]) == pytest.approx(21_588)
+    assert not any(n.startswith("MIXED METHODS") for n in same["notes"])
 
 
 def write(path: Path, text: str) -> str:
