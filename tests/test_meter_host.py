@@ -165,3 +165,37 @@ def test_ram_channel_is_labelled_modelled(tmp_path: Path) -> None:
     assert channel.method.startswith("modelled: 20 W for 64.0 GiB")
     channel.start(0.0)
     assert channel.read(30.0).energy == pytest.approx(600.0)
+
+
+def test_a_forced_cpu_power_skips_rapl_like_codecarbon(tmp_path: Path) -> None:
+    make_zone(tmp_path, "intel-rapl:0", "package-0", 1)
+    settings = MeterSettings(powercap_root=tmp_path, proc_root=tmp_path, cpu_power_w=50.0)
+    session = open_session(settings, [RaplCpuMeter(), ModelCpuMeter()])
+    assert [c.method.split(":")[0] for c in session.channels if c.component == "cpu"] == ["modelled"]
+
+
+def test_run_takes_cpu_and_ram_power_overrides_and_refuses_bad_ones(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_run_cli import env
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "footprint", "run", *args], cwd=tmp_path, env=env("no-driver.toml"),
+                              capture_output=True, text=True, timeout=60)
+
+    done = run("--json", "--cpu-power", "8 W", "--ram-power", "3 W", "--", sys.executable, "-c", "pass")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    seconds = data["duration"]["magnitude"] * 3600
+    assert data["energy_ram"]["magnitude"] * 3.6e6 == pytest.approx(3 * seconds, rel=0.02)  # a constant 3 W
+    assert "--cpu-power 8 W" in data["details"]["cpu"][0]["method"]
+    assert "process tree" in data["details"]["cpu"][0]["method"]  # the default scope, as codecarbon monitor
+    machine = json.loads(run("--json", "--cpu-scope", "machine", "--", sys.executable, "-c", "pass").stdout)
+    assert "whole machine" in machine["details"]["cpu"][0]["method"] or machine["details"]["cpu"][0]["method"].startswith("RAPL")
+    for bad in (("--cpu-power", "fast"), ("--ram-power", "-3 W"), ("--cpu-scope", "node")):
+        refused = run(*bad, "--", sys.executable, "-c", "open('ran', 'w')")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert bad[0] in refused.stderr
+    assert not (tmp_path / "ran").exists()
