@@ -68,7 +68,8 @@ def _detail(p: Any) -> dict[str, Any]:
         out["host_power"] = _sourced(host, "W")
     if p.node is not None:
         out["node"] = {"name": p.node.name, "gpus_per_node": p.node.gpus_per_node,
-                       "max_power": None if p.node.max_power is None else _sourced(p.node.max_power, "W")}
+                       "max_power": None if p.node.max_power is None else _sourced(p.node.max_power, "W"),
+                       "training_power": None if p.node.training_power is None else _sourced(p.node.training_power, "W")}
     out.update({"nvml_names": list(p.nvml_names), "interconnect": p.interconnect, "notes": p.notes, "path": p.path})
     return out
 
@@ -105,9 +106,12 @@ def show(name: str, as_json: bool) -> None:
     if p.node is not None:
         click.echo(f"  {'node':<18}{p.node.name}, {p.node.gpus_per_node} GPUs"
                    + (f", max {p.node.max_power.value:~P}" if p.node.max_power else ""))
+    measured = p.host_power_measured() if p.host_power_figure is None else None
+    if measured is not None:
+        line("host power/GPU", measured, "W")  # the default: a node measured under training
     host = p.host_power()
     if host is not None:
-        line("host power/GPU", host, "W")
+        line("host, nameplate" if measured is not None else "host power/GPU", host, "W")
     if p.interconnect:
         click.echo(f"  {'interconnect':<18}{p.interconnect}")
     if p.nvml_names:
