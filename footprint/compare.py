@@ -183,6 +183,12 @@ def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
         notes.append("emissions use each side's own grid intensity (" + ", ".join(f"{k}: {v}" for k, v in shown.items())
                      + "): the emissions ratio mixes grids; "
                      + ("use --basis tdp" if basis.name == "as-is" else "leave out --own-intensity") + " to compare at one intensity")
+    prices = {s.label: s.price for s in sides if s.price is not None}
+    if basis.price is None and len({str(p) for p in prices.values()}) > 1:
+        from footprint.report import show
+
+        notes.append("cost uses each side's own price per GPU-hour (" + ", ".join(f"{k}: {show(v)}" for k, v in prices.items())
+                     + "): the cost ratio mixes prices; pass --price to compare at one price")
     if basis.name != "as-is":
         notes.extend(_publisher_notes(sides, fps))
     return notes

@@ -227,3 +227,12 @@ def test_own_intensity_keeps_each_sides_grid_and_says_the_ratio_mixes_grids() ->
     assert any("mixes grids" in n for n in data["notes"])
     r = run_cli("compare", "llama-3.1-405b", "deepseek-v3", "--own-intensity", "--region", "FRA")
     assert r.code == 2 and "--own-intensity" in r.err
+
+
+def test_cost_at_different_prices_is_flagged() -> None:
+    # SemiAnalysis: ~$1 per A100-hour for GPT-4; DeepSeek-V3: $2 per H800-hour (arXiv:2412.19437v2)
+    data = compare_json("gpt-4-estimate", "deepseek-v3")
+    assert any("mixes prices" in n for n in data["notes"])
+    one_price = compare_json("gpt-4-estimate", "deepseek-v3", "--price", "2 USD/h")
+    assert not any("mixes prices" in n for n in one_price["notes"])
+    assert one_price["cost_ratios"][1] == pytest.approx(one_price["ratios"][1] * 400 / 700, rel=1e-6)  # GPU-hour ratio
