@@ -149,6 +149,11 @@ def _fig_input(claim_id: str, name: str) -> tuple[str, str, str]:
     return (name.replace("_", " "), f.text() + (f" ({f.note})" if f.note else ""), f.key or f.source)
 
 
+def _source_key(text: str) -> str:
+    """The short name of a source text, where a [sources] table names it."""
+    return next((k for k, v in _sources().items() if v == text), text)
+
+
 def _ref(ref_id: str) -> Any:
     from footprint.references import get_reference
 
@@ -219,7 +224,7 @@ def _cost_claim(claim_id: str, ref_id: str) -> Claim:
     return _claim(
         claim_id,
         inputs=(_input(ref, "gpu_hours"), _input(ref, "price"), _fig_input(claim_id, "claimed")),
-        method=f"cost = GPU-hours x price per GPU-hour (footprint estimate --gpu-hours X --price '{show_q(price)}')",
+        method=f"cost = GPU-hours x price per GPU-hour (footprint estimate --gpu-hours X --price '{_show(price)}')",
         result={"gpu_hours": _h(fp.gpu_hours), "price_usd_per_h": float(price.to("USD/h").magnitude),
                 "cost_usd": float(cost.magnitude) if cost is not None else None, "claimed_usd": float(claimed.to("USD").magnitude)},
         findings=(f"{_h(fp.gpu_hours):,.0f} GPU-h x {_usd(price * _one('h'))}/GPU-h = {_usd(cost)} (claimed {_usd(claimed)})",),
@@ -265,8 +270,9 @@ def check_r1_cost() -> Claim:
 
 
 def check_r1_vs_openai() -> Claim:
-    cid = "r1-vs-openai-cost"
     from footprint.reproduce import publisher_estimate
+
+    cid = "r1-vs-openai-cost"
 
     v3, r1, gpt4 = _ref("deepseek-v3"), _ref("deepseek-r1"), _ref("gpt-4-estimate")
     claimed, share = _fig(cid, "claimed_cost"), _fig(cid, "claimed_share")
@@ -275,10 +281,11 @@ def check_r1_vs_openai() -> Claim:
     ds_price = v3.value("price").central
     gpt_h = publisher_estimate(gpt4).gpu_hours  # 25,000 x 90..100 days
     sa_price = gpt4.value("price").central
-    sa_total = next(o for o in gpt4.outputs if o.quantity == "cost").value.central.to("USD")
+    sa_output = next(o for o in gpt4.outputs if o.quantity == "cost")
+    sa_total = sa_output.value.central.to("USD")
     v3_h = _h(v3.value("gpu_hours"))
     same_price = _ratio_span(v3_h / float(gpt_h.hi.to("h").magnitude), v3_h / float(gpt_h.lo.to("h").magnitude))
-    at_sa_price = (Span_of(v3_cost) / (gpt_h * sa_price)).to("")
+    at_sa_price = (_span(v3_cost) / (gpt_h * sa_price)).to("")
     vs_total = float((v3_cost / sa_total).to("").magnitude)
     lo, hi = float(share.lo.magnitude), float(share.hi.magnitude)
 
@@ -292,7 +299,7 @@ def check_r1_vs_openai() -> Claim:
         cid,
         inputs=(_fig_input(cid, "claimed_cost"), _fig_input(cid, "claimed_share"), _input(v3, "gpu_hours"), _input(v3, "price"),
                 _input(r1, "gpu_hours"), _input(gpt4, "gpus"), _input(gpt4, "duration"), _input(gpt4, "price"),
-                (f"{gpt4.id} cost", show_q(sa_total), gpt4.outputs[-1].source)),
+                (f"{gpt4.id} cost", _show(sa_total), _source_key(sa_output.source))),
         method="DeepSeek-V3's final-run rental (GPU-hours x its assumed price) against GPT-4's estimated GPU-hours "
                "(~25,000 A100 x 90..100 days) at one price per GPU-hour, at SemiAnalysis' own price, and against "
                "SemiAnalysis' total",
@@ -317,16 +324,16 @@ def check_r1_vs_openai() -> Claim:
     )
 
 
-def Span_of(q: Any) -> Any:  # noqa: N802 - reads as the Span constructor it wraps
+def _span(q: Any) -> Any:
     from footprint.span import Span
 
     return Span.of(q)
 
 
-def show_q(q: Any) -> str:
+def _show(q: Any) -> str:
     from footprint.report import show
 
-    return show(Span_of(q))
+    return show(_span(q))
 
 
 def check_api_prices() -> Claim:
@@ -434,7 +441,7 @@ def check_energy_tenth_llama() -> Claim:
                 "llama31_kg_per_tdp_kwh": factor, **{f"{m}_kg_per_tdp_kwh": f for m, f in factors}},
         findings=(f"Llama 3.1 405B {_mwh(llama.energy)} (derived: GPU-h x 700 W; Meta publishes no MWh), DeepSeek-V3 "
                   f"{_mwh(v3.energy)}: {_pct(ratio)} of Llama's energy",
-                  f"Llama 3.1's {show_q(published_t.central)} (published) imply {factor:.4f} kg CO2e per TDP-kWh (derived); "
+                  f"Llama 3.1's {_show(published_t.central)} (published) imply {factor:.4f} kg CO2e per TDP-kWh (derived); "
                   "other Meta cards imply " + ", ".join(f"{m} {f:.3f}" for m, f in factors) + " (derived): the unpublished "
                   "factor differs by release"),
         verdict=HOLDS if inside == "all" else FAILS,
@@ -580,7 +587,7 @@ def check_v3_two_months() -> Claim:
         method=f"wall time = pre-training GPU-hours / GPUs; {_fig(cid, 'claimed_limit'):~P} = {limit:.1f} days (average months)",
         result={"days": days, "limit_days": limit, "days_per_trillion_tokens": per_trillion},
         findings=(f"{_h(ref.value('gpu_hours')):,.0f} GPU-h / {gpus:,} GPUs = {days:.1f} days (limit {limit:.1f})",
-                  f"{_h(Span_of(_fig(cid, 'per_trillion_tokens'))):,.0f} GPU-h per trillion tokens / {gpus:,} GPUs = "
+                  f"{_h(_span(_fig(cid, 'per_trillion_tokens'))):,.0f} GPU-h per trillion tokens / {gpus:,} GPUs = "
                   f"{per_trillion:.2f} days (the report says {reported:g})"),
         verdict=HOLDS if holds else FAILS,
         why=(f"{days:.1f} days is under {limit:.1f}, with every GPU busy all the time; the full "
@@ -622,11 +629,11 @@ def check_v3_compute() -> Claim:
                 "mfu_bf16_pretrain": float(pre["bf16"].mfu.central.magnitude),
                 "mfu_fp8_pretrain": float(pre["fp8"].mfu.central.magnitude), "mfu_deepseek_flops_pretrain": own_mfu,
                 "mfu_from_table_throughput": table_mfu, "mfu_reported": reported},
-        findings=(f"6 x active params x tokens = {six_nd:.4g} FLOP; DeepSeek's {show_q(_fig(cid, 'flops_per_token'))} per token x "
+        findings=(f"6 x active params x tokens = {six_nd:.4g} FLOP; DeepSeek's {_show(_fig(cid, 'flops_per_token'))} per token x "
                   f"{number(tokens)} tokens = {own_flops:.4g} FLOP: 6ND undercounts by {1 - six_nd / own_flops:.0%}".replace("e+", "e"),
                   f"6ND on {_h(ref.value('gpu_hours')):,.0f} H800-h: {_pct(b.mfu)} of the BF16 peak, {_pct(f.mfu)} of the FP8 peak",
                   f"DeepSeek's FLOPs on the {_h(pre_ref.value('gpu_hours')):,.0f} pre-training GPU-h: {own_mfu:.1%} of the BF16 peak",
-                  f"DeepSeek reports {show_q(per_gpu)} per GPU = {table_mfu:.1%} of the BF16 peak and an MFU of {reported:.2%}",
+                  f"DeepSeek reports {_show(per_gpu)} per GPU = {table_mfu:.1%} of the BF16 peak and an MFU of {reported:.2%}",
                   b.why),
         verdict=HOLDS if not worst else FAILS,
         why=(f"the implied utilisation is ordinary and matches DeepSeek's own figure: {own_mfu:.1%} from the published "
