@@ -265,7 +265,7 @@ class _Reader:
         if pid != pid.lower() or " " in pid:
             self.fail("id", f"{pid!r} must be lower-case with no spaces, such as 'h100-sxm'")
         if "tdp" not in d:
-            self.fail("tdp", "missing: every profile needs a sourced TDP")
+            self.fail("tdp", "missing: every profile needs a sourced TDP, or value = \"unknown\" with the source that says so")
         tdp: Sourced | None = None
         tdp_unknown = ""
         raw_tdp = d["tdp"]

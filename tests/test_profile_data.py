@@ -145,3 +145,13 @@ def test_primary_sources_for_h800_a100_pcie_dgx_a100_and_amd(profiles: dict[str,
     for amd in ("mi300x", "mi325x"):
         assert "AMD Instinct" in profiles[amd].tdp.source and "data sheet" in profiles[amd].tdp.source  # type: ignore[union-attr]
     assert not any("secondary" in p.tdp.source.lower() for p in profiles.values() if p.tdp is not None and p.vendor == "AMD")
+
+
+def test_an_unknown_tdp_still_needs_the_source_that_says_so(tmp_path: Path) -> None:
+    body = 'schema = 1\nid = "x1"\nname = "X1"\n[tdp]\nvalue = "unknown"\n[peak]\nbf16 = { value = "100 TFLOP/s", source = "s" }\n'
+    (tmp_path / "x1.toml").write_text(body)
+    with pytest.raises(FootprintError, match="tdp"):
+        load_profile_dir(tmp_path)
+    (tmp_path / "x1.toml").write_text(body.replace('value = "unknown"\n', 'value = "unknown"\nsource = "vendor page: no power given"\n'))
+    (profile,) = load_profile_dir(tmp_path)
+    assert profile.tdp is None and profile.tdp_unknown == "vendor page: no power given"

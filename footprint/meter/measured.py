@@ -180,10 +180,10 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
     from footprint.inputs import build_spec
 
     profile = get_profile(profile_id)
-    spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
-    estimate = compute(spec, notes)
     if profile.tdp is None:
         return {"note": f"profile {profile.id} publishes no TDP: nothing to compare with"}
+    spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
+    estimate = compute(spec, notes)
     tdp = float(profile.tdp.value.to("W").magnitude)
     average = gpu_j / duration_s / n_gpus
     return {
