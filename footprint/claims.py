@@ -204,6 +204,13 @@ def _mwh(span: Any) -> str:
     return show(span, "MWh")
 
 
+def _h_span(lo: float, hi: float) -> Any:
+    from footprint.span import Span
+    from footprint.units import Q
+
+    return Span.between(Q(lo, "h"), Q(hi, "h"), "GPU-hours")
+
+
 def _ratio_span(lo: float, hi: float) -> Any:
     from footprint.span import Span
     from footprint.units import Q
@@ -279,7 +286,9 @@ def check_r1_vs_openai() -> Claim:
     v3_cost = publisher_estimate(v3).cost.central.to("USD")
     r1_cost = publisher_estimate(r1).cost.central.to("USD")
     ds_price = v3.value("price").central
-    gpt_h = publisher_estimate(gpt4).gpu_hours  # 25,000 x 90..100 days
+    routes = _gpt4_gpu_hours(cid)  # GPUs x days, and FLOPs / (peak x MFU) for each FLOP estimate
+    gpt_h = _h_span(min(float(r.lo.to("h").magnitude) for r in routes.values()),
+                    max(float(r.hi.to("h").magnitude) for r in routes.values()))
     sa_price = gpt4.value("price").central
     sa_output = next(o for o in gpt4.outputs if o.quantity == "cost")
     sa_total = sa_output.value.central.to("USD")
@@ -298,16 +307,18 @@ def check_r1_vs_openai() -> Claim:
     return _claim(
         cid,
         inputs=(_fig_input(cid, "claimed_cost"), _fig_input(cid, "claimed_share"), _input(v3, "gpu_hours"), _input(v3, "price"),
-                _input(r1, "gpu_hours"), _input(gpt4, "gpus"), _input(gpt4, "duration"), _input(gpt4, "price"),
+                _input(r1, "gpu_hours"), _input(gpt4, "gpus"), _input(gpt4, "duration"), _input(gpt4, "mfu"),
+                _input(gpt4, "flops"), _fig_input(cid, "epoch_flops"), _input(gpt4, "price"),
                 (f"{gpt4.id} cost", _show(sa_total), _source_key(sa_output.source))),
-        method="DeepSeek-V3's final-run rental (GPU-hours x its assumed price) against GPT-4's estimated GPU-hours "
-               "(~25,000 A100 x 90..100 days) at one price per GPU-hour, at SemiAnalysis' own price, and against "
-               "SemiAnalysis' total",
+        method="DeepSeek-V3's final-run rental (GPU-hours x its assumed price) against GPT-4's estimated A100-hours "
+               "(every route its estimates give: GPUs x days, FLOPs / (BF16 peak x MFU)) at one price per GPU-hour, at "
+               "SemiAnalysis' own price, and against SemiAnalysis' total",
         result={"v3_cost_usd": float(v3_cost.magnitude), "r1_cost_usd": float(r1_cost.magnitude),
                 "share_same_price_low": float(same_price.lo.magnitude), "share_same_price_high": float(same_price.hi.magnitude),
                 "share_at_estimate_price_low": float(at_sa_price.lo.magnitude),
                 "share_at_estimate_price_high": float(at_sa_price.hi.magnitude), "share_of_estimate_total": vs_total},
         findings=(f"{_usd(claimed)} is DeepSeek-V3's figure ({_usd(v3_cost)}); DeepSeek-R1's own increment is {_usd(r1_cost)}",
+                  f"GPT-4: {_range_h(gpt_h)} A100-hours over the estimates' inputs",
                   f"at one price per GPU-hour ({_usd(ds_price * _one('h'))}/h both sides): {_pct(same_price)} of GPT-4's",
                   f"at SemiAnalysis' {_usd(sa_price * _one('h'))}/A100-hour for GPT-4 (DeepSeek at {_usd(ds_price * _one('h'))}/h): "
                   f"{_pct(at_sa_price)}",
@@ -318,7 +329,7 @@ def check_r1_vs_openai() -> Claim:
              f"or {vs_total:.1%}; and the {_usd(claimed)} is DeepSeek-V3's, not R1's"),
         mixed_methods="it compares a final-run rental figure (no research, ablations, staff or hardware) with an estimate of "
                       "OpenAI's run, and OpenAI's side is a third-party estimate",
-        caveats=("OpenAI publishes no cost: every GPT-4 figure is SemiAnalysis' estimate",
+        caveats=("OpenAI publishes no cost: every GPT-4 figure is SemiAnalysis' or Epoch AI's estimate",
                  f"SemiAnalysis' {_usd(sa_total)} at {_usd(sa_price * _one('h'))}/h implies more A100-hours than its own "
                  "25,000 A100 x 90..100 days ('footprint references show gpt-4-estimate')"),
     )
