@@ -259,7 +259,8 @@ def measured_profile_toml(profile: HardwareProfile, results: list[Calibration], 
         lines.extend([
             "schema = 1", f"id = {_toml_string(new_id)}", f"name = {_toml_string(profile.name + ' (measured)')}",
             f"nvml_names = [{', '.join(_toml_string(n) for n in profile.nvml_names)}]", "",
-            "[tdp]", f"value = {_toml_string(f'{profile.tdp.value:~}')}", f"source = {_toml_string(profile.tdp.source)}",
+            "[tdp]", *([f"value = {_toml_string(f'{profile.tdp.value:~}')}", f"source = {_toml_string(profile.tdp.source)}"]
+                       if profile.tdp is not None else ['value = "unknown"', f"source = {_toml_string(profile.tdp_unknown)}"]),
         ])
     for r in results:
         lines.extend([

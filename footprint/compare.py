@@ -27,6 +27,7 @@ class Basis:
     intensity: Any = None
     region: str | None = None
     price: Any = None
+    own_intensity: bool = False  # each side's own grid intensity instead of one for all
 
     def describe(self) -> str:
         if self.name == "as-is":
@@ -42,12 +43,18 @@ class Basis:
 
 
 def parse_basis(text: str = "tdp", *, host_power: Any = None, pue: Any = None, intensity: Any = None,
-                region: str | None = None, price: Any = None) -> Basis:
-    """'tdp' (default), 'as-is', a fraction of TDP ('0.8', '80%') or a power ('550 W'); host power and PUE apply to all."""
+                region: str | None = None, price: Any = None, own_intensity: bool = False) -> Basis:
+    """'tdp' (default), 'as-is', a fraction of TDP ('0.8', '80%') or a power ('550 W'); host power and PUE apply to all.
+
+    Emissions use one grid intensity for every side (the one given, else the default region) unless
+    `own_intensity` asks for each side's own.
+    """
     from footprint.inputs import parse_fraction_or_power
 
     key = text.strip().lower()
-    site = {"intensity": intensity, "region": region, "price": price}
+    if own_intensity and (intensity is not None or region is not None):
+        raise FootprintError("--own-intensity keeps each side's grid intensity; do not also give --intensity or --region")
+    site = {"intensity": intensity, "region": region, "price": price, "own_intensity": own_intensity}
     if key == "as-is":
         if host_power is not None or pue is not None:
             raise FootprintError("--basis as-is keeps each side's own method; do not also give --host-power or --pue")
@@ -78,7 +85,7 @@ def on_basis(side: Side, basis: Basis) -> Footprint:
     if basis.name in ("tdp", "fraction") and side.profile is None:
         raise FootprintError(f"{side.label}: has no hardware profile, so its TDP is unknown; use --basis '550 W' (a power) or as-is")
     intensity, region = basis.intensity, basis.region
-    if intensity is None and region is None and side.intensity is not None:
+    if basis.own_intensity and side.intensity is not None:
         intensity = arg(side.intensity)
     price = basis.price if basis.price is not None else arg(side.price)
     compute_inputs: dict[str, Any] = {}
@@ -157,7 +164,8 @@ def _tdp_watts(profile_id: str | None) -> float | None:
     if not profile_id:
         return None
     try:
-        return float(get_profile(profile_id).tdp.value.to("W").magnitude)
+        tdp = get_profile(profile_id).tdp
+        return None if tdp is None else float(tdp.value.to("W").magnitude)
     except FootprintError:
         return None
 
@@ -171,9 +179,16 @@ def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
                          + ". Ratios mix methods; use --basis tdp (or a power) to compare like with like")
     intensities = {s.label: fp.assumption("intensity") for s, fp in zip(sides, fps, strict=True)}
     shown = {k: (a.value_text() if a is not None else "?") for k, a in intensities.items()}
-    if len(set(shown.values())) > 1 and basis.intensity is None and basis.region is None:
+    if len(set(shown.values())) > 1:
         notes.append("emissions use each side's own grid intensity (" + ", ".join(f"{k}: {v}" for k, v in shown.items())
-                     + "); pass --intensity or --region to compare at one intensity")
+                     + "): the emissions ratio mixes grids; "
+                     + ("use --basis tdp" if basis.name == "as-is" else "leave out --own-intensity") + " to compare at one intensity")
+    prices = {s.label: s.price for s in sides if s.price is not None}
+    if basis.price is None and len({str(p) for p in prices.values()}) > 1:
+        from footprint.report import show
+
+        notes.append("cost uses each side's own price per GPU-hour (" + ", ".join(f"{k}: {show(v)}" for k, v in prices.items())
+                     + "): the cost ratio mixes prices; pass --price to compare at one price")
     if basis.name != "as-is":
         notes.extend(_publisher_notes(sides, fps))
     return notes

@@ -150,6 +150,9 @@ def build_spec(
 
     # --- power
     tdp = profile.tdp if profile is not None else None
+    if profile is not None and tdp is None and (gpu_power is None or parse_fraction_or_power(gpu_power, "--gpu-power")[0] == "fraction"):
+        raise FootprintError(f"profile {profile.id!r} has no TDP ({profile.tdp_unknown or 'no power figure is published'}); "
+                             "give --gpu-power as a power such as '170 W'")
     measured = profile.measured.get(chosen_precision) if profile is not None and chosen_precision else None
     if gpu_power is None and measured is not None:
         power = Span(measured.power.to("W"))
@@ -170,6 +173,10 @@ def build_spec(
             notes.append(Assumption("gpu_power", power, "user", f"{_pct(span)} of TDP {tdp.value:~P} ({tdp.source})"))
         else:
             power = span.to("W")
+            if tdp is not None and power.hi > tdp.value:
+                # refused like a fraction above 1: a board cannot average more than its power limit
+                raise FootprintError(f"--gpu-power: {gpu_power!r} is above the TDP {tdp.value:~P} of {profile.id if profile else 'the profile'}; "
+                                     f"expected at most the TDP (a fraction of TDP in (0, 1], or a power up to {tdp.value:~P})")
             notes.append(Assumption("gpu_power", power, "user"))
 
     if host_power is None:
@@ -180,7 +187,13 @@ def build_spec(
             notes.append(Assumption("host_power", host, "default", f"{why}: non-GPU IT power not counted; pass --host-power"))
         else:
             host = Span(figure.value.to("W"))
-            notes.append(Assumption("host_power", host, "profile", f"{figure.source} ({figure.note})" if figure.note else figure.source))
+            why = f"{figure.source} ({figure.note})" if figure.note else figure.source
+            measured = profile.host_power_measured() if profile is not None and profile.host_power_figure is None else None
+            if measured is not None and measured.value < figure.value:
+                # measured node power under training is the default; the nameplate stays as the upper end
+                host = Span(measured.value.to("W"), measured.value.to("W"), figure.value.to("W"))
+                why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
+            notes.append(Assumption("host_power", host, "profile", why))
     else:
         host = _check(parse_span(host_power, u.POWER, "--host-power").to("W"), "--host-power", inclusive=True,
                       expected="a power of 0 W or more, such as '150 W'")

@@ -20,7 +20,7 @@ _TOP_KEYS = {
 }
 _MEASURED_KEYS = {"throughput", "power", "source", "note", "date", "gpu_name", "driver"}
 _SOURCED_KEYS = {"value", "source", "note"}
-_NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note"}
+_NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note", "training_power"}
 
 # Sanity bounds that catch typos (a kW for a W, a sparse PFLOP for a dense TFLOP); not physics.
 _BOUNDS: dict[str, tuple[str, float, float]] = {
@@ -50,6 +50,7 @@ class NodeInfo:
     name: str
     gpus_per_node: int
     max_power: Sourced | None
+    training_power: Sourced | None = None  # whole-node power measured under training load
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class HardwareProfile:
 
     id: str
     name: str
-    tdp: Sourced
+    tdp: Sourced | None  # None: the vendor publishes no power figure (tdp_unknown says so), so power must be given
     aliases: tuple[str, ...] = ()
     vendor: str = ""
     year: int | None = None
@@ -89,6 +90,7 @@ class HardwareProfile:
     path: str = ""
     plugin: str = ""
     measured: dict[str, Measured] = field(default_factory=dict)
+    tdp_unknown: str = ""  # why no TDP is given, with its source
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -104,11 +106,27 @@ class HardwareProfile:
             raise FootprintError(f"profile {self.id!r} has no {p} throughput (it supports: {have})")
         return self.peaks[p]
 
+    def host_power_measured(self) -> Sourced | None:
+        """Non-GPU power per GPU such that GPUs at TDP plus it equal the node power measured under training."""
+        if self.node is None or self.node.training_power is None or self.tdp is None:
+            return None
+        n = self.node.gpus_per_node
+        measured = self.node.training_power
+        per_gpu = (measured.value - n * self.tdp.value) / n
+        if per_gpu.magnitude <= 0:
+            return None
+        return Sourced(
+            per_gpu.to("W"),
+            f"derived: ({self.node.name} measured under training {measured.value:~P} - {n} x TDP) / {n}; "
+            f"measurement from {measured.source}",
+            measured.note or "the node total at TDP equals the measured node power",
+        )
+
     def host_power(self) -> Sourced | None:
         """Non-GPU IT power per GPU: the profile's own figure, else the node's nameplate overhead per GPU."""
         if self.host_power_figure is not None:
             return self.host_power_figure
-        if self.node is None or self.node.max_power is None:
+        if self.node is None or self.node.max_power is None or self.tdp is None:
             return None
         n = self.node.gpus_per_node
         per_gpu = (self.node.max_power.value - n * self.tdp.value) / n
@@ -214,10 +232,18 @@ class _Reader:
         if pid != pid.lower() or " " in pid:
             self.fail("id", f"{pid!r} must be lower-case with no spaces, such as 'h100-sxm'")
         if "tdp" not in d:
-            self.fail("tdp", "missing: every profile needs a sourced TDP")
-        tdp = self.sourced("tdp", d["tdp"], "tdp")
+            self.fail("tdp", "missing: every profile needs a sourced TDP, or value = \"unknown\" with the source that says so")
+        tdp: Sourced | None = None
+        tdp_unknown = ""
+        raw_tdp = d["tdp"]
+        if isinstance(raw_tdp, dict) and raw_tdp.get("value") == "unknown":
+            # no published power: the source must say so, and estimates then need --gpu-power as a power
+            self.check_keys(raw_tdp, _SOURCED_KEYS, "tdp.")
+            tdp_unknown = self.source("tdp", raw_tdp.get("source")) + (f" ({raw_tdp['note']})" if raw_tdp.get("note") else "")
+        else:
+            tdp = self.sourced("tdp", raw_tdp, "tdp")
         optional = {k: self.sourced(k, d[k], k) for k in ("idle_power", "memory", "memory_bandwidth", "host_power") if k in d}
-        if "idle_power" in optional and optional["idle_power"].value > tdp.value:
+        if "idle_power" in optional and tdp is not None and optional["idle_power"].value > tdp.value:
             self.fail("idle_power", "is above the TDP")
         peaks_raw = d.get("peak", {})
         if not isinstance(peaks_raw, dict):
@@ -240,7 +266,10 @@ class _Reader:
                 if not lo <= q.to("W").magnitude <= hi:
                     self.fail("node.max_power", f"value {raw['max_power']!r} is implausible")
                 max_power = Sourced(q, self.source("node.source", raw.get("source")), raw.get("note", ""))
-            node = NodeInfo(raw.get("name", "node"), n, max_power)
+            training = None
+            if "training_power" in raw:
+                training = self.sourced("node.training_power", raw["training_power"], "node.max_power")
+            node = NodeInfo(raw.get("name", "node"), n, max_power, training)
         measured = self.measured(d.get("measured", {}))
         year = d.get("year")
         if year is not None and not isinstance(year, int):
@@ -249,6 +278,7 @@ class _Reader:
             id=pid,
             name=self.string("name", required=True),
             tdp=tdp,
+            tdp_unknown=tdp_unknown,
             aliases=tuple(a.lower() for a in self.strings("aliases")),
             vendor=self.string("vendor"),
             year=year,

@@ -74,6 +74,7 @@ def publisher_estimate(ref: Reference, output: Output | None = None) -> Footprin
         time["gpu_hours"] = "1 h"
         gpu_power = arg((energy / Span.of(_one_hour())).to("W"))
         extra.append(Assumption("energy_gpu", energy, "published", "measured GPU energy entered as 1 GPU-hour at its average power"))
+        profile = None  # that "power" is a whole run's energy per hour, not one board's draw: no TDP applies
     else:
         raise FootprintError(f"reference {ref.id!r} publishes no GPU-hours, GPUs x time or energy to estimate from")
     compute_inputs: dict[str, Any] = {}

@@ -65,10 +65,14 @@ def test_a_power_basis_needs_no_profile_and_as_is_flags_mixed_methods() -> None:
     data = compare_json("deepseek-v3", "deepseek-r1", "--basis", "550 W")
     # 147K / 2,788K GPU-h at the same power
     assert data["ratios"][1] == pytest.approx(0.147 / 2.788, rel=1e-5)
-    as_is = compare_json("llama-3.1-405b", "deepseek-v3", "--basis", "as-is")
-    # Llama's publisher method: 21,588 MWh x PUE 1.1 = 23,746.8 MWh
-    assert mwh(as_is["sides"][0]) == pytest.approx(23_746.8)
+    as_is = compare_json("llama-65b", "deepseek-v3", "--basis", "as-is")
+    # LLaMA's publisher method (arXiv:2302.13971 Table 15): 1,022,362 GPU-h x 400 W x PUE 1.1 = 449.84 MWh
+    assert mwh(as_is["sides"][0]) == pytest.approx(1_022_362 * 0.4 * 1.1 / 1000)
     assert any(n.startswith("MIXED METHODS") for n in as_is["notes"])
+    # Llama 3.1's card counts the PUE inside its 700 W: as published it is already on the TDP basis, 21,588 MWh
+    same = compare_json("llama-3.1-405b", "deepseek-v3", "--basis", "as-is")
+    assert mwh(same["sides"][0]) == pytest.approx(21_588)
+    assert not any(n.startswith("MIXED METHODS") for n in same["notes"])
 
 
 def write(path: Path, text: str) -> str:
@@ -207,3 +211,28 @@ def test_the_first_side_is_exactly_one_even_as_a_range() -> None:
     data = compare_json("gpt-4-estimate", "deepseek-v3")
     assert data["ratios"][0] == 1.0
     assert data["ratio_ranges"][0] == {"magnitude": 1, "units": ""}
+
+
+def test_emissions_ratio_is_on_one_intensity_by_default() -> None:
+    # Llama 3.1 405B's reference carries 0.385 kg/kWh (Llama 2 card formula) and DeepSeek-V3 none: by default both
+    # sides use the same intensity, so the emissions ratio equals the energy ratio
+    data = compare_json("llama-3.1-405b", "deepseek-v3")
+    assert data["emissions_ratios"][1] == pytest.approx(data["ratios"][1], rel=1e-9)
+    assert not any("own grid intensity" in n for n in data["notes"])
+
+
+def test_own_intensity_keeps_each_sides_grid_and_says_the_ratio_mixes_grids() -> None:
+    data = compare_json("llama-3.1-405b", "deepseek-v3", "--own-intensity")
+    assert data["emissions_ratios"][1] != pytest.approx(data["ratios"][1], rel=1e-3)
+    assert any("mixes grids" in n for n in data["notes"])
+    r = run_cli("compare", "llama-3.1-405b", "deepseek-v3", "--own-intensity", "--region", "FRA")
+    assert r.code == 2 and "--own-intensity" in r.err
+
+
+def test_cost_at_different_prices_is_flagged() -> None:
+    # SemiAnalysis: ~$1 per A100-hour for GPT-4; DeepSeek-V3: $2 per H800-hour (arXiv:2412.19437v2)
+    data = compare_json("gpt-4-estimate", "deepseek-v3")
+    assert any("mixes prices" in n for n in data["notes"])
+    one_price = compare_json("gpt-4-estimate", "deepseek-v3", "--price", "2 USD/h")
+    assert not any("mixes prices" in n for n in one_price["notes"])
+    assert one_price["cost_ratios"][1] == pytest.approx(one_price["ratios"][1] * 400 / 700, rel=1e-6)  # GPU-hour ratio

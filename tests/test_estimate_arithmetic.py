@@ -87,10 +87,45 @@ def test_default_gpu_power_is_the_profile_tdp() -> None:
     assert fp.assumption("host_power").origin == "profile"
 
 
-def test_default_host_power_is_node_nameplate_overhead() -> None:
-    # DGX H100: 10.2 kW system max for 8 x 700 W GPUs -> (10,200 - 5,600) / 8 = 575 W per GPU
+def test_default_host_power_is_measured_node_power_with_nameplate_as_upper_end() -> None:
+    # Latif et al. 2025 (IEEE Access 13:61740): an 8-GPU H100 node drew at most ~8.4 kW training, so at TDP the
+    # host is (8,400 - 8 x 700) / 8 = 350 W per GPU; DGX H100 nameplate 10.2 kW -> (10,200 - 5,600) / 8 = 575 W
     fp = footprint.estimate("h100", gpus=8, hours=1, intensity="0 g/kWh", pue=1)
-    assert fp.energy_host.central.to("kWh").magnitude == pytest.approx(8 * 0.575)
+    assert fp.energy_host.central.to("kWh").magnitude == pytest.approx(8 * 0.350)
+    assert fp.energy_host.hi.to("kWh").magnitude == pytest.approx(8 * 0.575)
+    assert "Latif" in fp.assumption("host_power").source
+
+
+def test_profile_without_a_measured_node_keeps_the_nameplate_overhead() -> None:
+    # DGX A100: 6.5 kW nameplate for 8 x 400 W -> (6,500 - 3,200) / 8 = 412.5 W per GPU (no measurement shipped)
+    fp = footprint.estimate("a100", gpus=8, hours=1, intensity="0 g/kWh", pue=1)
+    assert fp.energy_host.central.to("kWh").magnitude == pytest.approx(8 * 0.4125)
+
+
+def test_estimate_basis_model_card_reproduces_llama_31_8b_card() -> None:
+    # Llama 3.1 model card: 8B, 1.46M H100-80GB GPU-hours at TDP 700 W, 420 tCO2eq location-based; the card
+    # implies ~0.411 kg per TDP-kWh (420 t / 1,022 MWh)
+    r = run_cli("estimate", "--profile", "h100", "--gpu-hours", "1.46e6", "--basis", "model-card",
+                "--intensity", "0.411 kg/kWh", "--json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["emissions"]["magnitude"] == pytest.approx(420_000, rel=0.005)
+    assert data["energy_host"]["magnitude"] == 0
+
+
+def test_estimate_basis_refuses_what_it_replaces() -> None:
+    r = run_cli("estimate", "--profile", "h100", "--gpu-hours", "10", "--basis", "tdp", "--pue", "1.2")
+    assert r.code == 2
+    assert "do not also give --pue" in r.err
+
+
+@pytest.mark.parametrize("power", ["800 W", "1.5", "600..800 W"])
+def test_power_above_tdp_is_refused_as_a_power_or_a_fraction(power: str) -> None:
+    # H100 SXM TDP 700 W (NVIDIA H100 product page): 800 W and 1.5 x TDP are both above it
+    r = run_cli("estimate", "--profile", "h100", "--gpu-hours", "10", "--gpu-power", power)
+    assert r.code == 2
+    assert r.err.count("\n") == 1 and "Traceback" not in r.err
+    assert "--gpu-power" in r.err
 
 
 def test_ranges_carry_low_and_high() -> None:

@@ -46,28 +46,35 @@ def test_tpu_plugin_is_found_under_the_footprint_entry_point_group(tpu_site: Sit
     assert ep.dist is not None and ep.dist.name == "footprint-tpu"
 
 
-def test_tpu_plugin_loads_through_its_entry_point_and_registers_three_profiles(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
+def test_tpu_plugin_loads_through_its_entry_point_and_registers_four_profiles(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
     assert plugins.plugin_manager().has_plugin("tpu")
     tpus = {p.id: p for p in catalog.all_profiles() if p.plugin == "tpu"}
-    assert sorted(tpus) == ["tpu-v4", "tpu-v5e", "tpu-v5p"]
+    assert sorted(tpus) == ["tpu-v3", "tpu-v4", "tpu-v5e", "tpu-v5p"]
     assert all("/footprint_tpu/profiles/" in p.path for p in tpus.values())
 
 
-def test_tpu_profiles_carry_the_published_figures_and_label_the_inferred_power(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
+def test_tpu_profiles_carry_the_published_figures_and_no_invented_power(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     use_plugins(monkeypatch, "tpu")
-    v4, v5e, v5p = (catalog.get_profile(n) for n in ("tpuv4", "tpuv5e", "tpuv5p"))
-    watts = {p.id: p.tdp.value.to("W").magnitude for p in (v4, v5e, v5p)}
-    bf16 = {p.id: p.peak("bf16").value.to("TFLOP/s").magnitude for p in (v4, v5e, v5p)}
-    assert bf16 == {"tpu-v4": 275, "tpu-v5e": 197, "tpu-v5p": 459}
+    v3, v4, v5e, v5p = (catalog.get_profile(n) for n in ("tpuv3", "tpuv4", "tpuv5e", "tpuv5p"))
+    bf16 = {p.id: p.peak("bf16").value.to("TFLOP/s").magnitude for p in (v3, v4, v5e, v5p)}
+    # Jouppi et al. 2021 Table 1 (v3); cloud.google.com/tpu/docs/v4, /v5e, /v5p
+    assert bf16 == {"tpu-v3": 123, "tpu-v4": 275, "tpu-v5e": 197, "tpu-v5p": 459}
     assert v5e.peak("int8").value.to("TFLOP/s").magnitude == 393
-    # v4: Google's measured max chip power, not a TDP; v5e/v5p: v4's W per BF16 TFLOP/s, labelled as inferred
-    assert watts["tpu-v4"] == 192 and "measured maximum" in v4.tdp.note
+    # v3: Jouppi et al. 2021 chip TDP 450 W; v4: Google's measured max chip power, not a TDP
+    assert v3.tdp is not None and v3.tdp.value.to("W").magnitude == 450 and "Jouppi" in v3.tdp.source
+    assert v4.tdp is not None and v4.tdp.value.to("W").magnitude == 192 and "measured maximum" in v4.tdp.note
     assert v4.idle_power is not None and v4.idle_power.value.to("W").magnitude == 90
+    # v5e/v5p: Google publishes no power, so none is given and power must be given as a power
     for p in (v5e, v5p):
-        assert watts[p.id] == pytest.approx(192 / 275 * bf16[p.id], abs=0.05)
-        assert p.tdp.source.startswith("INFERRED, not published")
-        assert p.tdp.note.startswith("inferred:")
+        assert p.tdp is None and "publishes no power" in p.tdp_unknown
+        refused = run_cli("estimate", "--profile", p.id, "--gpu-hours", "10")
+        assert refused.code == 2 and "has no TDP" in refused.err
+        assert run_cli("estimate", "--profile", p.id, "--gpu-hours", "10", "--gpu-power", "0.8").code == 2
+        given = run_cli("estimate", "--profile", p.id, "--gpu-hours", "10", "--gpu-power", "150 W", "--host-power", "0 W",
+                        "--pue", "1", "--json")
+        assert given.code == 0, given.err
+        assert json.loads(given.out)["energy"]["magnitude"] == pytest.approx(1.5)  # 10 h x 150 W = 1.5 kWh
     with pytest.raises(FootprintError, match="'tpu-v5p' has no fp8 throughput"):
         v5p.peak("fp8")
 
@@ -78,8 +85,8 @@ def test_footprint_profiles_lists_tpu_rows_with_plugin_tpu(monkeypatch: pytest.M
     assert result.code == 0, result.err
     rows = {line.split()[0]: line.split() for line in result.out.splitlines()[1:-1]}
     assert rows["tpu-v4"] == ["tpu-v4", "tpuv4", "192", "W", "-", "275", "tpu"]
-    assert rows["tpu-v5e"] == ["tpu-v5e", "tpuv5e", "137.5", "W", "-", "197", "tpu"]
-    assert rows["tpu-v5p"] == ["tpu-v5p", "tpuv5p", "320.5", "W", "-", "459", "tpu"]
+    assert rows["tpu-v5e"] == ["tpu-v5e", "tpuv5e", "unknown", "-", "197", "tpu"]
+    assert rows["tpu-v5p"] == ["tpu-v5p", "tpuv5p", "unknown", "-", "459", "tpu"]
     assert rows["h800-sxm"][-1] == "shipped-profiles"
 
 

@@ -122,3 +122,36 @@ def test_only_blackwell_has_fp4(profiles: dict[str, HardwareProfile]) -> None:
     with_fp4 = {p.id for p in profiles.values() if "fp4" in p.peaks}
     assert {"b200", "gb200"} <= with_fp4
     assert all(pid.startswith(("b", "gb")) for pid in with_fp4), with_fp4
+
+
+def test_v100_profiles_carry_the_datasheet_figures(profiles: dict[str, HardwareProfile]) -> None:
+    # NVIDIA Tesla V100 datasheet: SXM2 300 W, 125 TFLOP/s Tensor (FP16); PCIe 250 W, 112; no BF16 on Volta.
+    # Strubell et al. 2019 and Patterson et al. 2021 (GPT-3) estimated footprints on V100s.
+    sxm2, pcie = profiles["v100-sxm2"], profiles["v100-pcie"]
+    assert (watts(sxm2), tflops(sxm2, "fp16")) == (300, 125)
+    assert (watts(pcie), tflops(pcie, "fp16")) == (250, 112)
+    for p in (sxm2, pcie):
+        assert "bf16" not in p.peaks and "Tesla V100" in p.tdp.source  # type: ignore[union-attr]
+    # NVIDIA DGX-1 datasheet: 3,500 W for 8 x V100 -> (3,500 - 8 x 300) / 8 = 137.5 W per GPU of nameplate host power
+    host = sxm2.host_power()
+    assert host is not None and host.value.to("W").magnitude == pytest.approx(137.5)
+
+
+def test_primary_sources_for_h800_a100_pcie_dgx_a100_and_amd(profiles: dict[str, HardwareProfile]) -> None:
+    assert "arXiv:2505.09343" in profiles["h800-sxm"].interconnect
+    assert "A100 40GB PCIe" in profiles["a100-pcie-40gb"].tdp.source  # type: ignore[union-attr]
+    node = profiles["a100-sxm4-80gb"].node
+    assert node is not None and node.max_power is not None and "DGX A100 system data sheet" in node.max_power.source
+    for amd in ("mi300x", "mi325x"):
+        assert "AMD Instinct" in profiles[amd].tdp.source and "data sheet" in profiles[amd].tdp.source  # type: ignore[union-attr]
+    assert not any("secondary" in p.tdp.source.lower() for p in profiles.values() if p.tdp is not None and p.vendor == "AMD")
+
+
+def test_an_unknown_tdp_still_needs_the_source_that_says_so(tmp_path: Path) -> None:
+    body = 'schema = 1\nid = "x1"\nname = "X1"\n[tdp]\nvalue = "unknown"\n[peak]\nbf16 = { value = "100 TFLOP/s", source = "s" }\n'
+    (tmp_path / "x1.toml").write_text(body)
+    with pytest.raises(FootprintError, match="tdp"):
+        load_profile_dir(tmp_path)
+    (tmp_path / "x1.toml").write_text(body.replace('value = "unknown"\n', 'value = "unknown"\nsource = "vendor page: no power given"\n'))
+    (profile,) = load_profile_dir(tmp_path)
+    assert profile.tdp is None and profile.tdp_unknown == "vendor page: no power given"

@@ -59,7 +59,7 @@ def calibrate(precision: str, duration: str, size: int, profile_name: str | None
     if facts.get("simulated"):
         click.echo("footprint: warning: the GPUs were simulated; these numbers test the pipeline, not hardware", err=True)
     click.echo(f"footprint calibrate: {facts.get('name')} (driver {facts.get('driver')}), copying profile {profile.id}")
-    tdp = float(profile.tdp.value.to("W").magnitude)
+    tdp = float(profile.tdp.value.to("W").magnitude) if profile.tdp is not None else float("nan")
     for r in results:
         peak = profile.peaks.get(r.precision)
         share = f", {r.throughput_tflops / float(peak.value.to('TFLOP/s').magnitude):.1%} of the datasheet dense peak" if peak else ""

@@ -14,13 +14,15 @@ import click
                    "or as-is (each side's own method).")
 @click.option("--host-power", metavar="X", help="Non-GPU IT power per GPU on the basis. Default 0 W.")
 @click.option("--pue", metavar="X", help="PUE on the basis. Default 1.")
-@click.option("--region", metavar="CODE", help="One grid region for every side (default: each side's own, else world).")
+@click.option("--region", metavar="CODE", help="One grid region for every side (default: the world average).")
 @click.option("--intensity", metavar="X", help="One grid intensity for every side, e.g. '500 g/kWh'.")
+@click.option("--own-intensity", is_flag=True,
+              help="Each side's own grid intensity (published, or of its scenario) instead of one for all sides.")
 @click.option("--price", metavar="X", help="One price per GPU-hour for every side, e.g. '2 USD/h' (default: each side's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (ratios under 'ratios').")
 @click.option("--plot", "plot_path", metavar="FILE.png", help="Draw side-by-side bars with ranges (needs matplotlib: pip install 'footprint[plot]').")
 def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str | None, region: str | None,
-            intensity: str | None, price: str | None, as_json: bool, plot_path: str | None) -> None:
+            intensity: str | None, own_intensity: bool, price: str | None, as_json: bool, plot_path: str | None) -> None:
     """Put runs, references and scenarios on one method, side by side.
 
     Each side is a reference ID ('footprint references'), a scenario .toml file with the inputs of 'footprint
@@ -39,7 +41,8 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
     from footprint.report import to_json
     from footprint.sides import load_side
 
-    chosen = parse_basis(basis, host_power=host_power, pue=pue, intensity=intensity, region=region, price=price)
+    chosen = parse_basis(basis, host_power=host_power, pue=pue, intensity=intensity, region=region, price=price,
+                          own_intensity=own_intensity)
     if plot_path:
         from footprint.compare_plot import require_matplotlib
 
@@ -74,7 +77,8 @@ def text(result: Any) -> str:
     rows: list[tuple[str, list[str]]] = [
         ("", [s.label for s in sides]),
         ("kind", [f"{s.kind} ({s.status})" for s in sides]),
-        ("hardware", [f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile else "-" for s in sides]),
+        ("hardware", [(f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile.tdp else f"{s.profile.id} (TDP unknown)")
+                      if s.profile else "-" for s in sides]),
         ("GPU-hours", [show(fp.gpu_hours, "h") for fp in fps]),
         ("energy", [show(fp.energy, "MWh") for fp in fps]),
         ("  ratio to first", [_pct(r) for r in result.ratios]),

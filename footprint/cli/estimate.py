@@ -21,9 +21,12 @@ from footprint.cli.options import power_options, profile_options, site_options
 @click.option("--tokens", metavar="X", help="Compute mode: training tokens, e.g. 14.8e12.")
 @click.option("--precision", metavar="P", help="Compute mode: fp8, bf16, fp16, tf32, fp64 or fp4 (default bf16).")
 @click.option("--mfu", metavar="X", help="Compute mode: model FLOP utilisation in (0, 1], or LOW..HIGH.")
+@click.option("--basis", type=click.Choice(["model-card", "tdp"], case_sensitive=False),
+              help="model-card (or tdp): GPU-hours x TDP, host 0 W, PUE 1, the basis of published model cards "
+                   "and of 'footprint compare'. Replaces --gpu-power, --host-power and --pue.")
 @click.option("--label", default="", help="A name for this run in reports.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def estimate(as_json: bool, **options: str | None) -> None:
+def estimate(as_json: bool, basis: str | None, **options: str | None) -> None:
     """Estimate a training run's energy, emissions and cost.
 
     Energy = GPU-hours x (GPU power + host power) x PUE; emissions = energy x grid intensity; cost = GPU-hours x
@@ -34,10 +37,19 @@ def estimate(as_json: bool, **options: str | None) -> None:
       footprint estimate --profile h800 --gpus 2048 --hours 1300
       footprint estimate --profile h800 --gpu-hours 2.788e6 --price "2 USD/h" --region CHN
       footprint estimate --profile h800 --gpus 2048 --active-params 37e9 --tokens 14.8e12 --precision fp8 --mfu 0.3..0.4
+      footprint estimate --profile h100 --gpu-hours 1.46e6 --basis model-card --intensity '0.411 kg/kWh'
     """
     from footprint.api import estimate as run_estimate
     from footprint.report import table, to_json
 
+    if basis is not None:
+        given = [f"--{k.replace('_', '-')}" for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
+        if given:
+            from footprint.errors import FootprintError
+
+            raise FootprintError(f"--basis {basis} sets GPU power (TDP), host power (0 W) and PUE (1); "
+                                 f"do not also give {', '.join(given)}")
+        options.update(gpu_power="1", host_power="0 W", pue="1")
     fp = run_estimate(options.pop("profile"), **options)  # type: ignore[arg-type]
     if as_json:
         click.echo(to_json(fp.as_json()))

@@ -33,7 +33,7 @@ def profiles(ctx: click.Context, as_json: bool) -> None:
         click.echo(to_json([_summary(p) for p in found]))
         return
     header = ("id", "aliases", "TDP", "FP8", "BF16", "plugin")
-    rows = [(p.id, ",".join(p.aliases), f"{p.tdp.value.to('W').magnitude:g} W", _peak_text(p, "fp8"),
+    rows = [(p.id, ",".join(p.aliases), (f"{p.tdp.value.to('W').magnitude:g} W" if p.tdp else "unknown"), _peak_text(p, "fp8"),
              _peak_text(p, "bf16"), p.plugin) for p in found]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
@@ -49,7 +49,7 @@ def _sourced(figure: Any, units: str) -> dict[str, Any]:
 def _summary(p: Any) -> dict[str, Any]:
     return {
         "id": p.id, "name": p.name, "aliases": list(p.aliases), "vendor": p.vendor, "plugin": p.plugin,
-        "tdp": {"magnitude": float(p.tdp.value.to("W").magnitude), "units": "W"},
+        "tdp": {"magnitude": float(p.tdp.value.to("W").magnitude), "units": "W"} if p.tdp else None,
         "peak_dense": {k: {"magnitude": float(v.value.to("TFLOP/s").magnitude), "units": "TFLOP/s"}
                        for k, v in p.peaks.items()},
     }
@@ -57,7 +57,7 @@ def _summary(p: Any) -> dict[str, Any]:
 
 def _detail(p: Any) -> dict[str, Any]:
     out = _summary(p)
-    out["tdp"] = _sourced(p.tdp, "W")
+    out["tdp"] = _sourced(p.tdp, "W") if p.tdp else {"unknown": p.tdp_unknown}
     out["peak_dense"] = {k: _sourced(v, "TFLOP/s") for k, v in p.peaks.items()}
     for key, units in (("idle_power", "W"), ("memory", "GB"), ("memory_bandwidth", "GB/s")):
         figure = getattr(p, key)
@@ -68,7 +68,8 @@ def _detail(p: Any) -> dict[str, Any]:
         out["host_power"] = _sourced(host, "W")
     if p.node is not None:
         out["node"] = {"name": p.node.name, "gpus_per_node": p.node.gpus_per_node,
-                       "max_power": None if p.node.max_power is None else _sourced(p.node.max_power, "W")}
+                       "max_power": None if p.node.max_power is None else _sourced(p.node.max_power, "W"),
+                       "training_power": None if p.node.training_power is None else _sourced(p.node.training_power, "W")}
     out.update({"nvml_names": list(p.nvml_names), "interconnect": p.interconnect, "notes": p.notes, "path": p.path})
     return out
 
@@ -92,7 +93,10 @@ def show(name: str, as_json: bool) -> None:
         note = f" ({figure.note})" if figure.note else ""
         click.echo(f"  {label:<18}{figure.value.to(units).magnitude:g} {units}{note}\n  {'':<18}source: {figure.source}")
 
-    line("TDP", p.tdp, "W")
+    if p.tdp is not None:
+        line("TDP", p.tdp, "W")
+    else:
+        click.echo(f"  {'TDP':<18}unknown: power must be given (--gpu-power '170 W')\n  {'':<18}source: {p.tdp_unknown}")
     for key, label, units in (("idle_power", "idle power", "W"), ("memory", "memory", "GB"),
                               ("memory_bandwidth", "memory bandwidth", "GB/s")):
         if getattr(p, key) is not None:
@@ -102,9 +106,12 @@ def show(name: str, as_json: bool) -> None:
     if p.node is not None:
         click.echo(f"  {'node':<18}{p.node.name}, {p.node.gpus_per_node} GPUs"
                    + (f", max {p.node.max_power.value:~P}" if p.node.max_power else ""))
+    measured = p.host_power_measured() if p.host_power_figure is None else None
+    if measured is not None:
+        line("host power/GPU", measured, "W")  # the default: a node measured under training
     host = p.host_power()
     if host is not None:
-        line("host power/GPU", host, "W")
+        line("host, nameplate" if measured is not None else "host power/GPU", host, "W")
     if p.interconnect:
         click.echo(f"  {'interconnect':<18}{p.interconnect}")
     if p.nvml_names:

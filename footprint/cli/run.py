@@ -21,10 +21,16 @@ from footprint.cli.options import site_options
 @click.option("--require-gpu", is_flag=True, help="Fail (exit 2) instead of metering CPU and RAM only when no GPU is found.")
 @click.option("--csv", "csv_path", metavar="PATH", help="Also append a row to a codecarbon emissions.csv file.")
 @click.option("--label", default="", help="A name for this run in reports.")
+@click.option("--cpu-scope", type=click.Choice(["process", "machine"]), default="process", show_default=True,
+              help="Modelled CPU and RAM: the command's process tree (as 'codecarbon monitor') or the whole machine "
+                   "(a dedicated node).")
+@click.option("--cpu-power", metavar="W", help="The CPU's full-load power, e.g. '150 W', instead of the TDP lookup.")
+@click.option("--ram-power", metavar="W", help="A constant RAM power, e.g. '10 W', instead of the RAM model.")
 @site_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as_json: bool, json_file: str | None,
-        quiet: bool, all_gpus: bool, require_gpu: bool, csv_path: str | None, label: str, **site: str | None) -> None:
+        quiet: bool, all_gpus: bool, require_gpu: bool, csv_path: str | None, label: str, cpu_scope: str,
+        cpu_power: str | None, ram_power: str | None, **site: str | None) -> None:
     """Run a training command and meter its GPUs, CPU and RAM.
 
     The command runs as a child process (no shell); its exit code is this command's exit code (128+N if it
@@ -49,8 +55,11 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
     for path, option in ((csv_path, "--csv"), (json_file, "--json-file")):
         if path:
             check_writable(path, option)
+    from footprint.meter.host_model import host_settings
+
     options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
-                              require_gpu=require_gpu, label=label, command=list(command))
+                              require_gpu=require_gpu, label=label, command=list(command),
+                              settings=host_settings(cpu_scope, cpu_power, ram_power))
     # signals are blocked before the meters load (and start thread pools), so that every thread inherits the block
     with SignalGuard() as guard:
         status = _status(site) if (not quiet and stderr_is_tty()) else None

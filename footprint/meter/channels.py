@@ -40,6 +40,10 @@ class MeterSettings:
     cpu_model: str | None = None  # override the CPU name used for the TDP lookup
     cpu_tdp_w: float | None = None  # override the TDP
     ram_gb: float | None = None  # override the RAM size
+    cpu_scope: str = "process"  # "process": the tree under root_pid, as `codecarbon monitor`; "machine": the whole node
+    root_pid: int | None = None  # the process whose tree is metered; None = this process (the command is its child)
+    cpu_power_w: float | None = None  # the CPU's full-load power, replacing the TDP lookup (--cpu-power)
+    ram_power_w: float | None = None  # a constant RAM power, replacing the model (--ram-power)
 
 
 class Channel(Protocol):

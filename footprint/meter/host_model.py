@@ -1,16 +1,25 @@
 """Modelled CPU and RAM power, used where they cannot be measured; every figure says it is modelled.
 
-Both models are codecarbon's (v3.3.2, the version this project depends on), so that our numbers and a
-codecarbon user's agree where both model:
+Both models are codecarbon's (v3.3.2, the version this project depends on: ``codecarbon/core/cpu.py``,
+``core/resource_tracker.py``, ``external/hardware.py``, ``external/ram.py``), so that our numbers and a codecarbon
+user's agree on the same machine. codecarbon's chain for the CPU's full-load power on Linux:
 
-- CPU: TDP from codecarbon's table ``codecarbon/data/hardware/cpu_power.csv`` (found with ``find_spec``, never
-  imported), times the number of sockets, times a load factor ``0.1 + 0.9 x load^3`` where load is the
-  machine-wide busy share from /proc/stat (``CPU._get_power_from_cpu_load``, machine mode, in
-  ``codecarbon/external/hardware.py``). An unknown CPU gets codecarbon's generic 85 W (``POWER_CONSTANT``); without
-  /proc/stat the load is taken as codecarbon's constant 50% of TDP (``CONSUMPTION_PERCENTAGE_CONSTANT``).
-- RAM: 5 W per DIMM on x86 (1.5 W on ARM), with the DIMM count inferred from the RAM size and a diminishing
-  share per DIMM beyond 4, 8 and 16 (``RAM._estimate_dimm_count`` and ``RAM._calculate_ram_power`` in
-  ``codecarbon/external/ram.py``; methodology: docs.codecarbon.io "RAM"). Constant over the run (machine mode).
+1. ``force_cpu_power`` given (ours: ``--cpu-power``): that power;
+2. RAPL readable: measured (``footprint.meter.rapl``, which runs before this model);
+3. the CPU's name found in ``codecarbon/data/hardware/cpu_power.csv`` (found with ``find_spec``, never imported):
+   its TDP x the number of sockets;
+4. the name read but not in the table: 4 W per thread (``DEFAULT_POWER_PER_CORE``, "W per thread" in its message);
+5. no name at all: the generic 85 W (``POWER_CONSTANT``).
+
+That power is then scaled by load. In process scope (``codecarbon monitor`` tracks "the command process and its
+children"), power = full-load power x (CPU seconds of the process tree / wall seconds) / logical CPUs; in machine
+scope, full-load power x (0.1 + 0.9 x load^3) with the machine-wide busy share from /proc/stat. Without the
+process tree or /proc/stat, codecarbon's constant 50% of full load applies (``CONSUMPTION_PERCENTAGE_CONSTANT``).
+
+RAM: 5 W per DIMM on x86 (1.5 W on ARM), with the DIMM count inferred from a memory size and a diminishing share
+per DIMM beyond 4, 8 and 16, at least 2 DIMMs (``RAM._calculate_ram_power``): in process scope the size is the
+tree's resident memory (so a small job gets codecarbon's 10 W floor), in machine scope the installed RAM.
+``--ram-power`` replaces the model with a constant (codecarbon's ``force_ram_power``).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import math
 import os
 import platform
 import re
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -28,9 +38,11 @@ from typing import Any
 from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 GENERIC_CPU_TDP_W = 85.0  # codecarbon external/hardware.py POWER_CONSTANT: "default W value for a CPU if no model is found"
+W_PER_THREAD = 4.0  # codecarbon core/cpu.py DEFAULT_POWER_PER_CORE: "default power consumption of 4 W per thread"
 CONSTANT_LOAD_SHARE = 0.5  # codecarbon external/hardware.py CONSUMPTION_PERCENTAGE_CONSTANT
 RAM_W_PER_DIMM_X86 = 5.0  # codecarbon external/ram.py RAM_SLOT_POWER_X86
 RAM_W_PER_DIMM_ARM = 1.5  # codecarbon external/ram.py, ARM branch of _calculate_ram_power
+CPU_SCOPES = ("process", "machine")
 
 
 @functools.cache
@@ -63,36 +75,65 @@ def _clean(name: str) -> str:
     return " ".join(name.split())
 
 
+def _tokens(name: str) -> frozenset[str]:
+    """rapidfuzz's default_process: lower case, non-alphanumerics as spaces."""
+    return frozenset(re.sub(r"[^0-9a-z]+", " ", name.lower()).split())
+
+
 def match_tdp(model: str, table: dict[str, float]) -> tuple[str, float] | None:
-    """(table name, TDP W) for a CPU brand string: exact, then cleaned exact, then a unique token-subset match
-    (codecarbon's rule: a direct match, else a token-set match that must not be ambiguous)."""
+    """(table name, TDP W) for a CPU brand string, as codecarbon's TDP._get_matching_cpu: an exact
+    (case-insensitive) match, then the cleaned name exact, then a token-set match (one token set inside the other,
+    rapidfuzz token_set_ratio = 100) that must be unique: several equal matches are ambiguous, so no guess."""
     lowered = {k.lower(): k for k in table}
     for candidate in (model, _clean(model)):
         key = lowered.get(candidate.lower().strip())
         if key is not None:
             return key, table[key]
-    tokens = set(_clean(model).lower().split())
+    tokens = _tokens(_clean(model))
     if not tokens:
         return None
-    hits = [k for k in table if set(k.lower().split()) <= tokens]
-    if not hits:
+    hits = [k for k in table if (t := _tokens(k)) and (t <= tokens or tokens <= t)]
+    if len(hits) != 1:
         return None
-    longest = max(len(h.split()) for h in hits)
-    best = [h for h in hits if len(h.split()) == longest]
-    if len({table[h] for h in best}) != 1:
-        return None
-    return best[0], table[best[0]]
+    return hits[0], table[hits[0]]
 
 
-def cpu_brand(proc_root: Path) -> tuple[str, int]:
-    """(model name, sockets) from /proc/cpuinfo; ('', 1) where it cannot be read."""
+def cpu_brand(proc_root: Path) -> tuple[str, int, int]:
+    """(model name, sockets, logical CPUs) from /proc/cpuinfo; ('', 1, os.cpu_count()) where it cannot be read."""
     try:
         text = (proc_root / "cpuinfo").read_text(errors="replace")
     except OSError:
-        return platform.processor() or "", 1
-    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "")
-    sockets = {line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("physical id")}
-    return model, max(1, len(sockets))
+        return platform.processor() or "", 1, os.cpu_count() or 1
+    lines = text.splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    sockets = {line.split(":", 1)[1].strip() for line in lines if line.startswith("physical id")}
+    threads = sum(1 for line in lines if re.match(r"processor\s*:", line)) or os.cpu_count() or 1
+    return model, max(1, len(sockets)), threads
+
+
+@dataclass(frozen=True)
+class CpuPower:
+    """The CPU's full-load power and which step of codecarbon's chain gave it."""
+
+    watts: float
+    step: str  # "user", "table", "per-thread" or "generic"
+    why: str
+
+
+def full_load_power(model: str, sockets: int, threads: int, *, forced_w: float | None = None,
+                    tdp_override_w: float | None = None, table: dict[str, float] | None = None) -> CpuPower:
+    """codecarbon's chain (module docstring, steps 1 and 3-5): a user power, the TDP table, 4 W per thread, 85 W."""
+    if forced_w is not None:
+        return CpuPower(forced_w, "user", f"--cpu-power {forced_w:g} W (codecarbon's force_cpu_power)")
+    if tdp_override_w is not None:
+        return CpuPower(tdp_override_w * sockets, "user", f"TDP {tdp_override_w:g} W (user setting) x {sockets} socket(s)")
+    hit = match_tdp(model, table if table is not None else cpu_power_table()) if model else None
+    if hit is not None:
+        return CpuPower(hit[1] * sockets, "table", f"TDP {hit[1]:g} W of '{hit[0]}' in codecarbon's cpu_power.csv x {sockets} socket(s)")
+    if model:
+        return CpuPower(W_PER_THREAD * threads, "per-thread",
+                        f"'{model}' is not in codecarbon's cpu_power.csv: codecarbon's {W_PER_THREAD:g} W per thread x {threads} threads")
+    return CpuPower(GENERIC_CPU_TDP_W, "generic", f"CPU model not readable: codecarbon's generic {GENERIC_CPU_TDP_W:g} W")
 
 
 def read_cpu_times(proc_root: Path) -> tuple[int, int] | None:
@@ -115,44 +156,110 @@ def cpu_load_factor(load: float) -> float:
     return 0.1 + 0.9 * load**3
 
 
+def _stat_fields(proc_root: Path, pid: str) -> list[str] | None:
+    try:
+        text = (proc_root / pid / "stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'
+    return text[text.rfind(")") + 2:].split()
+
+
+def process_tree(proc_root: Path, root_pid: int) -> list[str] | None:
+    """The pids of `root_pid` and its live descendants, or None when the root cannot be read."""
+    if _stat_fields(proc_root, str(root_pid)) is None:
+        return None
+    children: dict[str, list[str]] = {}
+    try:
+        entries = [e.name for e in proc_root.iterdir() if e.name.isdigit()]
+    except OSError:
+        entries = []
+    for pid in entries:
+        fields = _stat_fields(proc_root, pid)
+        if fields is not None and len(fields) > 1:
+            children.setdefault(fields[1], []).append(pid)  # fields[1] is the parent pid
+    tree, todo = [], [str(root_pid)]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def tree_cpu_seconds(proc_root: Path, pids: list[str]) -> float:
+    """CPU seconds (user + system, with those of reaped children) of the processes: a process's exited and
+    waited-for children are in its cutime/cstime, so nothing is counted twice and a finished child is not lost."""
+    ticks = 0
+    for pid in pids:
+        fields = _stat_fields(proc_root, pid)
+        if fields is not None and len(fields) > 14:
+            ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime (fields 14-17 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tree_rss_gb(proc_root: Path, pids: list[str]) -> float:
+    """Resident memory of the processes in GiB (codecarbon sums the RSS of the process and its children)."""
+    pages = 0
+    for pid in pids:
+        try:
+            pages += int((proc_root / pid / "statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024**3
+
+
 class ModelCpu(ChannelBase):
-    """CPU power = TDP x sockets x load factor, integrated per interval; labelled as modelled."""
+    """CPU power = full-load power x load, integrated per interval; labelled as modelled, with the step that applied."""
 
     component = "cpu"
     key = "cpu"
 
-    def __init__(self, tdp_w: float, sockets: int, model: str, matched: str | None, proc_root: Path) -> None:
-        self.tdp_w = tdp_w
-        self.sockets = sockets
+    def __init__(self, power: CpuPower, threads: int, model: str, proc_root: Path, scope: str = "machine",
+                 root_pid: int | None = None) -> None:
+        self.power = power
+        self.threads = threads
         self.model = model
         self.proc_root = proc_root
-        tdp_from = f"TDP {tdp_w:g} W of '{matched}' in codecarbon's cpu_power.csv" if matched else (
-            f"codecarbon's generic {tdp_w:g} W: CPU '{model or 'unknown'}' not in cpu_power.csv")
-        self.method = f"modelled: {tdp_from} x {sockets} socket(s) x (0.1 + 0.9 x load^3) (codecarbon v3 cpu_load model)"
-        self.last: tuple[int, int] | None = None
+        self.scope = scope
+        self.root_pid = root_pid if root_pid is not None else os.getpid()
+        load = ("x (tree CPU seconds / wall seconds) / "
+                f"{threads} threads, process tree of pid {self.root_pid}") if scope == "process" else "x (0.1 + 0.9 x load^3), whole machine"
+        self.method = f"modelled: {power.why} = {power.watts:g} W at full load, {load} (codecarbon v3 cpu_load model)"
+        self.last: Any = None
         self.last_t = 0.0
-        self.loads: list[float] = []
+
+    @property
+    def tdp_w(self) -> float:
+        return self.power.watts
 
     def info(self) -> dict[str, Any]:
-        return {"method": self.method, "model": self.model, "tdp_w": self.tdp_w, "sockets": self.sockets}
+        return {"method": self.method, "model": self.model, "full_load_w": self.power.watts, "step": self.power.step,
+                "scope": self.scope, "threads": self.threads}
+
+    def _sample(self) -> Any:
+        if self.scope == "process":
+            pids = process_tree(self.proc_root, self.root_pid)
+            return None if pids is None else tree_cpu_seconds(self.proc_root, pids)
+        return read_cpu_times(self.proc_root)
 
     def start(self, now: float) -> None:
-        self.last = read_cpu_times(self.proc_root)
+        self.last = self._sample()
         self.last_t = now
-
 
     def read(self, now: float) -> Reading:
         dt = max(0.0, now - self.last_t)
-        current = read_cpu_times(self.proc_root)
+        current = self._sample()
         if current is None or self.last is None:
-            power = self.tdp_w * self.sockets * CONSTANT_LOAD_SHARE
+            power = self.power.watts * CONSTANT_LOAD_SHARE
+        elif self.scope == "process":
+            busy = max(0.0, current - self.last)  # a descendant that left the tree (orphaned) lowers the sum
+            power = self.power.watts * (busy / dt) / self.threads if dt > 0 else 0.0
         else:
             busy, total = current[0] - self.last[0], current[1] - self.last[1]
             load = min(1.0, max(0.0, busy / total)) if total > 0 else 0.0
-            power = self.tdp_w * self.sockets * cpu_load_factor(load)
+            power = self.power.watts * cpu_load_factor(load)
         self.last, self.last_t = current, now
         return Reading(power * dt)
-
 
 
 class ModelCpuMeter(MeterFactory):
@@ -162,17 +269,13 @@ class ModelCpuMeter(MeterFactory):
     component = "cpu"
 
     def open(self, settings: MeterSettings) -> Opened:
-        model, sockets = cpu_brand(settings.proc_root)
+        model, sockets, threads = cpu_brand(settings.proc_root)
         if settings.cpu_model:
             model = settings.cpu_model
-        matched: str | None = None
-        if settings.cpu_tdp_w is not None:
-            tdp, matched = settings.cpu_tdp_w, "user setting"
-        else:
-            hit = match_tdp(model, cpu_power_table()) if model else None
-            tdp, matched = (hit[1], hit[0]) if hit else (GENERIC_CPU_TDP_W, None)
-        return Opened(channels=[ModelCpu(tdp, sockets, model, matched, settings.proc_root)],
-                      facts={"cpu_model": model, "cpu_sockets": sockets})
+        power = full_load_power(model, sockets, threads, forced_w=settings.cpu_power_w, tdp_override_w=settings.cpu_tdp_w)
+        channel = ModelCpu(power, threads, model, settings.proc_root, settings.cpu_scope, settings.root_pid)
+        return Opened(channels=[channel], facts={"cpu_model": model, "cpu_sockets": sockets, "cpu_threads": threads,
+                                                 "cpu_scope": settings.cpu_scope, "cpu_power_step": power.step})
 
 
 def estimate_dimm_count(total_gb: float) -> int:
@@ -224,30 +327,50 @@ def ram_total_gb(proc_root: Path) -> float | None:
 
 
 class ModelRam(ChannelBase):
-    """RAM power from the installed size (codecarbon v3 DIMM model), constant over the run."""
+    """RAM power from a memory size (codecarbon v3 DIMM model): installed RAM (machine), the process tree's resident
+    memory re-read each interval (process), or a constant the user gave."""
 
     component = "ram"
     key = "ram"
 
-    def __init__(self, total_gb: float, arm: bool) -> None:
+    def __init__(self, total_gb: float, arm: bool, *, scope: str = "machine", proc_root: Path | None = None,
+                 root_pid: int | None = None, forced_w: float | None = None) -> None:
         self.total_gb = total_gb
-        self.power_w = ram_power_w(total_gb, arm)
-        dimms = estimate_dimm_count(total_gb)
-        self.method = (f"modelled: {self.power_w:g} W for {total_gb:.1f} GiB (~{dimms} DIMMs x "
-                       f"{RAM_W_PER_DIMM_ARM if arm else RAM_W_PER_DIMM_X86:g} W, diminishing; codecarbon v3 RAM model)")
+        self.arm = arm
+        self.scope = scope
+        self.proc_root = proc_root
+        self.root_pid = root_pid if root_pid is not None else os.getpid()
+        self.forced_w = forced_w
+        self.power_w = forced_w if forced_w is not None else ram_power_w(total_gb, arm)
+        per = RAM_W_PER_DIMM_ARM if arm else RAM_W_PER_DIMM_X86
+        if forced_w is not None:
+            self.method = f"modelled: --ram-power {forced_w:g} W, constant (codecarbon's force_ram_power)"
+        elif scope == "process":
+            self.method = (f"modelled: resident memory of the process tree of pid {self.root_pid} at {per:g} W per DIMM, "
+                           f"at least {ram_power_w(0, arm):g} W (codecarbon v3 RAM model, process mode)")
+        else:
+            self.method = (f"modelled: {self.power_w:g} W for {total_gb:.1f} GiB (~{estimate_dimm_count(total_gb)} DIMMs x "
+                           f"{per:g} W, diminishing; codecarbon v3 RAM model)")
         self.last_t = 0.0
 
     def info(self) -> dict[str, Any]:
-        return {"method": self.method, "total_gb": round(self.total_gb, 2), "power_w": self.power_w}
+        return {"method": self.method, "total_gb": round(self.total_gb, 2), "power_w": self.power_w, "scope": self.scope}
+
+    def _power(self) -> float:
+        if self.forced_w is not None or self.scope != "process" or self.proc_root is None:
+            return self.power_w
+        pids = process_tree(self.proc_root, self.root_pid)
+        return ram_power_w(tree_rss_gb(self.proc_root, pids) if pids else 0.0, self.arm)
 
     def start(self, now: float) -> None:
         self.last_t = now
-
+        self.power_w = self._power()
 
     def read(self, now: float) -> Reading:
         dt, self.last_t = max(0.0, now - self.last_t), now
-        return Reading(self.power_w * dt)
-
+        energy = self.power_w * dt  # the power seen at the interval's start (codecarbon samples at each measure)
+        self.power_w = self._power()
+        return Reading(energy)
 
 
 class ModelRamMeter(MeterFactory):
@@ -258,7 +381,29 @@ class ModelRamMeter(MeterFactory):
 
     def open(self, settings: MeterSettings) -> Opened:
         total = settings.ram_gb if settings.ram_gb is not None else ram_total_gb(settings.proc_root)
-        if total is None:
+        if total is None and settings.ram_power_w is None:
             return Opened(notes=["RAM size unknown: RAM energy not counted"])
         arm = any(a in platform.machine().lower() for a in ("arm", "aarch"))
-        return Opened(channels=[ModelRam(total, arm)], facts={"ram_total_gb": round(total, 2)})
+        channel = ModelRam(total or 0.0, arm, scope=settings.cpu_scope, proc_root=settings.proc_root,
+                           root_pid=settings.root_pid, forced_w=settings.ram_power_w)
+        return Opened(channels=[channel], facts={"ram_total_gb": round(total or 0.0, 2)})
+
+
+def host_settings(cpu_scope: str = "process", cpu_power: Any = None, ram_power: Any = None) -> MeterSettings:
+    """MeterSettings for the CPU and RAM models from the user's options; FootprintError on a bad power."""
+    from footprint.errors import FootprintError
+    from footprint.units import POWER, parse_quantity
+
+    if cpu_scope not in CPU_SCOPES:
+        raise FootprintError(f"--cpu-scope: {cpu_scope!r} is unknown; expected one of {', '.join(CPU_SCOPES)}")
+
+    def watts(value: Any, what: str) -> float | None:
+        if value is None:
+            return None
+        w = float(parse_quantity(value, POWER, what).to("W").magnitude)
+        if not (math.isfinite(w) and w >= 0):
+            raise FootprintError(f"{what}: {value!r} is out of range; expected a power of 0 W or more, such as '150 W'")
+        return w
+
+    return MeterSettings(cpu_scope=cpu_scope, cpu_power_w=watts(cpu_power, "--cpu-power"),
+                         ram_power_w=watts(ram_power, "--ram-power"))

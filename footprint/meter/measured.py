@@ -219,6 +219,8 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
     from footprint.inputs import build_spec
 
     profile = get_profile(profile_id)
+    if profile.tdp is None:
+        return {"note": f"profile {profile.id} publishes no TDP: nothing to compare with"}
     spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
     estimate = compute(spec, notes)
     tdp = float(profile.tdp.value.to("W").magnitude)

@@ -97,6 +97,9 @@ class RaplCpuMeter(MeterFactory):
     component = "cpu"
 
     def open(self, settings: MeterSettings) -> Opened:
+        if settings.cpu_power_w is not None:
+            # as codecarbon: a forced CPU power skips the platform backends, RAPL included
+            return Opened(facts={"rapl": "not used: --cpu-power given"})
         zones = package_zones(settings.powercap_root)
         if not zones:
             return Opened(facts={"rapl": f"no RAPL package zones under {settings.powercap_root}"})

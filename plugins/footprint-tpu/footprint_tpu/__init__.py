@@ -1,4 +1,4 @@
-"""footprint-tpu: Google Cloud TPU v4, v5e and v5p hardware profiles, and the worked example of a footprint plugin.
+"""footprint-tpu: Google TPU v3, v4, v5e and v5p hardware profiles, and the worked example of a footprint plugin.
 
 Quick start for plugin authors
 ------------------------------
@@ -31,16 +31,16 @@ in footprint's ``profiles/README.md``: every figure carries its source next to i
 
 About the power figures
 -----------------------
-footprint's profile schema requires a sourced TDP, and Google publishes none for TPUs:
+footprint's profile schema requires a sourced TDP or a sourced "unknown"; Google publishes few TPU power figures:
 
 - **tpu-v4**: Google publishes *measured* chip power, min/mean/max 90/170/192 W. The profile's ``tdp`` is the
   measured maximum (192 W), so "accelerator-hours x TDP" stays an upper bound as it is for GPUs; ``idle_power``
   is the measured minimum. ``--gpu-power "170 W"`` gives the measured mean.
-- **tpu-v5e, tpu-v5p**: no power figure is published at all. Rather than leave the chips out, their ``tdp`` is
-  *inferred* and labelled so in its source and note (which ``footprint estimate`` prints with the assumption):
-  TPU v4's measured maximum per dense BF16 TFLOP/s (192 W / 275) times the chip's published BF16 peak, giving
-  137.5 W (v5e) and 320.5 W (v5p). It assumes v4's energy per FLOP; pass a measured ``--gpu-power`` if you have
-  one. Compute mode (``--flops``/``--params``+``--tokens`` with ``--precision bf16``) uses only published peaks.
+- **tpu-v3**: the chip TDP (450 W) of Jouppi et al. 2021, Table 1.
+- **tpu-v5e, tpu-v5p**: no power figure is published at all, so their ``tdp`` is ``value = "unknown"`` with the
+  source that says so: estimates then need ``--gpu-power`` as a power (say, a measured one), and a fraction of
+  TDP is refused. Compute mode (``--flops``/``--params``+``--tokens`` with ``--precision bf16``) uses only
+  published peaks.
 
 No node or host power is published for TPU hosts, so estimates print "host power not counted" unless you pass
 ``--host-power``.
