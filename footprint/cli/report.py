@@ -31,12 +31,12 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     A directory (the --log-dir of 'footprint run') is read as one job: every node counted once, with the nodes
     cut short or missing named.
     """
+    from pathlib import Path
+
     from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
     from footprint.meter.summary import summary
     from footprint.report import to_json
-
-    from pathlib import Path
 
     if len(logs) == 1 and Path(logs[0]).is_dir():
         from footprint.meter.job import job_footprint, job_lines, merge_job

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_run import run_cli
 from tests.cluster.conftest import NODES, Slurm
 from tests.cluster.helpers import FAKE_GPUS, all_joules, gpu_joules, records, wait_for
-from tests.cli_run import run_cli
 
 J_PER_KWH = 3.6e6
 
@@ -34,7 +34,7 @@ def test_srun_per_rank_meters_each_node_once_and_report_adds_them_up(slurm: Slur
     log_dir, marks = tmp_path / "logs", tmp_path / "marks"
     marks.mkdir()
     proc = _srun(slurm, log_dir, marks)
-    out, err = proc.communicate(timeout=90)
+    _, err = proc.communicate(timeout=90)
     assert proc.returncode == 0, err
     assert sorted(p.name for p in marks.iterdir()) == [f"rank{r}" for r in range(6)]  # every rank ran its command
     jobs = list(log_dir.iterdir())
