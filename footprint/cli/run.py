@@ -58,6 +58,10 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
     log = log_path or (str(node.log_path(log_dir)) if log_dir else str(default_log_path()))
     options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
                               require_gpu=require_gpu, label=label, command=list(command), header_extra=node.header())
+    if node.visible_devices() is not None:
+        from footprint.meter.channels import MeterSettings
+
+        options.settings = MeterSettings(visible_devices=node.visible_devices())
     exporter = None
     if prometheus_port is not None or prometheus_push:
         from footprint.meter.exporter import make_exporter

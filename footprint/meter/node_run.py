@@ -42,6 +42,17 @@ class NodeRun:
         extra["ranks_seen"] = [self.launch.rank] if self.launch.rank is not None else []
         return extra
 
+    def visible_devices(self) -> str | None:
+        """The GPUs the node's meter should see: under Slurm, those of the step (or job) on this node.
+
+        srun's --gpus-per-task gives each rank its own CUDA_VISIBLE_DEVICES; the elected rank meters for all of
+        them, so it takes the node's list, SLURM_STEP_GPUS (NVML indices), instead of its own.
+        """
+        if self.launch.launcher != "slurm":
+            return None
+        gpus = os.environ.get("SLURM_STEP_GPUS") or os.environ.get("SLURM_JOB_GPUS")
+        return gpus.strip() if gpus and gpus.strip() else None
+
     def who_meters(self) -> str:
         pid = self.election.meter_pid() if self.election is not None else None
         return f"node {self.launch.node} of job {self.launch.job} is metered by " + (f"pid {pid}" if pid else "another rank")

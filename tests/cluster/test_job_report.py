@@ -107,3 +107,17 @@ def test_unknown_job_names_the_jobs_found(node_env: RunOn, tmp_path: Path) -> No
     assert result.code == 2
     assert "--job: no logs of job '78'" in result.err and "jobs found: 77" in result.err
     assert run_cli("report", str(tmp_path / "logs" / "77" / "n1.jsonl"), "--job", "77").code == 2
+
+
+def test_meter_sees_the_gpus_of_the_slurm_step_not_only_its_ranks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # srun --gpus-per-task=1: this rank sees GPU 0 only, the step has GPUs 0 and 1 on the node
+    monkeypatch.setenv("FOOTPRINT_FAKE_GPUS", str(FAKE_GPUS))
+    monkeypatch.setenv("FOOTPRINT_LOCK_DIR", str(tmp_path / "locks"))
+    for key, value in {"SLURM_JOB_ID": "78", "SLURMD_NODENAME": "n1", "SLURM_PROCID": "0", "SLURM_LOCALID": "0",
+                       "SLURM_STEP_GPUS": "0,1", "CUDA_VISIBLE_DEVICES": "0"}.items():
+        monkeypatch.setenv(key, value)
+    result = run_cli("run", "--log-dir", str(tmp_path / "logs"), "--interval", "0.1s", "-q", "--",
+                     sys.executable, "-c", "pass")
+    assert result.code == 0, result.err
+    header = records(tmp_path / "logs" / "78" / "n1.jsonl")[0]
+    assert [c["index"] for c in header["channels"] if c["component"] == "gpu"] == [0, 1]
