@@ -46,7 +46,9 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
             click.echo(f"footprint: {warning}", err=True)
         fp = job_footprint(merge, site, label)
         data = fp.as_json()
-        data["nodes"], data["missing_nodes"] = fp.details["job"]["nodes"], fp.details["job"]["missing_nodes"]
+        job = data["details"]["job"]
+        data["nodes"], data["missing_nodes"] = job["nodes"], job["missing_nodes"]
+        data["details"] = {**data["details"], "job": {k: v for k, v in job.items() if k != "nodes"}}  # nodes once, at the top
         if output:
             write_atomic(output, to_json(data) + "\n")
         if as_json:

@@ -17,6 +17,7 @@ from footprint.errors import FootprintError
 from footprint.meter.ledger import Ledger, Totals
 from footprint.result import Footprint
 
+MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
 TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
 
 
@@ -177,7 +178,14 @@ def find_logs(directory: str | Path) -> list[Path]:
 
 def merge_job(directory: str | Path, job: str | None = None) -> JobMerge:
     """Read and merge the node logs of one job under ``directory``; refuse a mix of jobs unless ``job`` picks one."""
-    logs = [read_node_log(p) for p in find_logs(directory)]
+    logs = []
+    lists: dict[tuple[Any, ...], list[Any]] = {}
+    for path in find_logs(directory):
+        log = read_node_log(path)
+        names = log.header.get("expected_nodes")
+        if isinstance(names, list):  # every node's header repeats the job's node list: keep one copy
+            log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
+        logs.append(log)
     jobs = sorted({log.job for log in logs})
     if job is None:
         if len(jobs) > 1:
@@ -203,12 +211,11 @@ def merge_job(directory: str | Path, job: str | None = None) -> JobMerge:
     for log in mine:
         if log.bad_lines:
             warnings.append(f"{log.path}: {log.bad_lines} unreadable line(s) skipped")
-    expected: list[str] = []
+    expected: dict[str, None] = {}  # ordered set: 1,000 nodes x 1,000 names must not be a quadratic scan
     count: int | None = None
+    for names in {tuple(log.header.get("expected_nodes") or ()) for log in mine}:
+        expected.update((str(name), None) for name in names)
     for log in mine:
-        for name in log.header.get("expected_nodes") or []:
-            if str(name) not in expected:
-                expected.append(str(name))
         if isinstance(log.header.get("num_nodes"), int):
             count = max(count or 0, log.header["num_nodes"])
     missing = [name for name in expected if name not in nodes]
@@ -245,12 +252,18 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
         for log in node.logs:
             for channel in log.totals.gpus:
                 entry = gpus.setdefault(channel.key, {"index": channel.info.get("index"), "uuid": channel.key,
-                                                      "name": channel.info.get("name"), "joules": 0.0})
+                                                      "name": channel.info.get("name"), "method": channel.info.get("method"),
+                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0})
                 entry["joules"] += channel.energy
+                entry["seconds"] += log.totals.duration
+                entry["peak"] = max(entry["peak"], channel.peak_w)
         ranks = sorted({r for log in node.logs for r in log.ranks})
         nodes.append({
             "node": node.node, "complete": node.complete, "logs": [log.path for log in node.logs],
-            "gpus": [{**{k: v for k, v in g.items() if k != "joules"}, "energy": _q(g["joules"] / J_PER_KWH, "kWh")} for g in gpus.values()],
+            "gpus": [{"index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
+                      "energy": _q(g["joules"] / J_PER_KWH, "kWh"),
+                      "average_power": _q(g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0, "W"),
+                      "peak_power": _q(g["peak"], "W")} for g in gpus.values()],
             "ranks": ranks,
             "energy_gpu": _q(node.energy("gpu") / J_PER_KWH, "kWh"),
             "energy_host": _q((node.energy("cpu") + node.energy("ram")) / J_PER_KWH, "kWh"),
@@ -265,7 +278,8 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
         "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
                  "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
     }
-    details = {**fp.details, "job": job_details}
+    # per-GPU figures live under their node: a flat list of every GPU of a 1,000-node job would repeat them
+    details = {**{k: v for k, v in fp.details.items() if k != "gpus"}, "job": job_details}
     from dataclasses import replace
 
     return replace(fp, details=details)
@@ -279,10 +293,18 @@ def job_lines(fp: Footprint) -> list[str]:
     lines = [f"job {job.get('job')}: {len(job.get('nodes', []))} node(s)"
              + (f", {len(job['missing_nodes'])} missing" if job.get("missing_nodes") else "")
              + (f", {len(job['cut_short'])} cut short" if job.get("cut_short") else "")]
-    for node in job.get("nodes", []):
+    nodes = job.get("nodes", [])
+    per_gpu = sum(len(node["gpus"]) for node in nodes) <= MAX_GPU_LINES
+    for node in nodes:
         state = "complete" if node["complete"] else "CUT SHORT"
         lines.append(f"  {node['node']:<16} {len(node['gpus'])} GPU(s)  GPU {_energy(node['energy_gpu']['magnitude']):>12}"
                      f"  total {_energy(node['energy']['magnitude']):>12}  {node['duration']['magnitude']:.0f} s  {state}")
+        if per_gpu:
+            for gpu in node["gpus"]:
+                lines.append(f"      GPU {gpu['index']}  {gpu['name']}: {_energy(gpu['energy']['magnitude'])}, "
+                             f"average {gpu['average_power']['magnitude']:.1f} W, peak {gpu['peak_power']['magnitude']:.1f} W")
+    if not per_gpu:
+        lines.append(f"  (per-GPU figures of the {sum(len(n['gpus']) for n in nodes)} GPUs: --json, under nodes[].gpus)")
     for name in job.get("missing_nodes", []):
         lines.append(f"  {name:<16} MISSING (no log)")
     return lines

@@ -75,8 +75,12 @@ class Tracker:
             self.options.log_path = self.node.log_path(self.log_dir)
         self.options.header_extra = self.node.header()
         self.recorder = Recorder(self.options)
-        # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
-        self.recorder.start(threaded=self.options.clock is None)
+        try:
+            # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
+            self.recorder.start(threaded=self.options.clock is None)
+        except BaseException:
+            self.node.release()  # a process that lives on must not keep the node's meter lock
+            raise
         self.notes = list(self.recorder.notes)
         if not self.quiet:
             for note in self.notes:  # e.g. "no NVIDIA driver found: metering CPU and RAM only"

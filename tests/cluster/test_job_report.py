@@ -59,6 +59,8 @@ def test_sum_duplicates_and_missing_nodes(node_env: RunOn, tmp_path: Path) -> No
         assert node["energy"]["magnitude"] == pytest.approx(it * pue, rel=1e-7)
     text = run_cli("report", str(tmp_path / "logs"))
     assert "n2               MISSING (no log)" in text.out
+    assert "job 77: 2 node(s), 1 missing" in text.out
+    assert sum(1 for line in text.out.splitlines() if line.strip().startswith("GPU ") and "average" in line) == 4
 
 
 def test_cut_short_log_is_streamed_up_to_its_last_interval(node_env: RunOn, tmp_path: Path) -> None:
