@@ -123,3 +123,20 @@ def test_meter_sees_the_gpus_of_the_slurm_step_not_only_its_ranks(tmp_path: Path
     assert result.code == 0, result.err
     header = records(tmp_path / "logs" / "78" / "n1.jsonl")[0]
     assert [c["index"] for c in header["channels"] if c["component"] == "gpu"] == [0, 1]
+
+
+def test_streamed_sums_equal_the_ledgers_on_faulty_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GPUs with lost periods and counter resets write flagged and estimated intervals among plain ones
+    from footprint.meter.job import stream_totals
+    from footprint.meter.ledger import load_totals
+
+    monkeypatch.setenv("FOOTPRINT_FAKE_GPUS", str(FAKE_GPUS.parent / "faulty.toml"))
+    log = tmp_path / "faulty.jsonl"
+    result = run_cli("run", "--log", str(log), "--interval", "0.1s", "-q", "--", sys.executable, "-c", "import time; time.sleep(1.5)")
+    assert result.code == 0, result.err
+    assert any("flags" in r or "est" in r for r in records(log))
+    fast, _ = stream_totals(log)
+    slow, _ = load_totals(str(log))
+    assert fast.t == slow.t and fast.intervals == slow.intervals
+    for a, b in zip(fast.channels, slow.channels, strict=True):
+        assert (a.energy, a.estimated, a.peak_w, a.gap_s, a.flags) == (b.energy, b.estimated, b.peak_w, b.gap_s, b.flags)
