@@ -111,3 +111,18 @@ def tool(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
     assert found, f"{name} is not installed (CI installs it with apt-get)"
     return found
+
+
+def barrier(group: str, count: int) -> str:
+    """Python code for a rank's command: wait (at most 60 s) until ``count`` ranks of ``group`` have started theirs.
+
+    A rank's command starts only once its footprint process has joined the node's election, so after this
+    every rank of the node is registered with the meter, however slowly the machine started them. ``group`` is
+    a Python expression; the ranks meet in the folder ``sys.argv[1]``.
+    """
+    return ("import glob, os, sys, time\n"
+            f"_group = os.path.join(sys.argv[1], 'started-' + {group})\n"
+            "open(_group + '-' + str(os.getpid()), 'w').close()\n"
+            "_t = time.time()\n"
+            f"while len(glob.glob(_group + '-*')) < {count} and time.time() < _t + 60:\n"
+            "    time.sleep(0.05)\n")

@@ -11,24 +11,26 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import run_cli
-from tests.cluster.helpers import BIN, FAKE_GPUS, env_with, gpu_joules, records
+from tests.cluster.helpers import BIN, FAKE_GPUS, barrier, env_with, gpu_joules, records
 
-WORK = "import sys, time; time.sleep(float(sys.argv[1])); open(sys.argv[2], 'w').write(repr(time.time())); sys.exit(int(sys.argv[3]))"
+# argv: folder, seconds of work, name of the file to write when done, exit code, ranks to wait for
+WORK = barrier("''", "int(sys.argv[5])") + (
+    "time.sleep(float(sys.argv[2])); open(os.path.join(sys.argv[1], sys.argv[3]), 'w').write(repr(time.time())); sys.exit(int(sys.argv[4]))")
 
 
-def _env(tmp_path: Path, node: str = "a") -> dict[str, str]:
+def _env(tmp_path: Path) -> dict[str, str]:
     return env_with(FOOTPRINT_FAKE_GPUS=str(FAKE_GPUS), FOOTPRINT_LOCK_DIR=str(tmp_path / "locks"),
-                    FOOTPRINT_JOB_ID="job-1", FOOTPRINT_NODE_NAME=node)
+                    FOOTPRINT_JOB_ID="job-1", FOOTPRINT_NODE_NAME="a")
 
 
-def _rank(tmp_path: Path, seconds: float, code: int, name: str, node: str = "a") -> subprocess.Popen[str]:
+def _rank(tmp_path: Path, seconds: float, code: int, name: str, ranks: int = 1) -> subprocess.Popen[str]:
     return subprocess.Popen([str(BIN / "footprint"), "run", "--log-dir", str(tmp_path / "logs"), "--interval", "0.2s",
-                             "-q", "--", sys.executable, "-c", WORK, str(seconds), str(tmp_path / name), str(code)],
-                            env=_env(tmp_path, node), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "-q", "--", sys.executable, "-c", WORK, str(tmp_path), str(seconds), name, str(code), str(ranks)],
+                            env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_ranks_elect_one_meter_that_outlasts_them_all(tmp_path: Path) -> None:
-    ranks = [_rank(tmp_path, 1.5, 0, "r0"), _rank(tmp_path, 3.0, 3, "r1"), _rank(tmp_path, 2.0, 5, "r2")]
+    ranks = [_rank(tmp_path, 0.5, 0, "r0", 3), _rank(tmp_path, 1.5, 3, "r1", 3), _rank(tmp_path, 1.0, 5, "r2", 3)]
     codes = [p.wait(60) for p in ranks]
     assert codes == [0, 3, 5]  # each rank's own exit code
     logs = list((tmp_path / "logs" / "job-1").glob("*.jsonl"))
@@ -52,17 +54,18 @@ def test_rank_arriving_after_the_meter_ended_meters_the_rest_in_a_second_log(tmp
 
 
 TRACK = """
-import sys, time, footprint
-with footprint.track(log_dir=sys.argv[1], interval="0.2s", quiet=True) as t:
+import os, sys, time, footprint
+with footprint.track(log_dir=os.path.join(sys.argv[1], "logs"), interval="0.2s", quiet=True) as t:
     with t.window("step"):
+""" + "".join("        " + line + "\n" for line in barrier("''", 2).splitlines()) + """
         time.sleep(float(sys.argv[2]))
 print("metered" if t.result is not None else "not metered")
 """
 
 
 def test_track_from_every_rank_meters_once(tmp_path: Path) -> None:
-    procs = [subprocess.Popen([sys.executable, "-c", TRACK, str(tmp_path / "logs"), str(s)], env=_env(tmp_path),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in (1.5, 2.5)]
+    procs = [subprocess.Popen([sys.executable, "-c", TRACK, str(tmp_path), str(s)], env=_env(tmp_path),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in (0.5, 1.5)]
     outs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
     assert sorted(o[0].strip() for o in outs) == ["metered", "not metered"]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import run_cli
-from tests.cluster.helpers import FAKE_GPUS, env_with, gpu_joules, records, tool
+from tests.cluster.helpers import FAKE_GPUS, barrier, env_with, gpu_joules, records, tool
 
 # rank 3 works longest; every rank writes its rank and the time its work ended
-WORKLOAD = ("import os, sys, time; r = int(os.environ['OMPI_COMM_WORLD_RANK']); time.sleep(1.5 + 0.5 * r); "
+WORKLOAD = barrier("'node'", 4) + ("r = int(os.environ['OMPI_COMM_WORLD_RANK']); time.sleep(0.5 + 0.5 * r); "
             "open(os.path.join(sys.argv[1], f'rank{r}'), 'w').write(repr(time.time()))")
 
 

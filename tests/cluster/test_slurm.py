@@ -13,13 +13,13 @@ import pytest
 
 from tests.cli_run import run_cli
 from tests.cluster.conftest import NODES, Slurm
-from tests.cluster.helpers import FAKE_GPUS, all_joules, gpu_joules, records, wait_for
+from tests.cluster.helpers import FAKE_GPUS, all_joules, barrier, gpu_joules, records, wait_for
 
 J_PER_KWH = 3.6e6
 
 # each rank works for a while (local rank 1 outlives local rank 0), then writes its node and the time it ended
-WORKLOAD = ("import os, sys, time; r = int(os.environ['SLURM_PROCID']); "
-            "time.sleep(1.0 + 1.0 * int(os.environ['SLURM_LOCALID'])); "
+WORKLOAD = barrier("os.environ['SLURMD_NODENAME']", 2) + (
+            "r = int(os.environ['SLURM_PROCID']); time.sleep(1.0 + 1.0 * int(os.environ['SLURM_LOCALID'])); "
             "open(os.path.join(sys.argv[1], f'rank{r}'), 'w').write(os.environ['SLURMD_NODENAME'] + ' ' + repr(time.time()))")
 
 
@@ -36,7 +36,7 @@ def test_srun_per_rank_meters_each_node_once_and_report_adds_them_up(slurm: Slur
     proc = _srun(slurm, log_dir, marks)
     _, err = proc.communicate(timeout=90)
     assert proc.returncode == 0, err
-    assert sorted(p.name for p in marks.iterdir()) == [f"rank{r}" for r in range(6)]  # every rank ran its command
+    assert sorted(p.name for p in marks.glob("rank*")) == [f"rank{r}" for r in range(6)]  # every rank ran its command
     jobs = list(log_dir.iterdir())
     assert len(jobs) == 1
     logs = sorted(jobs[0].glob("*.jsonl"))
@@ -47,7 +47,7 @@ def test_srun_per_rank_meters_each_node_once_and_report_adds_them_up(slurm: Slur
         assert header["launcher"] == "slurm" and header["node"] == log.stem
         assert header["expected_nodes"] == list(NODES)
         assert final["type"] == "final" and final["rank_processes"] == 2
-        ended = {int(p.name[4:]): float(p.read_text().split()[1]) for p in marks.iterdir() if p.read_text().split()[0] == log.stem}
+        ended = {int(p.name[4:]): float(p.read_text().split()[1]) for p in marks.glob("rank*") if p.read_text().split()[0] == log.stem}
         assert final["ranks"] == sorted(ended)  # the meter saw both ranks of its node
         # metering lasted until the node's last rank ended, whichever rank metered (its start time is taken just
         # before the meter's clock starts, so start + t is at most the meter's real end)
