@@ -39,7 +39,7 @@ def header(job: str, node: str, nodes: int) -> dict[str, object]:
             "command": ["python", "train.py"], "label": "", "settings": {"interval_s": DEFAULT_INTERVAL_S, "poll_hz": 10.0,
             "all_gpus": False, "cuda_visible_devices": None, "site": {}}, "facts": {}, "notes": [], "channels": channels,
             "job": job, "node": node, "launcher": "slurm", "rank": 0, "local_rank": 0, "local_size": 8, "num_nodes": nodes,
-            "expected_nodes": [f"n{i}" for i in range(nodes)], "ranks_seen": [0]}
+            "expected_nodes": [f"n{i}" for i in range(nodes)], "ranks": [0]}
 
 
 def body() -> tuple[bytes, list[float], float, int]:

@@ -75,7 +75,7 @@ class NodeLog:
 
     @property
     def ranks(self) -> list[int]:
-        return [int(r) for r in (self.header.get("ranks_seen") or []) if isinstance(r, int)]
+        return [int(r) for r in (self.header.get("ranks") or []) if isinstance(r, int)]
 
 
 def _first_line(path: Path) -> dict[str, Any] | None:
@@ -118,13 +118,13 @@ def read_node_log(path: str | Path) -> NodeLog:
         if final is not None and final.get("type") == "final":
             totals = totals_from_final(header, final)
             if totals is not None:
-                header = {**header, "log": str(p), "ranks_seen": final.get("ranks", header.get("ranks_seen", []))}
+                header = {**header, "log": str(p), "ranks": final.get("ranks", header.get("ranks", []))}
                 totals.header = header
                 return NodeLog(str(p), header, totals, True)
     ledger, log = stream_totals(p)  # cut short, or no totals in the final record: stream it (raises if not a log)
     ledger.header = {**log.header, "log": str(p)}
     if log.final is not None and "ranks" in log.final:
-        ledger.header["ranks_seen"] = log.final["ranks"]
+        ledger.header["ranks"] = log.final["ranks"]
     return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines)
 
 

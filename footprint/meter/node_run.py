@@ -39,7 +39,7 @@ class NodeRun:
 
     def header(self) -> dict[str, Any]:
         extra = self.launch.header()
-        extra["ranks_seen"] = [self.launch.rank] if self.launch.rank is not None else []
+        extra["ranks"] = [self.launch.rank] if self.launch.rank is not None else []
         return extra
 
     def visible_devices(self) -> str | None:

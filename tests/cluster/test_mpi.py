@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import run_cli
-from tests.cluster.helpers import FAKE_GPUS, barrier, env_with, gpu_joules, records, tool
+from tests.cluster.helpers import FAKE_GPUS, barrier, env_with, free_port, gpu_joules, records, tool
 
 # rank 3 works longest; every rank writes its rank and the time its work ended
 WORKLOAD = barrier("'node'", 4) + ("r = int(os.environ['OMPI_COMM_WORLD_RANK']); time.sleep(0.5 + 0.5 * r); "
@@ -26,7 +26,8 @@ def _mpirun(tmp_path: Path, workload: str, *extra: str) -> subprocess.CompletedP
 
 
 def test_mpirun_elects_one_meter(tmp_path: Path) -> None:
-    done = _mpirun(tmp_path, WORKLOAD, "-q")
+    # all four ranks ask for the same metrics port: only the elected meter binds it, or a rank would exit 2
+    done = _mpirun(tmp_path, WORKLOAD, "-q", "--prometheus-port", str(free_port()), "--prometheus-addr", "127.0.0.1")
     assert done.returncode == 0, done.stderr
     logs = list((tmp_path / "logs").glob("*/*.jsonl"))
     assert len(logs) == 1  # four ranks on one node: one log
