@@ -13,8 +13,9 @@ from footprint.cli.options import site_options
 @click.option("-o", "--output", metavar="PATH", help="Also write the JSON result to PATH (atomically).")
 @click.option("--label", default=None, help="A name for the result (default: the run's label).")
 @click.option("--run", "run_id", metavar="ID", help="Only the run with this run id (or its first characters), from a log that holds several.")
+@click.option("--job", "job_id", metavar="ID", help="With a directory: report this job when the directory holds several.")
 @site_options
-def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, run_id: str | None,
+def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, run_id: str | None, job_id: str | None,
            **site: str | None) -> None:
     """Rebuild the result of a metered run from its log.
 
@@ -27,7 +28,13 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     Examples:
       footprint report footprint-runs/20261122T101500Z-node1-4242.jsonl
       footprint report node*.jsonl --region CHN --json
+      footprint report runs/ --job 4242
+
+    A directory (the --log-dir of 'footprint run') is read as one job: every node counted once, with the nodes
+    cut short or missing named.
     """
+    from pathlib import Path
+
     from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
     from footprint.meter.outfiles import check_writable
@@ -36,6 +43,30 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
 
     if output:
         check_writable(output, "-o")
+    if len(logs) == 1 and Path(logs[0]).is_dir():
+        from footprint.meter.job import job_footprint, job_lines, merge_job
+
+        merge = merge_job(logs[0], job_id)
+        for warning in merge.warnings:
+            click.echo(f"footprint: {warning}", err=True)
+        fp = job_footprint(merge, site, label)
+        data = fp.as_json()
+        job = data["details"]["job"]
+        data["nodes"], data["missing_nodes"] = job["nodes"], job["missing_nodes"]
+        data["details"] = {**data["details"], "job": {k: v for k, v in job.items() if k != "nodes"}}  # nodes once, at the top
+        if output:
+            write_atomic(output, to_json(data) + "\n")
+        if as_json:
+            click.echo(to_json(data))
+        else:
+            click.echo(summary(fp, f"footprint report: job {merge.job} in {logs[0]}"))
+            click.echo("")
+            click.echo("\n".join(job_lines(fp)))
+        return
+    if job_id is not None:
+        from footprint.errors import FootprintError
+
+        raise FootprintError(f"--job {job_id}: --job picks a job among the logs of a directory; expected 'footprint report DIR --job ID'")
     fp, warnings = footprint_from_logs(list(logs), site, label, run_id)
     for warning in warnings:
         click.echo(f"footprint: {warning}", err=True)

@@ -26,11 +26,18 @@ from footprint.cli.options import site_options
                    "(a dedicated node).")
 @click.option("--cpu-power", metavar="W", help="The CPU's full-load power, e.g. '150 W', instead of the TDP lookup.")
 @click.option("--ram-power", metavar="W", help="A constant RAM power, e.g. '10 W', instead of the RAM model.")
+@click.option("--log-dir", metavar="DIR",
+              help="Write this node's log as DIR/<job>/<node>.jsonl (job and node from Slurm, torchrun or MPI); "
+                   "one rank per node meters. 'footprint report DIR' merges the nodes.")
+@click.option("--prometheus-port", type=int, metavar="PORT", help="Serve Prometheus metrics on PORT (/metrics) while the run lasts.")
+@click.option("--prometheus-addr", default="0.0.0.0", show_default=True, metavar="ADDR", help="Address for --prometheus-port.")
+@click.option("--prometheus-push", metavar="URL", help="Push the metrics to this Pushgateway at the end of the run.")
 @site_options
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as_json: bool, json_file: str | None,
         quiet: bool, all_gpus: bool, require_gpu: bool, csv_path: str | None, label: str, cpu_scope: str,
-        cpu_power: str | None, ram_power: str | None, **site: str | None) -> None:
+        cpu_power: str | None, ram_power: str | None, log_dir: str | None, prometheus_port: int | None,
+        prometheus_addr: str, prometheus_push: str | None, **site: str | None) -> None:
     """Run a training command and meter its GPUs, CPU and RAM.
 
     The command runs as a child process (no shell); its exit code is this command's exit code (128+N if it
@@ -45,25 +52,47 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
       footprint run --region CHN --price "2 USD/h" --json -- torchrun --nproc-per-node 8 train.py
     """
     from footprint.meter.outfiles import check_writable
+    from footprint.meter.node_run import NodeRun, run_unmetered, signal_pending
     from footprint.meter.recorder import Recorder, RecorderOptions, default_log_path, parse_interval, stderr_is_tty
     from footprint.meter.sampler import DEFAULT_INTERVAL_S
     from footprint.meter.wrap import SignalGuard
 
     seconds = parse_interval(interval) if interval is not None else DEFAULT_INTERVAL_S
-    log = log_path or str(default_log_path())
+    if log_path and log_dir:
+        from footprint.errors import FootprintError
+
+        raise FootprintError("--log and --log-dir: give one; --log-dir names the log DIR/<job>/<node>.jsonl itself")
     # files written after the job are checked before it: a bad path must not cost a run, nor its exit code
     for path, option in ((csv_path, "--csv"), (json_file, "--json-file")):
         if path:
             check_writable(path, option)
     from footprint.meter.host_model import host_settings
 
+    node = NodeRun()
+    if not node.join():  # another rank of this job meters the node
+        sys.exit(run_unmetered(node, list(command), quiet))
+    log = log_path or (str(node.log_path(log_dir)) if log_dir else str(default_log_path()))
+    settings = host_settings(cpu_scope, cpu_power, ram_power)
+    if node.visible_devices() is not None:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, visible_devices=node.visible_devices())
     options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
-                              require_gpu=require_gpu, label=label, command=list(command),
-                              settings=host_settings(cpu_scope, cpu_power, ram_power))
+                              require_gpu=require_gpu, label=label, command=list(command), header_extra=node.header(),
+                              settings=settings)
+    exporter = None
+    if prometheus_port is not None or prometheus_push:
+        from footprint.meter.exporter import make_exporter
+
+        exporter = make_exporter(str(node.launch.job or ""), node.launch.node, dict(site), prometheus_port,
+                                 prometheus_addr, prometheus_push)
     # signals are blocked before the meters load (and start thread pools), so that every thread inherits the block
     with SignalGuard() as guard:
         status = _status(site) if (not quiet and stderr_is_tty()) else None
-        recorder = Recorder(options, on_record=status.update if status else None)
+        watchers = [w for w in (status.update if status else None, exporter.collector.update if exporter else None) if w]
+        if exporter is not None:
+            exporter.start()  # a port in use fails here, before the command starts
+        recorder = Recorder(options, on_record=(lambda r, ledger: [w(r, ledger) for w in watchers]) if watchers else None)
         recorder.start(threaded=False)
         if not quiet:
             for note in recorder.notes:
@@ -74,11 +103,18 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
             recorder.stop(error=str(exc))
             raise
         final: dict[str, object] = {"exit_code": child.exit_code, "signal": child.signal, "forwarded": child.forwarded}
+        final.update(node.wait_ranks(signal_pending(guard.signals)))  # the node's other ranks may still run
         if not child.started:
             final["note"] = "stopped by a signal before the command started"
         if child.left_running:
             final["left_running"] = child.left_running
-        fp = recorder.stop(**final)
+        try:
+            fp = recorder.stop(**final)
+        finally:
+            node.release()
+            problem = exporter.close() if exporter is not None else None
+            if problem and not quiet:
+                click.echo(f"footprint: {problem}", err=True)
         if status:
             status.clear()
         _output(fp, list(command), child, log, as_json, json_file, quiet, csv_path, recorder)

@@ -76,6 +76,7 @@ class RecorderOptions:
     settings: MeterSettings | None = None
     factories: list[MeterFactory] | None = None
     clock: Clock | None = None
+    header_extra: dict[str, Any] = field(default_factory=dict)  # e.g. job, node, launcher of a multi-node run
 
 
 class Recorder:
@@ -158,6 +159,7 @@ class Recorder:
             "settings": {"interval_s": self.options.interval, "poll_hz": settings.poll_hz, "all_gpus": settings.all_gpus,
                          "cuda_visible_devices": settings.visible_devices, "site": dict(self.options.site)},
             "facts": self.opened.facts, "notes": self.opened.notes, "channels": channels,
+            **self.options.header_extra,
         }
 
     def _emit(self, record: dict[str, Any]) -> None:
@@ -196,7 +198,10 @@ class Recorder:
                     final["meter_error"] = self.thread.crash
             else:
                 self.meter.finish()
-            record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"), **final}
+            from footprint.meter.job import totals_record
+
+            record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
+                      "totals": totals_record(self.ledger), **final}
             self._emit(record)
         finally:
             self.opened.close()

@@ -10,8 +10,9 @@
     def train(): ...
     train(); print(train.footprint.emissions)
 
-Use it in one process per node (rank 0, say): every tracker meters the whole node, so one per rank would count
-the node several times.
+Under a launcher (Slurm, torchrun, MPI) it may be called from every rank: the ranks of a node elect one that
+meters the whole node (the others get ``result = None``), and that one keeps metering until the node's last rank
+has left its block. ``log_dir=`` names the log after the job and the node, as ``footprint run --log-dir`` does.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ class Tracker:
 
     def __init__(self, *, region: str | None = None, intensity: Any = None, pue: Any = None, price: Any = None,
                  energy_price: Any = None, interval: Any = None, log: str | Path | None = None, all_gpus: bool = False,
-                 require_gpu: bool = False, label: str = "", quiet: bool = False, **advanced: Any) -> None:
+                 require_gpu: bool = False, label: str = "", quiet: bool = False, log_dir: str | Path | None = None,
+                 **advanced: Any) -> None:
         self.kwargs = {"region": region, "intensity": intensity, "pue": pue, "price": price, "energy_price": energy_price,
                        "interval": interval, "log": log, "all_gpus": all_gpus, "require_gpu": require_gpu, "label": label,
-                       "quiet": quiet, **advanced}
+                       "quiet": quiet, "log_dir": log_dir, **advanced}
         self.quiet = quiet
         seconds = parse_interval(interval, "interval") if interval is not None else DEFAULT_INTERVAL_S
         self.options = RecorderOptions(
@@ -50,13 +52,35 @@ class Tracker:
         self.result: Footprint | None = None
         self.windows: dict[str, Footprint] = {}
         self.notes: list[str] = []
+        self.log_dir = log_dir
+        self.node: Any = None
+        self.metering = False  # False on a rank whose node another rank meters
 
     def __enter__(self) -> Tracker:
         if self.recorder is not None:
             raise FootprintError("this tracker is already running; use a new footprint.track(...) for each run")
+        from footprint.meter.node_run import NodeRun
+
+        if self.node is not None:
+            raise FootprintError("this tracker is already running; use a new footprint.track(...) for each run")
+        if self.log_dir is not None and self.options.log_path is not None:
+            raise FootprintError("track: log and log_dir: give one; log_dir names the log <dir>/<job>/<node>.jsonl itself")
+        self.node = NodeRun()
+        if not self.node.join():
+            if not self.quiet:
+                print(f"footprint: {self.node.who_meters()}; this rank is not metered", file=sys.stderr)
+            return self
+        self.metering = True
+        if self.log_dir is not None:
+            self.options.log_path = self.node.log_path(self.log_dir)
+        self.options.header_extra = self.node.header()
         self.recorder = Recorder(self.options)
-        # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
-        self.recorder.start(threaded=self.options.clock is None)
+        try:
+            # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
+            self.recorder.start(threaded=self.options.clock is None)
+        except BaseException:
+            self.node.release()  # a process that lives on must not keep the node's meter lock
+            raise
         self.notes = list(self.recorder.notes)
         if not self.quiet:
             for note in self.notes:  # e.g. "no NVIDIA driver found: metering CPU and RAM only"
@@ -66,12 +90,20 @@ class Tracker:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def stop(self) -> Footprint:
-        """Stop metering and build the results (called by ``with`` on exit)."""
+    def stop(self) -> Footprint | None:
+        """Stop metering and build the results (called by ``with`` on exit); None on a rank that did not meter."""
+        if self.node is not None and not self.metering:
+            self.node.rank_done()
+            return None
         if self.recorder is None:
             raise FootprintError("this tracker was never started; use it as 'with footprint.track(...) as t:'")
         if self.result is None:
-            self.result = self.recorder.stop()
+            try:
+                extra = self.node.wait_ranks() if self.node is not None else {}
+                self.result = self.recorder.stop(**extra)
+            finally:
+                if self.node is not None:
+                    self.node.release()
             self.windows = self._window_results()
             loss = self.recorder.log_loss()
             if loss is not None:  # the result is whole; the log is not, and whoever reads it later must know
@@ -103,6 +135,9 @@ class Tracker:
     @contextlib.contextmanager
     def window(self, name: str) -> Iterator[None]:
         """Meter a named part of the run (an epoch, an evaluation); windows may nest or repeat."""
+        if self.node is not None and not self.metering and self.result is None:
+            yield  # another rank meters this node
+            return
         if self.recorder is None or self.result is not None:
             raise FootprintError(f"window {name!r}: the tracker is not running; open windows inside 'with footprint.track(...) as t:'")
         self.recorder.mark(name, "start")
@@ -131,7 +166,7 @@ def track(func: Callable[..., Any] | None = None, **options: Any) -> Any:
     """Meter the node's GPUs, CPU and RAM around a block (``with``) or a function (decorator).
 
     Options as for ``footprint run``: region, intensity, pue, price, energy_price, interval ('2s'), log (a path for
-    the JSON-lines log; none by default), all_gpus, require_gpu, label, quiet (no notes on stderr). ``@footprint.track`` works without
+    the JSON-lines log; none by default), log_dir (a directory shared by the job's nodes), all_gpus, require_gpu, label, quiet (no notes on stderr). ``@footprint.track`` works without
     parentheses too.
     """
     if func is not None:

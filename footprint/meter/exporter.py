@@ -1,0 +1,149 @@
+"""Prometheus metrics of a running meter: served on ``/metrics`` for the run's lifetime, or pushed to a Pushgateway.
+
+Values come from the meter's running totals (the same Ledger that writes the log), so a scrape sees the totals as
+of the last complete interval. Every series carries ``footprint_job`` and ``node`` labels: Prometheus sets ``job``
+itself (the scrape job's name), so the meter's job id gets a label of its own. ``prometheus_client`` is imported
+only when metrics are asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from footprint.errors import FootprintError
+from footprint.meter.ledger import Ledger
+
+J_PER_KWH = 3.6e6
+PUSH_JOB = "footprint"  # the Pushgateway's grouping job; the meter's own job id is the footprint_job label
+
+
+class MeterCollector:
+    """A prometheus_client collector over a live Ledger."""
+
+    def __init__(self, job: str, node: str, pue: float, intensity_g_per_kwh: float) -> None:
+        self.labels = {"footprint_job": job, "node": node}
+        self.pue = pue
+        self.intensity = intensity_g_per_kwh
+        self.ledger: Ledger | None = None
+        self.power: dict[int, float] = {}
+        self.lock = threading.Lock()
+
+    def update(self, record: dict[str, Any], ledger: Ledger) -> None:
+        """Called by the recorder for every record (from the meter thread)."""
+        if record.get("type") != "interval":
+            return
+        dt = float(record.get("dt", 0.0))
+        with self.lock:
+            self.ledger = ledger
+            if dt > 0:
+                self.power = {i: float(e) / dt for i, e in enumerate(record.get("e", []))}
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        base = list(self.labels)
+        values = list(self.labels.values())
+        gpu_energy = CounterMetricFamily("footprint_gpu_energy_joules", "GPU energy since the meter started.",
+                                         labels=[*base, "index", "uuid"])
+        gpu_power = GaugeMetricFamily("footprint_gpu_power_watts", "GPU average power over the last interval.",
+                                      labels=[*base, "index", "uuid"])
+        with self.lock:
+            ledger, power = self.ledger, dict(self.power)
+        joules = {"gpu": 0.0, "cpu": 0.0, "ram": 0.0}
+        t = 0.0
+        if ledger is not None:
+            t = ledger.t
+            for i, channel in enumerate(ledger.channels):
+                joules[channel.component] = joules.get(channel.component, 0.0) + channel.energy
+                if channel.component == "gpu":
+                    labels = [*values, str(channel.info.get("index", i)), channel.key]
+                    gpu_energy.add_metric(labels, channel.energy)
+                    gpu_power.add_metric(labels, power.get(i, 0.0))
+        yield gpu_energy
+        yield gpu_power
+        for component, what in (("cpu", "CPU"), ("ram", "RAM")):
+            family = CounterMetricFamily(f"footprint_{component}_energy_joules", f"{what} energy since the meter started "
+                                         "(measured through RAPL, or modelled).", labels=base)
+            family.add_metric(values, joules[component])
+            yield family
+        it = joules["gpu"] + joules["cpu"] + joules["ram"]
+        facility = CounterMetricFamily("footprint_facility_energy_joules", "Facility energy: (GPU + CPU + RAM) x PUE.",
+                                       labels=base)
+        facility.add_metric(values, it * self.pue)
+        yield facility
+        emissions = CounterMetricFamily("footprint_emissions_grams", "Emissions in gCO2e: facility energy x grid intensity.",
+                                        labels=base)
+        emissions.add_metric(values, it * self.pue / J_PER_KWH * self.intensity)
+        yield emissions
+        for name, doc, value in (("footprint_pue", "Power usage effectiveness used for facility energy.", self.pue),
+                                 ("footprint_grid_intensity_grams_per_kwh", "Grid carbon intensity used, gCO2e/kWh.", self.intensity),
+                                 ("footprint_metered_seconds", "Seconds metered so far (last complete interval).", t)):
+            gauge = GaugeMetricFamily(name, doc, labels=base)
+            gauge.add_metric(values, value)
+            yield gauge
+
+
+class Exporter:
+    """Serves (and/or pushes) a MeterCollector; ``start()`` binds the port before the training command starts."""
+
+    def __init__(self, collector: MeterCollector, port: int | None = None, addr: str = "0.0.0.0", push: str | None = None) -> None:
+        from prometheus_client import CollectorRegistry
+
+        self.collector = collector
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(collector)  # type: ignore[arg-type]
+        self.port, self.addr, self.push_url = port, addr, push
+        self.server: Any = None
+
+    def start(self) -> None:
+        if self.port is None:
+            return
+        from prometheus_client import start_http_server
+
+        try:
+            self.server, _ = start_http_server(self.port, self.addr, self.registry)
+        except OSError as exc:
+            raise FootprintError(f"--prometheus-port: cannot listen on {self.addr}:{self.port}: {exc.strerror}; "
+                                 "expected a free port (another exporter running?)") from None
+
+    def push(self) -> str | None:
+        """Push the current values to the Pushgateway; the error text if that failed (metering goes on)."""
+        if not self.push_url:
+            return None
+        from prometheus_client import push_to_gateway
+
+        try:
+            push_to_gateway(self.push_url, job=PUSH_JOB, registry=self.registry, grouping_key=self.collector.labels, timeout=10)
+        except Exception as exc:  # a Pushgateway that is down must not fail the run
+            return f"--prometheus-push: could not push to {self.push_url}: {exc}"
+        return None
+
+    def close(self) -> str | None:
+        """Push the final values, then stop serving."""
+        error = self.push()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        return error
+
+
+def check_port(value: int | None) -> int | None:
+    if value is not None and not 0 < value < 65536:
+        raise FootprintError(f"--prometheus-port: {value} is out of range; expected a port from 1 to 65535")
+    return value
+
+
+def make_exporter(job: str, node: str, site: dict[str, Any], port: int | None, addr: str, push: str | None) -> Exporter:
+    """An exporter for this run with the site's PUE and grid intensity (the values the summary will use)."""
+    from footprint.inputs import resolve_site
+
+    check_port(port)
+    if push is not None and not push.startswith(("http://", "https://")) and "://" in push:
+        raise FootprintError(f"--prometheus-push: {push!r} is not an http(s) URL; expected e.g. http://pushgateway:9091")
+    resolved = resolve_site(**{k: v for k, v in site.items() if v is not None})
+    collector = MeterCollector(job, node, float(resolved.pue.central.magnitude),
+                               float(resolved.intensity.central.to("gCO2e/kWh").magnitude))
+    return Exporter(collector, port, addr, push)

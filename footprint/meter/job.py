@@ -1,0 +1,363 @@
+"""The footprint of a multi-node job: every node log of one job under a directory, each node counted once.
+
+A finished log ends with a final record that carries the run's totals, so it is summed from its first and last
+lines without reading the intervals in between; a log cut short (a node killed) is streamed record by record up
+to its last complete interval. The same run found twice (a copied log) is counted once; several runs of one
+node in one job (several job steps) add up. Nodes the launcher listed but that left no log are named missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from footprint.errors import FootprintError
+from footprint.meter.ledger import Ledger, Totals
+from footprint.result import Footprint
+
+MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
+TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
+
+
+def totals_record(ledger: Ledger) -> dict[str, Any]:
+    """The totals a final record carries, so that a finished log can be summed from its last line."""
+    return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
+            "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags] for c in ledger.channels]}
+
+
+def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
+    """The run's Totals rebuilt from its final record, or None if the record carries none (older logs)."""
+    saved = final.get("totals")
+    if not isinstance(saved, dict):
+        return None
+    ledger = Ledger(header)
+    rows = saved.get("channels")
+    if not isinstance(rows, list) or len(rows) != len(ledger.channels):
+        return None
+    try:
+        for channel, row in zip(ledger.channels, rows, strict=True):
+            channel.energy, channel.estimated, channel.peak_w, channel.gap_s = (float(v) for v in row[:4])
+            channel.counter_resets, channel.flags = int(row[4]), dict(row[5])
+        ledger.t = float(saved["t"])
+        ledger.intervals = int(saved.get("intervals", 0))
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+    return ledger.totals(complete=True)
+
+
+@dataclass
+class NodeLog:
+    """One log of one node: its header, totals and how it ended."""
+
+    path: str
+    header: dict[str, Any]
+    totals: Totals
+    complete: bool
+    cut_line: bool = False
+    bad_lines: int = 0
+
+    @property
+    def job(self) -> str:
+        return str(self.header.get("job") if self.header.get("job") is not None else "")
+
+    @property
+    def node(self) -> str:
+        return str(self.header.get("node") or self.header.get("host") or Path(self.path).stem)
+
+    @property
+    def run_key(self) -> tuple[Any, ...]:
+        """What identifies one run: its run id, else job, node, start time and pid."""
+        if self.header.get("run_id"):
+            return ("run_id", self.header["run_id"])
+        return (self.job, self.node, self.header.get("start_unix"), self.header.get("pid"))
+
+    @property
+    def ranks(self) -> list[int]:
+        return [int(r) for r in (self.header.get("ranks") or []) if isinstance(r, int)]
+
+
+def _first_line(path: Path) -> dict[str, Any] | None:
+    with path.open("rb") as fh:
+        line = fh.readline()
+    if not line.endswith(b"\n"):
+        return None
+    try:
+        value = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _last_line(path: Path) -> dict[str, Any] | None:
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - TAIL_BYTES))
+        tail = fh.read()
+    if not tail.endswith(b"\n"):
+        return None
+    start = tail.rfind(b"\n", 0, len(tail) - 1)
+    try:
+        value = json.loads(tail[start + 1:])
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def read_node_log(path: str | Path) -> NodeLog:
+    """A node's log: from its header and final record when it finished, else streamed."""
+    from footprint.meter.log import FORMAT, VERSION
+
+    p = Path(path)
+    header = _first_line(p)
+    if header is not None and header.get("type") == "header" and header.get("format") == FORMAT \
+            and int(header.get("version", 0)) <= VERSION:
+        final = _last_line(p)
+        if final is not None and final.get("type") == "final":
+            totals = totals_from_final(header, final)
+            if totals is not None:
+                header = {**header, "log": str(p), "ranks": final.get("ranks", header.get("ranks", []))}
+                totals.header = header
+                return NodeLog(str(p), header, totals, True)
+    ledger, log = stream_totals(p)  # cut short, or no totals in the final record: stream it (raises if not a log)
+    ledger.header = {**log.header, "log": str(p)}
+    if log.final is not None and "ranks" in log.final:
+        ledger.header["ranks"] = log.final["ranks"]
+    return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines)
+
+
+class _FastLedger:
+    """Feeds a Ledger, adding plain interval records (no flags, no estimates: nearly all of them) itself.
+
+    The Ledger's per-channel loop costs about 50 us a record; a day of one node at 5 s is 17,280 records. Plain
+    records are added here in the Ledger's order and with its rules, so the sums are the same floats; any other
+    record goes to the Ledger itself, after the running sums are handed back to it.
+    """
+
+    def __init__(self, header: dict[str, Any]) -> None:
+        from footprint.meter.ledger import PEAK_MIN_SHARE
+
+        self.ledger = Ledger(header)
+        self.min_dt = PEAK_MIN_SHARE * self.ledger.interval
+        self.energy = [c.energy for c in self.ledger.channels]
+        self.peak = [c.peak_w for c in self.ledger.channels]
+        self.n = len(self.energy)
+
+    def add(self, header: dict[str, Any], record: dict[str, Any]) -> None:
+        e = record.get("e")
+        if record.get("type") != "interval" or "flags" in record or "est" in record or not isinstance(e, list) or len(e) < self.n:
+            self.flush()
+            self.ledger.add(record)
+            self.energy = [c.energy for c in self.ledger.channels]
+            self.peak = [c.peak_w for c in self.ledger.channels]
+            return
+        dt = float(record.get("dt", 0.0))
+        values = [float(v) for v in e[: self.n]]
+        self.energy = [a + b for a, b in zip(self.energy, values, strict=True)]
+        if dt >= self.min_dt and dt > 0:
+            self.peak = [p if p >= v / dt else v / dt for p, v in zip(self.peak, values, strict=True)]
+        self.ledger.t = float(record.get("t", self.ledger.t + dt))
+        self.ledger.intervals += 1
+
+    def flush(self) -> Ledger:
+        for channel, energy, peak in zip(self.ledger.channels, self.energy, self.peak, strict=True):
+            channel.energy, channel.peak_w = energy, peak
+        return self.ledger
+
+
+def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
+    """A log streamed record by record into a Ledger (flat memory): (ledger, the MeterLog with its end state)."""
+    from footprint.meter.log import read_log
+
+    holder: list[_FastLedger] = []
+
+    def feed(header: dict[str, Any], record: dict[str, Any]) -> None:
+        if not holder:
+            holder.append(_FastLedger(header))
+        holder[0].add(header, record)
+
+    log = read_log(path, on_record=feed)
+    return (holder[0].flush() if holder else Ledger(log.header)), log
+
+
+@dataclass
+class NodeResult:
+    """One node of the job: its logs (distinct runs), energy and GPUs."""
+
+    node: str
+    logs: list[NodeLog] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return all(log.complete for log in self.logs)
+
+    def energy(self, component: str | None = None) -> float:
+        return sum(log.totals.energy(c) for log in self.logs for c in ((component,) if component else ("gpu", "cpu", "ram")))
+
+
+@dataclass
+class JobMerge:
+    """What ``footprint report DIR`` found: the job, its nodes, and what was missing, cut short or duplicated."""
+
+    job: str
+    nodes: list[NodeResult]
+    missing: list[str]
+    expected_count: int | None
+    duplicates: list[tuple[str, list[str]]]
+    other_jobs: list[str]
+    warnings: list[str]
+
+    @property
+    def parts(self) -> list[Totals]:
+        return [log.totals for node in self.nodes for log in node.logs]
+
+    @property
+    def cut_short(self) -> list[NodeResult]:
+        return [node for node in self.nodes if not node.complete]
+
+
+def find_logs(directory: str | Path) -> list[Path]:
+    """Every ``*.jsonl`` file under ``directory``."""
+    d = Path(directory)
+    if not d.is_dir():
+        raise FootprintError(f"{str(d)!r} is not a directory; expected the --log-dir of a 'footprint run'")
+    logs = sorted(p for p in d.rglob("*.jsonl") if p.is_file())
+    if not logs:
+        raise FootprintError(f"{str(d)!r} holds no node logs (*.jsonl); expected the --log-dir of a 'footprint run'")
+    return logs
+
+
+def merge_job(directory: str | Path, job: str | None = None) -> JobMerge:
+    """Read and merge the node logs of one job under ``directory``; refuse a mix of jobs unless ``job`` picks one."""
+    logs = []
+    lists: dict[tuple[Any, ...], list[Any]] = {}
+    for path in find_logs(directory):
+        log = read_node_log(path)
+        names = log.header.get("expected_nodes")
+        if isinstance(names, list):  # every node's header repeats the job's node list: keep one copy
+            log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
+        logs.append(log)
+    jobs = sorted({log.job for log in logs})
+    if job is None:
+        if len(jobs) > 1:
+            raise FootprintError(f"{directory} holds logs of {len(jobs)} jobs ({', '.join(_show(j) for j in jobs)}); "
+                                 "pass --job ID to report one")
+        job = jobs[0]
+    elif job not in jobs:
+        raise FootprintError(f"--job: no logs of job {job!r} in {directory}; jobs found: {', '.join(_show(j) for j in jobs)}")
+    mine = [log for log in logs if log.job == job]
+    warnings: list[str] = []
+    runs: dict[tuple[Any, ...], list[NodeLog]] = {}
+    for log in mine:
+        runs.setdefault(log.run_key, []).append(log)
+    duplicates = []
+    nodes: dict[str, NodeResult] = {}
+    for copies in runs.values():
+        # of several copies of one run, keep the most complete one (a finished copy, else the longest)
+        best = max(copies, key=lambda log: (log.complete, log.totals.duration))
+        nodes.setdefault(best.node, NodeResult(best.node)).logs.append(best)
+        if len(copies) > 1:
+            duplicates.append((best.node, [log.path for log in copies]))
+            warnings.append(f"node {best.node}: {len(copies)} copies of one run ({', '.join(log.path for log in copies)}): counted once")
+    for log in mine:
+        if log.bad_lines:
+            warnings.append(f"{log.path}: {log.bad_lines} unreadable line(s) skipped")
+    expected: dict[str, None] = {}  # ordered set: 1,000 nodes x 1,000 names must not be a quadratic scan
+    count: int | None = None
+    for names in {tuple(log.header.get("expected_nodes") or ()) for log in mine}:
+        expected.update((str(name), None) for name in names)
+    for log in mine:
+        if isinstance(log.header.get("num_nodes"), int):
+            count = max(count or 0, log.header["num_nodes"])
+    missing = [name for name in expected if name not in nodes]
+    ordered = [nodes[n] for n in expected if n in nodes] + [nodes[n] for n in sorted(nodes) if n not in expected]
+    for node in ordered:
+        if not node.complete:
+            t = max(log.totals.duration for log in node.logs if not log.complete)
+            warnings.append(f"node {node.node}: cut short (no final record): counted up to its last complete interval, {t:g} s")
+    if missing:
+        warnings.append(f"{len(missing)} node(s) missing, no log found: {', '.join(missing)}")
+    elif count is not None and count > len(ordered):
+        warnings.append(f"{count - len(ordered)} node(s) missing: the launcher gave {count} nodes, logs were found for {len(ordered)}")
+    others = [j for j in jobs if j != job]
+    return JobMerge(job, ordered, missing, count, duplicates, others, warnings)
+
+
+def _show(job: str) -> str:
+    return job if job else "(none)"
+
+
+def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: str | None = None) -> Footprint:
+    """The merged Footprint of a job, with per-node entries in its details."""
+    from footprint.meter.measured import J_PER_KWH, _q, build_footprint
+
+    fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
+    it_j = sum(node.energy() for node in merge.nodes)
+    facility_kwh = float(fp.energy.central.to("kWh").magnitude)
+    pue = facility_kwh / (it_j / J_PER_KWH) if it_j > 0 else 1.0
+    starts = [float(log.header.get("start_unix", 0.0)) for node in merge.nodes for log in node.logs]
+    ends = [float(log.header.get("start_unix", 0.0)) + log.totals.duration for node in merge.nodes for log in node.logs]
+    nodes = []
+    for node in merge.nodes:
+        gpus: dict[str, dict[str, Any]] = {}
+        for log in node.logs:
+            for channel in log.totals.gpus:
+                entry = gpus.setdefault(channel.key, {"index": channel.info.get("index"), "uuid": channel.key,
+                                                      "name": channel.info.get("name"), "method": channel.info.get("method"),
+                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0})
+                entry["joules"] += channel.energy
+                entry["seconds"] += log.totals.duration
+                entry["peak"] = max(entry["peak"], channel.peak_w)
+        ranks = sorted({r for log in node.logs for r in log.ranks})
+        nodes.append({
+            "node": node.node, "complete": node.complete, "logs": [log.path for log in node.logs],
+            "gpus": [{"index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
+                      "energy": _q(g["joules"] / J_PER_KWH, "kWh"),
+                      "average_power": _q(g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0, "W"),
+                      "peak_power": _q(g["peak"], "W")} for g in gpus.values()],
+            "ranks": ranks,
+            "energy_gpu": _q(node.energy("gpu") / J_PER_KWH, "kWh"),
+            "energy_host": _q((node.energy("cpu") + node.energy("ram")) / J_PER_KWH, "kWh"),
+            "energy": _q(node.energy() / J_PER_KWH * pue, "kWh"),
+            "duration": _q(max(log.totals.duration for log in node.logs), "s"),
+        })
+    job_details = {
+        "job": merge.job, "nodes": nodes, "missing_nodes": merge.missing, "expected_nodes": merge.expected_count,
+        "cut_short": [node.node for node in merge.cut_short],
+        "duplicates": [{"node": node, "logs": paths} for node, paths in merge.duplicates],
+        "other_jobs": merge.other_jobs,
+        "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
+                 "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
+    }
+    # per-GPU figures live under their node: a flat list of every GPU of a 1,000-node job would repeat them
+    details = {**{k: v for k, v in fp.details.items() if k != "gpus"}, "job": job_details}
+    from dataclasses import replace
+
+    return replace(fp, details=details)
+
+
+def job_lines(fp: Footprint) -> list[str]:
+    """The per-node lines of the text report."""
+    from footprint.meter.summary import _energy
+
+    job = fp.details.get("job", {})
+    lines = [f"job {job.get('job')}: {len(job.get('nodes', []))} node(s)"
+             + (f", {len(job['missing_nodes'])} missing" if job.get("missing_nodes") else "")
+             + (f", {len(job['cut_short'])} cut short" if job.get("cut_short") else "")]
+    nodes = job.get("nodes", [])
+    per_gpu = sum(len(node["gpus"]) for node in nodes) <= MAX_GPU_LINES
+    for node in nodes:
+        state = "complete" if node["complete"] else "CUT SHORT"
+        lines.append(f"  {node['node']:<16} {len(node['gpus'])} GPU(s)  GPU {_energy(node['energy_gpu']['magnitude']):>12}"
+                     f"  total {_energy(node['energy']['magnitude']):>12}  {node['duration']['magnitude']:.0f} s  {state}")
+        if per_gpu:
+            for gpu in node["gpus"]:
+                lines.append(f"      GPU {gpu['index']}  {gpu['name']}: {_energy(gpu['energy']['magnitude'])}, "
+                             f"average {gpu['average_power']['magnitude']:.1f} W, peak {gpu['peak_power']['magnitude']:.1f} W")
+    if not per_gpu:
+        lines.append(f"  (per-GPU figures of the {sum(len(n['gpus']) for n in nodes)} GPUs: --json, under nodes[].gpus)")
+    for name in job.get("missing_nodes", []):
+        lines.append(f"  {name:<16} MISSING (no log)")
+    return lines
