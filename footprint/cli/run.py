@@ -51,8 +51,8 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
       footprint run -- python train.py --lr 3e-4
       footprint run --region CHN --price "2 USD/h" --json -- torchrun --nproc-per-node 8 train.py
     """
-    from footprint.meter.outfiles import check_writable
     from footprint.meter.node_run import NodeRun, run_unmetered, signal_pending
+    from footprint.meter.outfiles import check_writable
     from footprint.meter.recorder import Recorder, RecorderOptions, default_log_path, parse_interval, stderr_is_tty
     from footprint.meter.sampler import DEFAULT_INTERVAL_S
     from footprint.meter.wrap import SignalGuard
