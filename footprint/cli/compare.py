@@ -57,53 +57,44 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
             click.echo(f"\nplot written to {plot_path}")
 
 
-def _pct(span: Any) -> str:
-    if span is None:
-        return "-"
-    text = f"{float(span.central.magnitude):.1%}"
-    if span.is_range:
-        text += f" ({float(span.lo.magnitude):.1%}..{float(span.hi.magnitude):.1%})"
-    return text
-
-
 def text(result: Any) -> str:
-    """The side-by-side table."""
-    from footprint.report import show
+    """The side-by-side table: one unit per row, picked by its largest value."""
+    from footprint.render.fmt import column, percent
+    from footprint.render.table import grid
+    from footprint.report import co2_only
 
     fps, sides = result.footprints, result.sides
+    co2 = [co2_only(fp) for fp in fps]
     rows: list[tuple[str, list[str]]] = [
         ("", [s.label for s in sides]),
         ("kind", [f"{s.kind} ({s.status})" for s in sides]),
         ("hardware", [f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile else "-" for s in sides]),
-        ("GPU-hours", [show(fp.gpu_hours, "h") for fp in fps]),
-        ("energy", [show(fp.energy, "MWh") for fp in fps]),
-        ("  ratio to first", [_pct(r) for r in result.ratios]),
-        ("emissions", [show(fp.emissions, "tCO2e") for fp in fps]),
-        ("  ratio to first", [_pct(r) for r in result.emissions_ratios]),
-        ("cost", [show(fp.cost, "USD") for fp in fps]),
-        ("  ratio to first", [_pct(r) for r in result.cost_ratios]),
-        ("grid intensity", [_assumed(fp, "intensity") for fp in fps]),
+        ("GPU-hours", column([fp.gpu_hours for fp in fps], "time")),
+        ("energy", column([fp.energy for fp in fps], "energy")),
+        ("  ratio to first", [percent(r) for r in result.ratios]),
+        ("emissions", column([fp.emissions for fp in fps], "emissions", co2)),
+        ("  ratio to first", [percent(r) for r in result.emissions_ratios]),
+        ("cost", column([fp.cost for fp in fps], "money")),
+        ("  ratio to first", [percent(r) for r in result.cost_ratios]),
+        ("grid intensity", [_assumed(fp, "intensity", c) for fp, c in zip(fps, co2, strict=True)]),
     ]
     if any(fp.implied_mfu is not None for fp in fps):
-        rows.append(("implied MFU", [f"{_pct(fp.implied_mfu)} {_assumed(fp, 'precision')}" if fp.implied_mfu is not None else "-"
+        rows.append(("implied MFU", [f"{percent(fp.implied_mfu)} {_assumed(fp, 'precision')}" if fp.implied_mfu is not None else "-"
                                      for fp in fps]))
-    label_width = max(len(k) for k, _ in rows) + 2
-    widths = [max(len(r[1][i]) for r in rows) + 2 for i in range(len(sides))]
     lines = [f"compare on basis: {result.basis.describe()}", ""]
-    for key, cells in rows:
-        lines.append((f"  {key:<{label_width}}" + "".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True))).rstrip())
+    lines += grid([(key, *cells) for key, cells in rows])
     if result.notes:
         lines += ["", "notes"]
         lines.extend(f"  - {n}" for n in result.notes)
     return "\n".join(lines)
 
 
-def _assumed(fp: Any, name: str) -> str:
-    from footprint.report import show
+def _assumed(fp: Any, name: str, co2_only: bool = False) -> str:
+    from footprint.render.fmt import span
     from footprint.span import Span
 
     a = fp.assumption(name)
     if a is None:
         return "-"
-    value = show(a.value) if isinstance(a.value, Span) else str(a.value)
+    value = span(a.value, co2_only=co2_only) if isinstance(a.value, Span) else str(a.value)
     return value + (" (default)" if a.origin == "default" else "")

@@ -49,11 +49,11 @@ def _title(fp: object) -> str:
     from footprint.result import Footprint
 
     assert isinstance(fp, Footprint)
-    from footprint.report import show
+    from footprint.report import accelerators, show
 
     parts = [fp.profile or "custom power"]
     if fp.gpus:
-        parts.append(f"x {fp.gpus:,} GPUs")
+        parts.append(f"x {accelerators(fp)}")
     if fp.duration is not None:
-        parts.append(f"for {show(fp.duration, 'h')}")
+        parts.append(f"for {show(fp.duration, ladder='time')}")
     return "footprint estimate: " + " ".join(parts) + (f" ({fp.label})" if fp.label else "")
