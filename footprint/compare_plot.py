@@ -14,8 +14,9 @@ def require_matplotlib() -> None:
         raise FootprintError("--plot needs matplotlib, which is not installed; pip install 'footprint[plot]'")
 
 
-def plot(result: Any, path: str) -> None:
-    """Write a PNG (or any format matplotlib knows by suffix) with one panel per measure."""
+def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
+    """Write a PNG (or any format matplotlib knows by suffix) with one panel per measure; with no path, return
+    the figure's bytes in `fmt` (an HTML page inlines the SVG)."""
     require_matplotlib()
     import matplotlib
 
@@ -48,7 +49,14 @@ def plot(result: Any, path: str) -> None:
     fig.suptitle(f"basis: {result.basis.describe()}", fontsize=9)
     fig.tight_layout()
     try:
+        if path is None:
+            import io
+
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt or "svg", dpi=120)
+            return buffer.getvalue()
         fig.savefig(path, dpi=120)
+        return None
     except (OSError, ValueError) as exc:
         raise FootprintError(f"--plot: cannot write {path!r}: {exc}") from None
     finally:

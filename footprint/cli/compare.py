@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from footprint.cli.page_options import page_options, wrote
+
 
 @click.command()
 @click.argument("sides", nargs=-1, required=True, metavar="A B [...]")
@@ -19,8 +21,10 @@ import click
 @click.option("--price", metavar="X", help="One price per GPU-hour for every side, e.g. '2 USD/h' (default: each side's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (ratios under 'ratios').")
 @click.option("--plot", "plot_path", metavar="FILE.png", help="Draw side-by-side bars with ranges (needs matplotlib: pip install 'footprint[plot]').")
+@page_options
 def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str | None, region: str | None,
-            intensity: str | None, price: str | None, as_json: bool, plot_path: str | None) -> None:
+            intensity: str | None, price: str | None, as_json: bool, plot_path: str | None, html_path: str | None,
+            statement: str | None) -> None:
     """Put runs, references and scenarios on one method, side by side.
 
     Each side is a reference ID ('footprint references'), a scenario .toml file with the inputs of 'footprint
@@ -49,23 +53,31 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
         from footprint.compare_plot import plot
 
         plot(result, plot_path)
+    if html_path:
+        from footprint.render import html
+
+        html.write(html_path, html.compare_page(result))
+        wrote(html_path)
     if as_json:
         click.echo(to_json(result.as_json()))
+    elif statement:
+        from footprint.render.statement import compare_statement
+
+        click.echo(compare_statement(result, statement), nl=False)
     else:
         click.echo(text(result))
         if plot_path:
             click.echo(f"\nplot written to {plot_path}")
 
 
-def text(result: Any) -> str:
-    """The side-by-side table: one unit per row, picked by its largest value."""
+def rows(result: Any) -> list[tuple[str, list[str]]]:
+    """The side-by-side rows (the first holds the side labels): one unit per row, picked by its largest value."""
     from footprint.render.fmt import column, percent
-    from footprint.render.table import grid
     from footprint.report import co2_only
 
     fps, sides = result.footprints, result.sides
     co2 = [co2_only(fp) for fp in fps]
-    rows: list[tuple[str, list[str]]] = [
+    out: list[tuple[str, list[str]]] = [
         ("", [s.label for s in sides]),
         ("kind", [f"{s.kind} ({s.status})" for s in sides]),
         ("hardware", [f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile else "-" for s in sides]),
@@ -79,10 +91,17 @@ def text(result: Any) -> str:
         ("grid intensity", [_assumed(fp, "intensity", c) for fp, c in zip(fps, co2, strict=True)]),
     ]
     if any(fp.implied_mfu is not None for fp in fps):
-        rows.append(("implied MFU", [f"{percent(fp.implied_mfu)} {_assumed(fp, 'precision')}" if fp.implied_mfu is not None else "-"
+        out.append(("implied MFU", [f"{percent(fp.implied_mfu)} {_assumed(fp, 'precision')}" if fp.implied_mfu is not None else "-"
                                      for fp in fps]))
+    return out
+
+
+def text(result: Any) -> str:
+    """The side-by-side table."""
+    from footprint.render.table import grid
+
     lines = [f"compare on basis: {result.basis.describe()}", ""]
-    lines += grid([(key, *cells) for key, cells in rows])
+    lines += grid([(key, *cells) for key, cells in rows(result)])
     if result.notes:
         lines += ["", "notes"]
         lines.extend(f"  - {n}" for n in result.notes)

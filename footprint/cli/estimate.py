@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from footprint.cli.options import power_options, profile_options, site_options
+from footprint.cli.page_options import page_options, wrote
 
 
 @click.command()
@@ -23,7 +24,8 @@ from footprint.cli.options import power_options, profile_options, site_options
 @click.option("--mfu", metavar="X", help="Compute mode: model FLOP utilisation in (0, 1], or LOW..HIGH.")
 @click.option("--label", default="", help="A name for this run in reports.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def estimate(as_json: bool, **options: str | None) -> None:
+@page_options
+def estimate(as_json: bool, html_path: str | None, statement: str | None, **options: str | None) -> None:
     """Estimate a training run's energy, emissions and cost.
 
     Energy = GPU-hours x (GPU power + host power) x PUE; emissions = energy x grid intensity; cost = GPU-hours x
@@ -39,8 +41,17 @@ def estimate(as_json: bool, **options: str | None) -> None:
     from footprint.report import table, to_json
 
     fp = run_estimate(options.pop("profile"), **options)  # type: ignore[arg-type]
+    if html_path:
+        from footprint.render import html
+
+        html.write(html_path, html.footprint_page(fp, _title(fp)))
+        wrote(html_path)
     if as_json:
         click.echo(to_json(fp.as_json()))
+    elif statement:
+        from footprint.render.statement import footprint_statement
+
+        click.echo(footprint_statement(fp, statement), nl=False)
     else:
         click.echo(table(fp, _title(fp)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from footprint.cli.options import site_options
+from footprint.cli.page_options import page_options, wrote
 
 
 @click.command()
@@ -13,7 +14,9 @@ from footprint.cli.options import site_options
 @click.option("-o", "--output", metavar="PATH", help="Also write the JSON result to PATH (atomically).")
 @click.option("--label", default=None, help="A name for the result (default: the run's label).")
 @site_options
-def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, **site: str | None) -> None:
+@page_options
+def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, html_path: str | None,
+           statement: str | None, **site: str | None) -> None:
     """Rebuild the result of a metered run from its log.
 
     Reads logs written by 'footprint run' (or footprint.track(log=...)), whether the run finished or was killed;
@@ -36,8 +39,20 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     data = fp.as_json()
     if output:
         write_atomic(output, to_json(data) + "\n")
+    what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
+    if html_path:
+        from pathlib import Path
+
+        from footprint.render import html
+        from footprint.render.series import read_nodes
+
+        html.write(html_path, html.footprint_page(fp, f"footprint report: {what}", read_nodes([Path(p) for p in logs])))
+        wrote(html_path)
     if as_json:
         click.echo(to_json(data))
+    elif statement:
+        from footprint.render.statement import footprint_statement
+
+        click.echo(footprint_statement(fp, statement), nl=False)
     else:
-        what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
         click.echo(summary(fp, f"footprint report: {what}"))

@@ -42,8 +42,9 @@ def render(paragraphs: list[str], style: str) -> str:
         if style == "latex":
             p = latex_escape(p).replace(_TIMES, r"$\times$").replace(_CO2, r"CO\textsubscript{2}")
             p = p.replace("\u2212", "--").replace("\u201c", "``").replace("\u201d", "''")
-        elif style == "markdown":
-            p = _MARKDOWN_SPECIAL.sub(r"\\\1", p).replace(_TIMES, "×").replace(_CO2, "CO₂")
+        elif style in ("markdown", "unicode"):  # unicode: plain text for HTML, which escapes it itself
+            p = _MARKDOWN_SPECIAL.sub(r"\\\1", p) if style == "markdown" else p
+            p = p.replace(_TIMES, "×").replace(_CO2, "CO₂")
         else:
             p = p.replace(_TIMES, "x").replace(_CO2, "CO2")
             p = "\n".join(textwrap.wrap(p, width=100, break_on_hyphens=False))
@@ -143,7 +144,10 @@ def estimate_paragraph(fp: Footprint) -> str:
         if gpu_power.origin == "default":
             power += " (its thermal design power, an upper bound)"
         if host_power is not None and isinstance(host_power.value, Span):
-            power += f" plus {fmt.span(host_power.value)} of host power (CPU, memory, network) per accelerator"
+            if host_power.value.hi.magnitude == 0:
+                power += " (accelerators only, no host power)"
+            else:
+                power += f" plus {fmt.span(host_power.value)} of host power (CPU, memory, network) per accelerator"
     wall = f" for {fmt.wall_time(fp.duration)}" if fp.duration is not None else ""
     text = (f"We estimate the training run used {_hardware(fp)}{wall}, {_hours(fp)}. "
             f"Estimated{power}, with {_pue_text(fp)}, the run used {_q(fp.energy, ladder='energy')} of electricity "
@@ -213,7 +217,10 @@ def footprint_statement(fp: Footprint, style: str) -> str:
 
 def compare_statement(result: Any, style: str) -> str:
     """A statement per side, then the ratios on the common basis."""
-    check_format(style)
+    return render(compare_paragraphs(result), check_format(style))
+
+
+def compare_paragraphs(result: Any) -> list[str]:
     paragraphs = []
     for side, fp in zip(result.sides, result.footprints, strict=True):
         paragraphs.append(f"{side.label}: " + footprint_paragraphs(fp)[0])
@@ -224,14 +231,17 @@ def compare_statement(result: Any, style: str) -> str:
             ratios.append(f"{side.label} used {fmt.percent(ratio)} of {first}'s energy")
     if ratios:
         paragraphs.append(f"On one basis ({result.basis.describe()}), " + "; ".join(ratios) + ".")
-    return render(paragraphs, style)
+    return paragraphs
 
 
 def claims_statement(results: list[Any], style: str) -> str:
     """One paragraph per claim: what was said, the method, the verdict and why."""
-    check_format(style)
+    return render(claims_paragraphs(results), check_format(style))
+
+
+def claims_paragraphs(results: list[Any]) -> list[str]:
     paragraphs = [f"We checked {len(results)} published claim{'s' if len(results) != 1 else ''} with footprint {_version()}, "
                   "each with the same method and sourced inputs."]
     for c in results:
         paragraphs.append(f"\u201c{c.text}\u201d ({c.said_by}) {c.verdict}: {c.why} Method: {c.method}")
-    return render([_co2(p) for p in paragraphs], style)
+    return [_co2(p) for p in paragraphs]
