@@ -61,4 +61,4 @@ def load_source(source: str) -> tuple[str, object, list]:
     fp, warnings = footprint_from_logs([str(p) for p in paths])
     for warning in warnings:
         click.echo(f"footprint: {warning}", err=True)
-    return "logs", fp, read_nodes(paths)
+    return "logs", fp, read_nodes(paths, path)

@@ -41,12 +41,15 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
         write_atomic(output, to_json(data) + "\n")
     what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
     if html_path:
+        import os
         from pathlib import Path
 
         from footprint.render import html
         from footprint.render.series import read_nodes
 
-        html.write(html_path, html.footprint_page(fp, f"footprint report: {what}", read_nodes([Path(p) for p in logs])))
+        paths = [Path(p) for p in logs]
+        root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+        html.write(html_path, html.footprint_page(fp, f"footprint report: {what}", read_nodes([p.resolve() for p in paths], root)))
         wrote(html_path)
     if as_json:
         click.echo(to_json(data))

@@ -100,7 +100,10 @@ def cards(fp: Footprint) -> str:
 def summary_section(fp: Footprint) -> str:
     from footprint.report import rows
 
-    body = [(k, v, _tag(n)) for k, v, n in rows(fp)]
+    result = rows(fp)
+    if not any(n for _, _, n in result):
+        return "<h2>Summary</h2>" + cards(fp) + table(["", "value"], [(k, v) for k, v, _ in result], numeric=(1,))
+    body = [(k, v, _tag(n)) for k, v, n in result]
     return "<h2>Summary</h2>" + cards(fp) + table(["", "value", "how"], body, numeric=(1,), raw=(2,))
 
 

@@ -31,6 +31,7 @@ def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
+    matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: selectable in a page, searchable in tests
     import matplotlib.pyplot as plt
 
     return plt
@@ -87,11 +88,12 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
     if not any(n.gpus for n in nodes):
         top.text(0.5, 0.5, "no GPU metered (CPU and RAM only)", transform=top.transAxes, ha="center", va="center")
     top.set_ylabel("power per GPU (W)")
-    top.set_ylim(bottom=0)
+    highest = max([w for n in nodes for c in n.gpus for w in c.watts] + list(tdps) + [1.0])
+    top.set_ylim(0, highest * 1.35)  # headroom for the legend above the lines
     top.grid(alpha=0.3)
     handles, _ = top.get_legend_handles_labels()
     if handles:
-        top.legend(fontsize=8, ncol=min(4, len(handles)), loc="lower right")
+        top.legend(fontsize=8, ncol=min(4, len(handles)), loc="upper right")
     curves = [(n.name or "node", *n.energy_steps()) for n in nodes]
     biggest = max((e[-1] for _, _, e in curves), default=0.0)
     if len(curves) > 1:

@@ -66,15 +66,15 @@ def log_paths(target: str | Path) -> list[Path]:
     return [p]
 
 
-def read_nodes(paths: list[Path]) -> list[Node]:
-    """Nodes from logs: grouped by the header's "node" (else by file), channels in log order."""
+def read_nodes(paths: list[Path], root: Path | None = None) -> list[Node]:
+    """Nodes from logs: grouped by the header's "node" (else by file: its path under `root`), channels in log order."""
     from footprint.meter.log import read_log
 
     nodes: dict[str, Node] = {}
     for path in paths:
         log = read_log(path)
         header = log.header
-        name = str(header.get("node") or (path.stem if len(paths) > 1 else header.get("host") or path.stem))
+        name = str(header.get("node") or _file_name(path, root, len(paths)))
         channels = [_channel(c, name if len(paths) > 1 else "") for c in header.get("channels", [])]
         for record in log.records:
             if record.get("type") != "interval":
@@ -98,6 +98,14 @@ def read_nodes(paths: list[Path]) -> list[Node]:
         else:
             nodes[name] = Node(name, channels, header)
     return list(nodes.values())
+
+
+def _file_name(path: Path, root: Path | None, count: int) -> str:
+    if count == 1:
+        return path.stem
+    if root is not None and root.is_dir():
+        return str(path.relative_to(root).with_suffix(""))
+    return str(path.with_suffix(""))
 
 
 def _channel(info: dict, node: str) -> Channel:

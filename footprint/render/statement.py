@@ -92,7 +92,7 @@ def _intensity_text(fp: Footprint, co2_only: bool) -> str:
         return "an unstated grid carbon intensity"
     value = _q(intensity.value, co2_only=co2_only)
     if intensity.origin == "user":
-        return f"a grid carbon intensity of {value} (given by the authors, read as {_co2('CO2e')})"
+        return f"a grid carbon intensity of {value} (given as an input, read as {_co2('CO2e')})"
     region = fp.assumption("region")
     where = ""
     if region is not None:
