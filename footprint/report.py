@@ -136,7 +136,12 @@ def assumption_value(fp: Footprint, a: Any) -> str:
 
 
 def title(fp: Footprint) -> str:
-    return f"footprint {fp.kind}" + (f": {fp.label}" if fp.label else "")
+    """'footprint estimate: h800-sxm x 2,048 GPUs (label)'."""
+    what = fp.profile or ""
+    if fp.gpus:
+        what += f" x {accelerators(fp)}"
+    text = f"footprint {fp.kind}" + (f": {what.strip()}" if what.strip() else "")
+    return text + (f" ({fp.label})" if fp.label else "")
 
 
 def result_lines(fp: Footprint) -> list[str]:

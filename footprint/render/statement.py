@@ -149,7 +149,11 @@ def estimate_paragraph(fp: Footprint) -> str:
             else:
                 power += f" plus {fmt.span(host_power.value)} of host power (CPU, memory, network) per accelerator"
     wall = f" for {fmt.wall_time(fp.duration)}" if fp.duration is not None else ""
-    text = (f"We estimate the training run used {_hardware(fp)}{wall}, {_hours(fp)}. "
+    if fp.gpus:
+        used = f"{_hardware(fp)}{wall}, {_hours(fp)}"
+    else:
+        used = f"{_hours(fp)} of {_hardware(fp)}"
+    text = (f"We estimate the training run used {used}. "
             f"Estimated{power}, with {_pue_text(fp)}, the run used {_q(fp.energy, ladder='energy')} of electricity "
             f"({_q(fp.energy_gpu, ladder='energy')} by the accelerators). "
             f"At {_intensity_text(fp, co2_only)}, this corresponds to {_q(fp.emissions, ladder='emissions', co2_only=co2_only)} "
