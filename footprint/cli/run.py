@@ -51,6 +51,8 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
         if not quiet:
             for note in recorder.notes:
                 click.echo(f"footprint: {note}", err=True)
+        if status:
+            status.begin()  # reserve the status row while nothing of the child's is on the screen
         try:
             child = guard.run(list(command), on_started=lambda _: recorder.start_thread())
         except BaseException as exc:
