@@ -60,11 +60,11 @@ class Screen:
     def _csi(self, params: str, final: str) -> None:
         args = [int(p) if p else 0 for p in params.split(";")] if params else []
         if final == "r":
-            top, bottom = (args + [0, 0])[:2]
+            top, bottom = [*args, 0, 0][:2]
             self.top, self.bottom = max(top, 1) - 1, (bottom or self.rows) - 1
             self.y = self.x = 0
         elif final in "Hf":
-            row, col = (args + [1, 1])[:2]
+            row, col = [*args, 1, 1][:2]
             self.y, self.x = max(row, 1) - 1, max(col, 1) - 1
         elif final == "A":
             self.y = max(self.top, self.y - (args[0] if args else 1))
