@@ -7,6 +7,7 @@ status is drawn there between a cursor save and restore, and the child's text sc
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from typing import IO, Any
@@ -18,11 +19,18 @@ SAVE, RESTORE = "\0337", "\0338"
 
 
 def terminal_rows_columns(stream: IO[str]) -> tuple[int, int] | None:
+    """The terminal's size, None when `stream` is not a terminal; a terminal that reports no size (a bare pty)
+    is taken as the VT100's 24 x 80."""
     try:
-        size = os.get_terminal_size(stream.fileno())
-    except (OSError, ValueError, AttributeError):
+        fd = stream.fileno()
+        if not os.isatty(fd):
+            return None
+        size = os.get_terminal_size(fd)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return None
-    return (size.lines, size.columns) if size.lines >= 3 else None
+    if size.lines < 3 or size.columns < 10:
+        return 24, 80
+    return size.lines, size.columns
 
 
 class StatusLine:
