@@ -77,3 +77,21 @@ def test_co2_only_grid_factors_print_as_co2() -> None:
     assert "gCO2/kWh" in r.out and "gCO2e/kWh" not in r.out
     national = run_cli("estimate", "--profile", "h100", "--gpus", "8", "--hours", "2", "--region", "CHN")
     assert "gCO2e/kWh" in national.out
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--price", "$2/h", "'$2/h' has no currency unit"),
+    ("--price", "2 EUR/h", "cannot read '2 EUR/h'"),
+    ("--energy-price", "0.1 EUR/kWh", "cannot read '0.1 EUR/kWh'"),
+])
+def test_price_errors_say_prices_are_in_usd(option: str, value: str, says: str) -> None:
+    r = run_cli("estimate", "--profile", "h100", "--gpus", "1", "--hours", "1", option, value)
+    assert r.code == 2 and r.out == ""
+    assert says in r.err and "prices are in USD per" in r.err and r.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("value", ["0.5 kgCO2/kWh", "500 W"])
+def test_intensity_errors_say_what_units_are_read(value: str) -> None:
+    r = run_cli("estimate", "--profile", "h100", "--gpus", "1", "--hours", "1", "--intensity", value)
+    assert r.code == 2
+    assert "intensities are in g or kg of CO2e per kWh (g/kWh, kgCO2e/kWh)" in r.err and r.err.count("\n") == 1
