@@ -23,8 +23,11 @@ def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
     matplotlib.use("Agg")  # no display needed
     import matplotlib.pyplot as plt
 
-    panels = [("energy", "MWh"), ("emissions", "tCO2e"), ("cost", "USD")]
-    panels = [(k, u) for k, u in panels if any(getattr(fp, k) is not None for fp in result.footprints)]
+    from footprint.render.fmt import pick_unit, unit_text
+
+    panels = [(k, pick_unit([getattr(fp, k) for fp in result.footprints], ladder))
+              for k, ladder in (("energy", "energy"), ("emissions", "emissions"), ("cost", "money"))
+              if any(getattr(fp, k) is not None for fp in result.footprints)]
     labels = [s.label for s in result.sides]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.2), squeeze=False)
     for ax, (key, units) in zip(axes[0], panels, strict=True):
@@ -42,7 +45,7 @@ def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
         positions = list(range(len(labels)))
         ax.bar(positions, centrals, yerr=[lows, highs], capsize=6, color="#4477aa")
         ax.set_xticks(positions, labels, rotation=20, ha="right")
-        ax.set_title(f"{key} ({units})")
+        ax.set_title(f"{key} ({unit_text(units)})")
         for x, c, ratio in zip(positions, centrals, _ratios(result, key), strict=True):
             text = "not given" if getattr(result.footprints[x], key) is None else ("" if ratio is None else f"{ratio:.1%}")
             ax.annotate(text, (x, c), ha="center", va="bottom", fontsize=8)

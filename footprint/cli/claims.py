@@ -49,7 +49,7 @@ def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, stateme
 
         html.write(html_path, html.claims_page(results))
         wrote(html_path)
-    if statement:
+    if statement and not as_json:
         from footprint.render.statement import claims_statement
 
         click.echo(claims_statement(results, statement), nl=False)
