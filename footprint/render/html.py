@@ -258,7 +258,8 @@ def claims_page(results: list[Any]) -> str:
                                            for c in results], raw=(1,))
     bars = [(verdict, float(n), float(n), float(n)) for verdict, n in counts.items()]
     sections = ["<h2>Summary</h2>" + summary, "<h2>Plots</h2>",
-                figure(svg.bar_chart("claims by verdict", "claims", bars), "Number of claims by verdict")]
+                figure(svg.bar_chart("claims by verdict", "claims", bars, [_VERDICT_COLOURS.get(v, "#bbbbbb") for v in counts]),
+                       "Number of claims by verdict")]
     for c in results:
         inputs = table(["input", "value", "source"], [(str(n), str(v), str(s)) for n, v, s in c.inputs])
         findings = "".join(f"<li>{escape(f)}</li>" for f in c.findings)
@@ -270,6 +271,9 @@ def claims_page(results: list[Any]) -> str:
                         f'<p><b>Verdict:</b> <span class="verdict-{_slug(c.verdict)}">{escape(c.verdict)}</span>: {escape(c.why)}</p>{extra}')
     sections.append(statement_section(claims_paragraphs(results)))
     return page("footprint claims", "Published claims checked with one method", sections)
+
+
+_VERDICT_COLOURS = {"holds": "#228833", "does not hold": "#cc3311"}
 
 
 def _slug(text: str) -> str:

@@ -96,7 +96,8 @@ def _legend(items: list[tuple[str, str, str]]) -> list[str]:
     return out
 
 
-def bar_chart(title: str, y_label: str, bars: Sequence[tuple[str, float, float, float]]) -> str:
+def bar_chart(title: str, y_label: str, bars: Sequence[tuple[str, float, float, float]],
+              colours: Sequence[str] | None = None) -> str:
     """Bars (label, value, low, high) with low..high whiskers where they differ from the value."""
     y_max = max((max(v, hi) for _, v, _, hi in bars), default=1.0) * 1.1
     out, _, y_top = _frame(title, "", y_label, 1.0, y_max, x_ticks=False)
@@ -105,7 +106,7 @@ def bar_chart(title: str, y_label: str, bars: Sequence[tuple[str, float, float, 
         x = LEFT + slot * i + slot * 0.2
         y = _y(value, y_top)
         out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.6:.1f}" height="{H - BOTTOM - y:.1f}" '
-                   f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {number(value)}</title></rect>')
+                   f'fill="{(colours or PALETTE)[i % len(colours or PALETTE)]}"><title>{escape(label)}: {number(value)}</title></rect>')
         middle = x + slot * 0.3
         if high > low:
             out.append(f'<line x1="{middle:.1f}" x2="{middle:.1f}" y1="{_y(low, y_top):.1f}" y2="{_y(high, y_top):.1f}" stroke="#222" stroke-width="1.5"/>')
