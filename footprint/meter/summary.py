@@ -29,9 +29,12 @@ def summary(fp: Footprint, title: str) -> str:
     if gpus:
         extra.append("")
         extra.append("per GPU (energy, average power, peak interval-average power)")
-        for g in gpus:
+        from footprint.render.fmt import column, quantity_json
+
+        energies = column([quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")  # one unit for all GPUs
+        for g, energy in zip(gpus, energies, strict=True):
             where = f"{g['host']} " if len({x['host'] for x in gpus}) > 1 else ""
-            line = (f"  {where}GPU {g['index']}  {g['name']}: {_energy(_mag(g['energy']))}, average {number(_mag(g['average_power']), 4)} W, "
+            line = (f"  {where}GPU {g['index']}  {g['name']}: {energy}, average {number(_mag(g['average_power']), 4)} W, "
                     f"peak {number(_mag(g['peak_power']), 4)} W")
             issues = []
             if _mag(g.get("gap")) > 0:

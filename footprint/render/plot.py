@@ -70,19 +70,20 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
     unit, seconds = _time_axis(nodes)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.4), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     tdps = set()
-    shaded = {"gap": False, "estimated": False}
+    several = sum(len(n.gpus) for n in nodes) > 1
     for node in nodes:
         for c in node.gpus:
             xs = [0.0] + [t / seconds for t in c.t]
             ys = [c.watts[0] if c.watts else 0.0, *c.watts]
-            top.step(xs, ys, where="pre", linewidth=1.2, label=c.label)
+            (line,) = top.step(xs, ys, where="pre", linewidth=1.2, label=c.label)
             if c.tdp_w:
                 tdps.add(c.tdp_w)
-            for kind, spans, colour in (("gap", c.gaps, "#999999"), ("estimated", c.estimated, "#ee9944")):
-                for start, end in spans:
-                    top.axvspan(start / seconds, end / seconds, color=colour, alpha=0.25,
-                                label=None if shaded[kind] else f"{kind}")
-                    shaded[kind] = True
+            # each GPU's stretches hatched in its own line colour, so several GPUs' gaps stay told apart
+            for kind, spans, colour, hatch in (("gap", c.gaps, "#999999", "//"), ("estimated", c.estimated, "#ee9944", "..")):
+                for n, (start, end) in enumerate(spans):
+                    top.axvspan(start / seconds, end / seconds, facecolor=colour, alpha=0.2,
+                                edgecolor=line.get_color() if several else colour, hatch=hatch if several else None,
+                                label=None if n else (f"{c.label}: {kind}" if several else kind))
     for tdp in sorted(tdps):
         top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {fmt.number(tdp)} W")
     if not any(n.gpus for n in nodes):
