@@ -18,3 +18,20 @@ def test_every_conflicting_option_is_listed_at_once(tmp_path: Path) -> None:
     assert result.err == ("footprint report: error: the logs were metered with different --pue (1.1, 1.3) and --region "
                           "(CHN, FRA); pass --pue and --region to choose each\n")
     assert run_cli("report", str(a), str(b), "--region", "DEU", "--pue", "1.2").code == 0
+
+
+def test_codecarbon_row_takes_cpu_model_and_ram_size_from_the_channels_data(tmp_path: Path) -> None:
+    import csv
+
+    from footprint.meter.codecarbon_csv import append_row
+    from tests.fixtures.meter.helpers import fake_host
+
+    # the fake host's /proc says "AMD EPYC 7543 32-Core Processor" and 64 GiB
+    fp, _ = metered([FakeGpu()], 10.0, log=tmp_path / "run.jsonl", settings=fake_host(tmp_path / "host"), gpu_only=False)
+    cpu = fp.details["cpu"][0]
+    assert cpu["model"] == "AMD EPYC 7543 32-Core Processor"
+    assert fp.details["ram"][0]["total_gb"] == 64.0
+    append_row(tmp_path / "emissions.csv", fp)
+    (row,) = csv.DictReader((tmp_path / "emissions.csv").open(encoding="utf-8"))
+    assert row["cpu_model"] == "AMD EPYC 7543 32-Core Processor"
+    assert float(row["ram_total_size"]) == 64.0

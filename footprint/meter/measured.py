@@ -167,8 +167,13 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     found = [c for c in part.channels if c.component == component]
     energy = sum(c.energy for c in found)
     average = energy / part.duration if part.duration > 0 else 0.0
-    return {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
-            "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+    out = {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
+           "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+    # what the channel recorded about its hardware, as data, so that exports need not parse the method text
+    for key in ("model", "sockets", "total_gb"):
+        if found and found[0].info.get(key) is not None:
+            out[key] = found[0].info[key]
+    return out
 
 
 def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: int, duration_s: float,
