@@ -126,3 +126,11 @@ def test_no_status_without_a_measurable_terminal() -> None:
     status.update({"type": "interval", "dt": 5.0, "e": [3500.0]}, _ledger())
     status.clear()
     assert out.getvalue() == ""
+
+
+def test_a_co2_only_grid_factor_shows_gco2() -> None:
+    screen = Screen(rows=6, columns=70)
+    status = StatusLine(Terminal(screen), pue=1.0, intensity_g_per_kwh=497.4, size=(6, 70), co2_only=True)
+    status.begin()
+    status.update({"type": "interval", "dt": 5.0, "e": [3500.0]}, _ledger())
+    assert "gCO2 |" in screen.text()[-1] and "CO2e" not in screen.text()[-1]

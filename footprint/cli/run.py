@@ -80,8 +80,13 @@ def _status(site: dict[str, str | None]) -> object:
     from footprint.meter.status import StatusLine
 
     resolved = resolve_site(**{k: v for k, v in site.items() if v is not None})
+    co2_only = False
+    if site.get("region") and not site.get("intensity"):
+        from footprint.grid import lookup
+
+        co2_only = lookup(str(site["region"])).basis.startswith("CO2 only")
     return StatusLine(sys.stderr, float(resolved.pue.central.magnitude),
-                      float(resolved.intensity.central.to("gCO2e/kWh").magnitude))
+                      float(resolved.intensity.central.to("gCO2e/kWh").magnitude), co2_only=co2_only)
 
 
 def _output(fp: object, command: list[str], exit_code: int, log: str, as_json: bool, quiet: bool, csv_path: str | None,

@@ -36,8 +36,10 @@ def terminal_rows_columns(stream: IO[str]) -> tuple[int, int] | None:
 class StatusLine:
     """Keeps one status line on the terminal's bottom row; ``clear()`` gives the row back before the summary."""
 
-    def __init__(self, stream: IO[str], pue: float, intensity_g_per_kwh: float, size: tuple[int, int] | None = None) -> None:
+    def __init__(self, stream: IO[str], pue: float, intensity_g_per_kwh: float, size: tuple[int, int] | None = None,
+                 co2_only: bool = False) -> None:
         self.stream = stream
+        self.co2_only = co2_only  # the grid factor counts CO2 only: say gCO2, not gCO2e
         self.pue = pue
         self.intensity = intensity_g_per_kwh
         self.last = 0.0
@@ -53,7 +55,7 @@ class StatusLine:
         power = sum(record.get("e", [])) / dt if dt > 0 else 0.0
         kwh = sum(c.energy for c in ledger.channels) / 3.6e6 * self.pue
         elapsed = int(ledger.t)
-        return (f"footprint: {span(Q(power, 'W'))} now | {span(Q(kwh, 'kWh'))} | {span(Q(kwh * self.intensity, 'gCO2e'))} | "
+        return (f"footprint: {span(Q(power, 'W'))} now | {span(Q(kwh, 'kWh'))} | {span(Q(kwh * self.intensity, 'gCO2e'), co2_only=self.co2_only)} | "
                 f"{elapsed // 3600:d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}")
 
     def begin(self) -> None:
