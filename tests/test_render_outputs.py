@@ -44,7 +44,7 @@ def test_plot_of_a_directory_of_node_logs_has_each_gpu_each_node_and_the_job_tot
     assert r.code == 0, r.err
     assert r.out.strip() == f"plot written to {out}"
     text = _svg_texts(out.read_text(encoding="utf-8"))
-    for label in ("node-a/run GPU 0", "node-a/run GPU 1", "node-b/run GPU 0", "job total", "TDP 700 W", "gap"):
+    for label in ("node-a GPU 0", "node-a GPU 1", "node-b GPU 0", "job total", "TDP 700 W", "gap"):
         assert label in text, label
     assert "power per GPU (W)" in text and "time since start (s)" in text
     # the title carries the totals of the same result 'report --json' gives, and the grid intensity

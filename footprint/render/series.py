@@ -71,10 +71,11 @@ def read_nodes(paths: list[Path], root: Path | None = None) -> list[Node]:
     from footprint.meter.log import read_log
 
     nodes: dict[str, Node] = {}
-    for path in paths:
+    names = _file_names(paths, root)
+    for path, file_name in zip(paths, names, strict=True):
         log = read_log(path)
         header = log.header
-        name = str(header.get("node") or _file_name(path, root, len(paths)))
+        name = str(header.get("node") or file_name)
         channels = [_channel(c, name if len(paths) > 1 else "") for c in header.get("channels", [])]
         for record in log.records:
             if record.get("type") != "interval":
@@ -100,12 +101,15 @@ def read_nodes(paths: list[Path], root: Path | None = None) -> list[Node]:
     return list(nodes.values())
 
 
-def _file_name(path: Path, root: Path | None, count: int) -> str:
-    if count == 1:
-        return path.stem
-    if root is not None and root.is_dir():
-        return str(path.relative_to(root).with_suffix(""))
-    return str(path.with_suffix(""))
+def _file_names(paths: list[Path], root: Path | None) -> list[str]:
+    """A short name per log file: its path under `root` without the suffix; 'node-a/run' and 'node-b/run' become
+    'node-a' and 'node-b' when every file has the same name."""
+    if len(paths) == 1:
+        return [paths[0].stem]
+    parts = [(p.relative_to(root) if root is not None and p.is_relative_to(root) else p).with_suffix("").parts for p in paths]
+    if len({q[-1] for q in parts}) == 1 and all(len(q) > 1 for q in parts):
+        parts = [q[:-1] for q in parts]
+    return ["/".join(q) for q in parts]
 
 
 def _channel(info: dict, node: str) -> Channel:
