@@ -199,6 +199,7 @@ def test_latex_escaping() -> None:
 
     assert latex_escape(r"100% & $5 #1 a_b {x} ~y ^z \q") == (
         r"100\% \& \$5 \#1 a\_b \{x\} \textasciitilde{}y \textasciicircum{}z \textbackslash{}q")
+    assert latex_escape("“8 × 700 W ≈ 5.6 kW” – ok") == r"``8 $\times$ 700 W $\approx$ 5.6 kW'' -- ok"
 
 
 def test_latex_statement_has_no_unescaped_special_characters() -> None:

@@ -30,9 +30,14 @@ def check_format(name: str) -> str:
     return name
 
 
+# characters that sources quote and that pdfLaTeX's text fonts lack
+_LATEX_UNICODE = {"×": r"$\times$", "≈": r"$\approx$", "≤": r"$\leq$", "≥": r"$\geq$", "–": "--", "—": "---",
+                  "‘": "`", "’": "'", "“": "``", "”": "''", "€": r"\texteuro{}", "\u2212": "--"}
+
+
 def latex_escape(text: str) -> str:
-    """Text safe inside a LaTeX paragraph: every special character escaped."""
-    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+    """Text safe inside a LaTeX paragraph: every special character escaped, typographic characters spelt in LaTeX."""
+    return "".join(_LATEX_SPECIAL.get(c) or _LATEX_UNICODE.get(c, c) for c in text)
 
 
 def render(paragraphs: list[str], style: str) -> str:
@@ -41,7 +46,6 @@ def render(paragraphs: list[str], style: str) -> str:
     for p in paragraphs:
         if style == "latex":
             p = latex_escape(p).replace(_TIMES, r"$\times$").replace(_CO2, r"CO\textsubscript{2}")
-            p = p.replace("\u2212", "--").replace("\u201c", "``").replace("\u201d", "''")
         elif style in ("markdown", "unicode"):  # unicode: plain text for HTML, which escapes it itself
             p = _MARKDOWN_SPECIAL.sub(r"\\\1", p) if style == "markdown" else p
             p = p.replace(_TIMES, "×").replace(_CO2, "CO₂")
