@@ -192,10 +192,9 @@ def _claim(claim_id: str, **kwargs: Any) -> Claim:
 
 
 def _pct(span: Any) -> str:
-    text = f"{float(span.central.magnitude):.1%}"
-    if span.is_range:
-        text += f" ({float(span.lo.magnitude):.1%}..{float(span.hi.magnitude):.1%})"
-    return text
+    from footprint.render.fmt import percent
+
+    return percent(span)
 
 
 def _mwh(span: Any) -> str:

@@ -14,16 +14,20 @@ def require_matplotlib() -> None:
         raise FootprintError("--plot needs matplotlib, which is not installed; pip install 'footprint[plot]'")
 
 
-def plot(result: Any, path: str) -> None:
-    """Write a PNG (or any format matplotlib knows by suffix) with one panel per measure."""
+def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
+    """Write a PNG (or any format matplotlib knows by suffix) with one panel per measure; with no path, return
+    the figure's bytes in `fmt` (an HTML page inlines the SVG)."""
     require_matplotlib()
     import matplotlib
 
     matplotlib.use("Agg")  # no display needed
     import matplotlib.pyplot as plt
 
-    panels = [("energy", "MWh"), ("emissions", "tCO2e"), ("cost", "USD")]
-    panels = [(k, u) for k, u in panels if any(getattr(fp, k) is not None for fp in result.footprints)]
+    from footprint.render.fmt import pick_unit, unit_text
+
+    panels = [(k, pick_unit([getattr(fp, k) for fp in result.footprints], ladder))
+              for k, ladder in (("energy", "energy"), ("emissions", "emissions"), ("cost", "money"))
+              if any(getattr(fp, k) is not None for fp in result.footprints)]
     labels = [s.label for s in result.sides]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.2), squeeze=False)
     for ax, (key, units) in zip(axes[0], panels, strict=True):
@@ -41,14 +45,21 @@ def plot(result: Any, path: str) -> None:
         positions = list(range(len(labels)))
         ax.bar(positions, centrals, yerr=[lows, highs], capsize=6, color="#4477aa")
         ax.set_xticks(positions, labels, rotation=20, ha="right")
-        ax.set_title(f"{key} ({units})")
+        ax.set_title(f"{key} ({unit_text(units)})")
         for x, c, ratio in zip(positions, centrals, _ratios(result, key), strict=True):
             text = "not given" if getattr(result.footprints[x], key) is None else ("" if ratio is None else f"{ratio:.1%}")
             ax.annotate(text, (x, c), ha="center", va="bottom", fontsize=8)
     fig.suptitle(f"basis: {result.basis.describe()}", fontsize=9)
     fig.tight_layout()
     try:
+        if path is None:
+            import io
+
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt or "svg", dpi=120)
+            return buffer.getvalue()
         fig.savefig(path, dpi=120)
+        return None
     except (OSError, ValueError) as exc:
         raise FootprintError(f"--plot: cannot write {path!r}: {exc}") from None
     finally:

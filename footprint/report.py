@@ -1,118 +1,173 @@
-"""Renders a Footprint as a text table or JSON. Magnitudes leave pint only here."""
+"""Renders a Footprint as a text table or JSON. Magnitudes leave pint only here and in footprint.render."""
 
 from __future__ import annotations
 
 import json
-import math
 import textwrap
 from typing import Any
 
+from footprint.render import fmt
+from footprint.render.table import grid
 from footprint.result import Footprint
 from footprint.span import Span
 
-# Display units: the smallest in which the magnitude is below 10,000 (or the largest).
-_LADDERS = {
-    "energy": ("kWh", "MWh", "GWh", "TWh"),
-    "emissions": ("gCO2e", "kgCO2e", "tCO2e"),
-}
+ASSUMPTIONS_TITLE = "inputs and assumptions (value, origin, source)"
 
 
-def number(x: float, sig: int = 6) -> str:
+def number(x: float, sig: int = fmt.SIG) -> str:
     """A human number: thousands separators, about `sig` significant digits, no float noise."""
-    x = float(x)
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    if abs(x) >= 1e15 or abs(x) < 1e-4:
-        return f"{x:.{sig - 1}e}".replace("e+", "e")
-    digits = math.floor(math.log10(abs(x))) + 1
-    decimals = max(0, sig - digits)
-    text = f"{x:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def pick_units(span: Span, ladder: str) -> str:
-    units = _LADDERS[ladder]
-    if span.central.magnitude == 0:
-        return units[0]
-    for unit in units:
-        if abs(span.central.to(unit).magnitude) < 10_000:
-            return unit
-    return units[-1]
+    return fmt.number(x, sig)
 
 
 def show(span: Span | None, units: str | None = None, ladder: str | None = None) -> str:
-    """'1,863.68 MWh' or '1,863.68 MWh (1,500..2,100)' for a range."""
-    if span is None:
-        return "-"
-    if ladder:
-        units = pick_units(span, ladder)
-    s = span.to(units) if units is not None else span
-    unit_text = f"{s.central.units:~P}"
-    text = f"{number(s.central.magnitude)} {unit_text}".rstrip()
-    if s.is_range:
-        text += f" ({number(s.lo.magnitude)}..{number(s.hi.magnitude)})"
-    return text
+    """'1,864 MWh' or '1,864 MWh (1,500..2,100)'; in `units`, else in the unit picked by magnitude."""
+    return fmt.span(span, units, ladder=ladder)
 
 
-def days(span: Span) -> str:
-    return f"{number(span.central.to('day').magnitude, 3)} days"
+def wall_time(span: Span, metered: bool = False) -> str:
+    return fmt.wall_time(span, metered)
 
 
-def wall_time(span: Span) -> str:
-    """'1,300 h (54.2 days)' for a training run, '3.16 s' or '12.5 min' for a short metered one."""
-    hours = span.central.to("h").magnitude
-    if hours >= 1:
-        return f"{show(span, 'h')} ({days(span)})"
-    return show(span, "min" if hours >= 1 / 60 else "s")
+def co2_only(fp: Footprint) -> bool:
+    """Whether the grid factor behind `fp` counts CO2 only (not CO2e): then its figures are printed as CO2."""
+    region = fp.assumption("region")
+    if region is None or fp.assumption("intensity") is None or fp.assumption("intensity").origin == "user":
+        return False
+    from footprint.errors import FootprintError
+    from footprint.grid import lookup
+
+    try:
+        return lookup(str(region.value)).basis.startswith("CO2 only")
+    except FootprintError:
+        return False
 
 
-def rows(fp: Footprint) -> list[tuple[str, str]]:
-    """The result rows shared by every report of a Footprint."""
-    out = [("GPU-hours", show(fp.gpu_hours, "h"))]
-    if fp.duration is not None:
-        out.append(("wall time", wall_time(fp.duration)))
-    out.append(("energy, GPU", show(fp.energy_gpu, ladder="energy")))
-    if fp.energy_cpu is not None or fp.energy_ram is not None:
-        out.append(("energy, CPU", show(fp.energy_cpu, ladder="energy")))
-        out.append(("energy, RAM", show(fp.energy_ram, ladder="energy")))
+def accelerators(fp: Footprint) -> str:
+    """'2,048 GPUs' or '256 accelerators': TPUs and other non-GPU accelerators are not called GPUs."""
+    word = "GPU" if _is_gpu(fp.profile) else "accelerator"
+    n = fp.gpus or 0
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _is_gpu(profile_id: str | None) -> bool:
+    if not profile_id:
+        return True
+    from footprint.errors import FootprintError
+
+    try:
+        from footprint.catalog import get_profile
+
+        profile = get_profile(profile_id)
+    except (FootprintError, ImportError):
+        return True
+    return profile.vendor.lower() in ("nvidia", "amd", "intel") or "gpu" in profile.name.lower()
+
+
+def _host_parts(fp: Footprint, key: str) -> list[dict[str, Any]]:
+    parts = fp.details.get(key, [])
+    return parts if isinstance(parts, list) else []
+
+
+def _method_word(methods: list[str], estimated: float = 0.0) -> str:
+    """'measured', 'modelled' or 'measured + modelled' from the channels' methods."""
+    words = {"modelled" if m.startswith("modelled") else "measured" for m in methods}
+    word = " + ".join(sorted(words)) if words else "measured"
+    return word + (", part estimated" if estimated > 0 else "")
+
+
+def _average(parts: list[dict[str, Any]]) -> str:
+    total = sum(float(p["average_power"]["magnitude"]) for p in parts if p.get("average_power"))
+    from footprint.units import Q
+
+    return f"average {fmt.span(Q(total, 'W'))}"
+
+
+def rows(fp: Footprint) -> list[tuple[str, str, str]]:
+    """The result rows shared by every report of a Footprint: (what, value, how it was obtained)."""
+    measured = fp.kind == "measurement"
+    basis = co2_only(fp)
+    word = "GPU" if _is_gpu(fp.profile) else "accelerator"
+    energies: list[tuple[str, Span | None, str]] = []
+    if measured:
+        gpus = _host_parts(fp, "gpus")
+        estimated = sum(float(g["estimated_energy"]["magnitude"]) for g in gpus if g.get("estimated_energy"))
+        gpu_note = _method_word([g.get("method", "") for g in gpus], estimated) if gpus else ""
+        energies.append(("energy, GPU", fp.energy_gpu, gpu_note))
     else:
-        out.append(("energy, host", show(fp.energy_host, ladder="energy")))
-    out.append(("facility overhead", show(fp.energy_overhead, ladder="energy")))
-    out.append(("energy, total", show(fp.energy, ladder="energy")))
-    out.append(("emissions", show(fp.emissions, ladder="emissions")))
+        energies.append((f"energy, {word}", fp.energy_gpu, ""))
+    if fp.energy_cpu is not None or fp.energy_ram is not None:
+        for key, value in (("cpu", fp.energy_cpu), ("ram", fp.energy_ram)):
+            parts = _host_parts(fp, key)
+            note = f"{_method_word([p.get('method', '') for p in parts])}, {_average(parts)}" if parts else ""
+            energies.append((f"energy, {key.upper()}", value, note))
+    else:
+        energies.append(("energy, host", fp.energy_host, ""))
+    pue = fp.assumption("pue")
+    pue_text = f"PUE {pue.value_text() if not isinstance(pue.value, Span) else fmt.span(pue.value)}" if pue else ""
+    energies.append(("facility overhead", fp.energy_overhead, f"estimated: {pue_text}" if measured and pue else ""))
+    energies.append(("energy, total", fp.energy, ""))
+    energy_text = fmt.column([v for _, v, _ in energies], "energy")
+
+    # a tiny run's "0.002241 GPU-hours" reads better as "GPU time 8.068 s"
+    gpu_time = fmt.span(fp.gpu_hours, ladder="time")
+    label = f"{word}-hours" if gpu_time.split(" (")[0].endswith(" h") else f"{word} time"
+    out: list[tuple[str, str, str]] = [(label, gpu_time, "measured" if measured else "")]
+    if fp.duration is not None:
+        out.append(("wall time", fmt.wall_time(fp.duration, metered=measured), "measured" if measured else ""))
+    out.extend((label, text, note) for (label, _, note), text in zip(energies, energy_text, strict=True))
+    intensity = fp.assumption("intensity")
+    emissions_note = ""
+    if measured and intensity is not None and isinstance(intensity.value, Span):
+        emissions_note = f"estimated: energy x {fmt.span(intensity.value, co2_only=basis)}"
+    out.append(("emissions", fmt.span(fp.emissions, ladder="emissions", co2_only=basis), emissions_note))
     if fp.cost is not None:
-        out.append(("cost", show(fp.cost, "USD")))
+        out.append(("cost", fmt.span(fp.cost, "USD"), ""))
     if fp.flops is not None:
-        out.append(("compute", show(fp.flops, "FLOP")))
+        out.append(("compute", fmt.span(fp.flops, "FLOP"), ""))
     if fp.implied_mfu is not None:
-        mfu = fp.implied_mfu.to("")
-        text = f"{float(mfu.central.magnitude):.1%}"
-        if mfu.is_range:
-            text += f" ({float(mfu.lo.magnitude):.1%}..{float(mfu.hi.magnitude):.1%})"
-        out.append(("implied MFU", text))
+        out.append(("implied MFU", fmt.percent(fp.implied_mfu), ""))
     return out
 
 
-def table(fp: Footprint, title: str = "") -> str:
-    """The human report: result rows, then every assumption with its origin and source."""
-    lines = [title or f"footprint {fp.kind}" + (f": {fp.label}" if fp.label else "")]
+def assumption_value(fp: Footprint, a: Any) -> str:
+    if not isinstance(a.value, Span):
+        return str(a.value)
+    return fmt.span(a.value, co2_only=co2_only(fp) and a.name == "intensity")
+
+
+def title(fp: Footprint) -> str:
+    """'footprint estimate: h800-sxm x 2,048 GPUs (label)'."""
+    what = fp.profile or ""
+    if fp.gpus:
+        what += f" x {accelerators(fp)}"
+    text = f"footprint {fp.kind}" + (f": {what.strip()}" if what.strip() else "")
+    return text + (f" ({fp.label})" if fp.label else "")
+
+
+def result_lines(fp: Footprint) -> list[str]:
+    """The result rows as aligned lines (with the 'how' column only where some row has one)."""
     result = rows(fp)
-    width = max(len(k) for k, _ in result) + 2
-    for key, value in result:
-        lines.append(f"  {key:<{width}}{value}")
-    lines.append("")
-    lines.append("inputs and assumptions (value, origin, source)")
+    if any(note for _, _, note in result):
+        return grid([(k, v, f"({n})" if n else "") for k, v, n in result])
+    return grid([(k, v) for k, v, _ in result])
+
+
+def assumption_lines(fp: Footprint) -> list[str]:
+    lines = [ASSUMPTIONS_TITLE]
     name_width = max((len(a.name) for a in fp.assumptions), default=0) + 2
-    values = [a.value_text() if not isinstance(a.value, Span) else show(a.value) for a in fp.assumptions]
-    value_width = max((len(v) for v in values), default=0) + 2
-    for a, value in zip(fp.assumptions, values, strict=True):
-        lines.append(f"  {a.name:<{name_width}}{value:<{value_width}}{a.origin}")
+    values = [assumption_value(fp, a) for a in fp.assumptions]
+    table_lines = grid([(a.name, v, a.origin) for a, v in zip(fp.assumptions, values, strict=True)])
+    for a, line in zip(fp.assumptions, table_lines, strict=True):
+        lines.append(line)
         if a.source:
             indent = " " * (4 + name_width)
             lines.extend(textwrap.wrap(a.source, width=110, initial_indent=indent, subsequent_indent=indent))
-    return "\n".join(lines)
+    return lines
+
+
+def table(fp: Footprint, heading: str = "") -> str:
+    """The human report: result rows, then every assumption with its origin and source."""
+    return "\n".join([heading or title(fp), *result_lines(fp), "", *assumption_lines(fp)])
 
 
 def to_json(data: Any) -> str:

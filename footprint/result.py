@@ -67,6 +67,22 @@ class Footprint:
     label: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        """The result rows (energy, emissions, cost, ...) in readable units; ``summary()`` adds the assumptions."""
+        from footprint.report import result_lines, title
+
+        return "\n".join([title(self), *result_lines(self)])
+
+    def summary(self, heading: str = "") -> str:
+        """The text the CLI prints for this result: rows, per-GPU lines of a metered run, every assumption."""
+        if self.kind == "measurement":
+            from footprint.meter.summary import summary
+
+            return summary(self, heading or f"footprint measurement{': ' + self.label if self.label else ''}")
+        from footprint.report import table
+
+        return table(self, heading)
+
     def assumption(self, name: str) -> Assumption | None:
         return next((a for a in self.assumptions if a.name == name), None)
 

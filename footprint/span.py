@@ -83,8 +83,16 @@ class Span:
             None if self.high is None else self.high.to(units),
         )
 
+    def __str__(self) -> str:
+        """'22.44 kWh' or '3,734 MWh (3,000..4,100)': the unit picked by magnitude, four significant figures."""
+        from footprint.render.fmt import span
+
+        return span(self)
+
     def __format__(self, spec: str) -> str:
-        fmt = spec or ".4g"
+        if not spec:
+            return str(self)
+        fmt = spec
         text = f"{self.central.magnitude:{fmt}} {self.central.units:~P}"
         if self.is_range:
             text += f" ({self.lo.magnitude:{fmt}}..{self.hi.to(self.lo.units).magnitude:{fmt}})"

@@ -49,16 +49,20 @@ class Kind:
     example: str
     bare_unit: str | None = None
     canonical: str | None = None
+    hint: str = ""  # what units are accepted, added to errors where a unit was not understood
 
 
 TIME = Kind("a time", "[time]", "'54 days' or '80 h'", canonical="h")
 POWER = Kind("a power", "[power]", "'550 W'", canonical="W")
 ENERGY = Kind("an energy", "[energy]", "'12 MWh'", canonical="kWh")
-INTENSITY = Kind("a carbon intensity", "[emissions] / [energy]", "'582 g/kWh' or '0.385 kg/kWh'", canonical="gCO2e/kWh")
+INTENSITY = Kind("a carbon intensity", "[emissions] / [energy]", "'582 g/kWh' or '0.385 kg/kWh'", canonical="gCO2e/kWh",
+                 hint="intensities are in g or kg of CO2e per kWh (g/kWh, kgCO2e/kWh)")
 EMISSIONS = Kind("emissions", "[emissions]", "'25 tCO2e'", canonical="kgCO2e")
-PRICE_PER_TIME = Kind("a price per GPU-hour", "[currency] / [time]", "'2 USD/h'", canonical="USD/h")
-PRICE_PER_ENERGY = Kind("an electricity price", "[currency] / [energy]", "'0.1 USD/kWh'", canonical="USD/kWh")
-MONEY = Kind("an amount of money", "[currency]", "'5.6e6 USD'", canonical="USD")
+PRICE_PER_TIME = Kind("a price per GPU-hour", "[currency] / [time]", "'2 USD/h'", canonical="USD/h",
+                      hint="prices are in USD per GPU-hour (footprint converts no currency)")
+PRICE_PER_ENERGY = Kind("an electricity price", "[currency] / [energy]", "'0.1 USD/kWh'", canonical="USD/kWh",
+                        hint="prices are in USD per kWh (footprint converts no currency)")
+MONEY = Kind("an amount of money", "[currency]", "'5.6e6 USD'", canonical="USD", hint="prices are in USD (footprint converts no currency)")
 COMPUTE = Kind("a FLOP count", "[compute]", "'3.3e24' or '3.3e24 FLOP'", bare_unit="FLOP", canonical="FLOP")
 THROUGHPUT = Kind("a throughput", "[compute] / [time]", "'989.5 TFLOP/s'", canonical="TFLOP/s")
 COUNT = Kind("a number", "", "'37e9'", bare_unit="", canonical="")
@@ -164,7 +168,7 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
     import pint
 
     ureg = registry()
-    expected = f"expected {kind.name} such as {kind.example}"
+    expected = f"expected {kind.name} such as {kind.example}" + (f"; {kind.hint}" if kind.hint else "")
     unit_for_bare = bare_unit if bare_unit is not None else kind.bare_unit
     if isinstance(value, bool):
         raise FootprintError(f"{what}: {value!r} is not a quantity; {expected}")
@@ -203,6 +207,8 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
         ok = False
     if not ok:
         got = f"is in {q.units:~P}" if not q.dimensionless else "has no unit"
+        if "[currency]" in kind.dimension and "[currency]" not in str(q.dimensionality):
+            got = "has no currency unit"  # '$2/h' reads as 2/h: the '$' is not a unit
         raise FootprintError(f"{what}: {value!r} {got}; {expected}")
     mag = q.magnitude
     if not isinstance(mag, (int, float)) or not math.isfinite(float(mag)):

@@ -39,7 +39,7 @@ def test_deepseek_v3_is_about_9_percent_of_llama_31_on_tdp_basis() -> None:
     assert data["basis"]["name"] == "tdp"
     text = run_cli("compare", "llama-3.1-405b", "deepseek-v3").out
     assert "compare on basis: GPU-hours x TDP, host power 0 W, PUE 1" in text
-    assert "21,588 MWh" in text and "1,951.6 MWh" in text and "9.0%" in text
+    assert "21.59 GWh" in text and "1.952 GWh" in text and "9.0%" in text
 
 
 def test_gpt4_range_carries_into_the_ratio() -> None:

@@ -194,7 +194,7 @@ def test_table_output_shows_components_and_assumptions() -> None:
     for name in ("gpu_power", "host_power", "pue", "region", "intensity"):
         assert f"\n  {name} " in r.out
     assert "2,662,400 h" in r.out
-    assert "1,863.68 MWh" in r.out
+    assert "1,864 MWh" in r.out  # 2,662,400 h x 700 W = 1,863.68 MWh, to 4 significant figures
 
 
 def test_json_quantities_are_parseable_pint_units() -> None:

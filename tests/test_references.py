@@ -179,7 +179,7 @@ def test_references_list_cli() -> None:
 def test_references_show_cli() -> None:
     r = run_cli("references", "show", "llama-3.1-405b")
     assert r.code == 0, r.err
-    assert "published 8,930 tCO2e, ours 9,142.52 tCO2e, difference +2.38% -> known gap" in r.out
+    assert "published 8,930 tCO2e, ours 9,143 tCO2e, difference +2.38% -> known gap" in r.out
     assert "[llama31-card]" in r.out and "MODEL_CARD.md" in r.out
     data = json.loads(run_cli("references", "show", "deepseek-v3", "--json").out)
     assert data["inputs"]["price"]["value"] == {"magnitude": 2, "units": "USD/h"}

@@ -118,7 +118,7 @@ def test_installed_wheel_estimates_with_its_own_profiles_outside_the_source_tree
     assert result.stderr == ""
     text = " ".join(result.stdout.split())  # the table wraps long sources at spaces
     assert "GPU-hours 2,662,400 h" in text
-    assert "energy, GPU 1,863.68 MWh" in text
+    assert "energy, GPU 1,864 MWh" in text
     assert str(REPO) not in text
 
     as_json = run(installed.script, "estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300", "--json",

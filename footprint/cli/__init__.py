@@ -25,6 +25,7 @@ COMMANDS = {
     "profiles": "footprint.cli.profiles:profiles",
     "regions": "footprint.cli.regions:regions",
     "plugins": "footprint.cli.plugins:plugins",
+    "plot": "footprint.cli.plot:plot",
 }
 
 # one-line summaries for the root --help, so listing commands imports none of them
@@ -39,6 +40,7 @@ SUMMARIES = {
     "profiles": "List hardware profiles, or show one with its sources.",
     "regions": "List grid carbon-intensity regions.",
     "plugins": "List loaded plugins and their hooks.",
+    "plot": "Draw a metered run's power and energy, or a result's energy by component.",
 }
 
 

@@ -7,11 +7,14 @@ from typing import Any
 
 import click
 
+from footprint.cli.page_options import page_options, wrote
+
 
 @click.command()
 @click.argument("words", nargs=-1, metavar="[check|list] [CLAIM_ID]...")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text.")
-def claims(words: tuple[str, ...], as_json: bool) -> None:
+@page_options
+def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, statement: str | None) -> None:
     """Check published claims (DeepSeek coverage) with the same method.
 
     Each claim gets its inputs (with sources), the method, the result and a verdict, with why: holds or does not
@@ -42,6 +45,16 @@ def claims(words: tuple[str, ...], as_json: bool) -> None:
     from footprint.claims import check
 
     results = check(list(claim_ids) or None)
+    if html_path:
+        from footprint.render import html
+
+        html.write(html_path, html.claims_page(results))
+        wrote(html_path)
+    if statement and not as_json:
+        from footprint.render.statement import claims_statement
+
+        click.echo(claims_statement(results, statement), nl=False)
+        return
     if as_json:
         counts: dict[str, int] = {}
         for c in results:

@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from footprint.cli.page_options import page_options, wrote
+
 
 @click.command()
 @click.argument("sides", nargs=-1, required=True, metavar="A B [...]")
@@ -21,8 +23,10 @@ import click
 @click.option("--price", metavar="X", help="One price per GPU-hour for every side, e.g. '2 USD/h' (default: each side's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (ratios under 'ratios').")
 @click.option("--plot", "plot_path", metavar="FILE.png", help="Draw side-by-side bars with ranges (needs matplotlib: pip install 'footprint[plot]').")
+@page_options
 def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str | None, region: str | None,
-            intensity: str | None, own_intensity: bool, price: str | None, as_json: bool, plot_path: str | None) -> None:
+            intensity: str | None, own_intensity: bool, price: str | None, as_json: bool, plot_path: str | None,
+            html_path: str | None, statement: str | None) -> None:
     """Put runs, references and scenarios on one method, side by side.
 
     Each side is a reference ID ('footprint references'), a scenario .toml file with the inputs of 'footprint
@@ -52,62 +56,68 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
         from footprint.compare_plot import plot
 
         plot(result, plot_path)
+    if html_path:
+        from footprint.render import html
+
+        html.write(html_path, html.compare_page(result))
+        wrote(html_path)
     if as_json:
         click.echo(to_json(result.as_json()))
+    elif statement:
+        from footprint.render.statement import compare_statement
+
+        click.echo(compare_statement(result, statement), nl=False)
     else:
         click.echo(text(result))
         if plot_path:
             click.echo(f"\nplot written to {plot_path}")
 
 
-def _pct(span: Any) -> str:
-    if span is None:
-        return "-"
-    text = f"{float(span.central.magnitude):.1%}"
-    if span.is_range:
-        text += f" ({float(span.lo.magnitude):.1%}..{float(span.hi.magnitude):.1%})"
-    return text
-
-
-def text(result: Any) -> str:
-    """The side-by-side table."""
-    from footprint.report import show
+def rows(result: Any) -> list[tuple[str, list[str]]]:
+    """The side-by-side rows (the first holds the side labels): one unit per row, picked by its largest value."""
+    from footprint.render.fmt import column, percent
+    from footprint.report import co2_only
 
     fps, sides = result.footprints, result.sides
-    rows: list[tuple[str, list[str]]] = [
+    co2 = [co2_only(fp) for fp in fps]
+    out: list[tuple[str, list[str]]] = [
         ("", [s.label for s in sides]),
         ("kind", [f"{s.kind} ({s.status})" for s in sides]),
         ("hardware", [(f"{s.profile.id} ({s.profile.tdp.value:~P} TDP)" if s.profile.tdp else f"{s.profile.id} (TDP unknown)")
                       if s.profile else "-" for s in sides]),
-        ("GPU-hours", [show(fp.gpu_hours, "h") for fp in fps]),
-        ("energy", [show(fp.energy, "MWh") for fp in fps]),
-        ("  ratio to first", [_pct(r) for r in result.ratios]),
-        ("emissions", [show(fp.emissions, "tCO2e") for fp in fps]),
-        ("  ratio to first", [_pct(r) for r in result.emissions_ratios]),
-        ("cost", [show(fp.cost, "USD") for fp in fps]),
-        ("  ratio to first", [_pct(r) for r in result.cost_ratios]),
-        ("grid intensity", [_assumed(fp, "intensity") for fp in fps]),
+        ("GPU-hours", column([fp.gpu_hours for fp in fps], "time")),
+        ("energy", column([fp.energy for fp in fps], "energy")),
+        ("  ratio to first", [percent(r) for r in result.ratios]),
+        ("emissions", column([fp.emissions for fp in fps], "emissions", co2)),
+        ("  ratio to first", [percent(r) for r in result.emissions_ratios]),
+        ("cost", column([fp.cost for fp in fps], "money")),
+        ("  ratio to first", [percent(r) for r in result.cost_ratios]),
+        ("grid intensity", [_assumed(fp, "intensity", c) for fp, c in zip(fps, co2, strict=True)]),
     ]
     if any(fp.implied_mfu is not None for fp in fps):
-        rows.append(("implied MFU", [f"{_pct(fp.implied_mfu)} {_assumed(fp, 'precision')}" if fp.implied_mfu is not None else "-"
+        out.append(("implied MFU", [f"{percent(fp.implied_mfu)} {_assumed(fp, 'precision')}" if fp.implied_mfu is not None else "-"
                                      for fp in fps]))
-    label_width = max(len(k) for k, _ in rows) + 2
-    widths = [max(len(r[1][i]) for r in rows) + 2 for i in range(len(sides))]
+    return out
+
+
+def text(result: Any) -> str:
+    """The side-by-side table."""
+    from footprint.render.table import grid
+
     lines = [f"compare on basis: {result.basis.describe()}", ""]
-    for key, cells in rows:
-        lines.append((f"  {key:<{label_width}}" + "".join(f"{c:<{w}}" for c, w in zip(cells, widths, strict=True))).rstrip())
+    lines += grid([(key, *cells) for key, cells in rows(result)])
     if result.notes:
         lines += ["", "notes"]
         lines.extend(f"  - {n}" for n in result.notes)
     return "\n".join(lines)
 
 
-def _assumed(fp: Any, name: str) -> str:
-    from footprint.report import show
+def _assumed(fp: Any, name: str, co2_only: bool = False) -> str:
+    from footprint.render.fmt import span
     from footprint.span import Span
 
     a = fp.assumption(name)
     if a is None:
         return "-"
-    value = show(a.value) if isinstance(a.value, Span) else str(a.value)
+    value = span(a.value, co2_only=co2_only) if isinstance(a.value, Span) else str(a.value)
     return value + (" (default)" if a.origin == "default" else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from footprint.cli.options import power_options, profile_options, site_options
+from footprint.cli.page_options import page_options, wrote
 
 
 @click.command()
@@ -26,7 +27,8 @@ from footprint.cli.options import power_options, profile_options, site_options
                    "and of 'footprint compare'. Replaces --gpu-power, --host-power and --pue.")
 @click.option("--label", default="", help="A name for this run in reports.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def estimate(as_json: bool, basis: str | None, **options: str | None) -> None:
+@page_options
+def estimate(as_json: bool, basis: str | None, html_path: str | None, statement: str | None, **options: str | None) -> None:
     """Estimate a training run's energy, emissions and cost.
 
     Energy = GPU-hours x (GPU power + host power) x PUE; emissions = energy x grid intensity; cost = GPU-hours x
@@ -51,8 +53,17 @@ def estimate(as_json: bool, basis: str | None, **options: str | None) -> None:
                                  f"do not also give {', '.join(given)}")
         options.update(gpu_power="1", host_power="0 W", pue="1")
     fp = run_estimate(options.pop("profile"), **options)  # type: ignore[arg-type]
+    if html_path:
+        from footprint.render import html
+
+        html.write(html_path, html.footprint_page(fp, _title(fp)))
+        wrote(html_path)
     if as_json:
         click.echo(to_json(fp.as_json()))
+    elif statement:
+        from footprint.render.statement import footprint_statement
+
+        click.echo(footprint_statement(fp, statement), nl=False)
     else:
         click.echo(table(fp, _title(fp)))
 
@@ -61,11 +72,11 @@ def _title(fp: object) -> str:
     from footprint.result import Footprint
 
     assert isinstance(fp, Footprint)
-    from footprint.report import show
+    from footprint.report import accelerators, show
 
     parts = [fp.profile or "custom power"]
     if fp.gpus:
-        parts.append(f"x {fp.gpus:,} GPUs")
+        parts.append(f"x {accelerators(fp)}")
     if fp.duration is not None:
-        parts.append(f"for {show(fp.duration, 'h')}")
+        parts.append(f"for {show(fp.duration, ladder='time')}")
     return "footprint estimate: " + " ".join(parts) + (f" ({fp.label})" if fp.label else "")

@@ -179,10 +179,9 @@ def detail_text(ref: Any) -> str:
     if checks:
         lines += ["", "implied MFU of the claimed GPU-hours (FLOPs / (GPU-hours x dense peak))"]
         for c in checks:
-            mfu = c.mfu
-            text = f"{float(mfu.central.magnitude):.1%}"
-            if mfu.is_range:
-                text += f" ({float(mfu.lo.magnitude):.1%}..{float(mfu.hi.magnitude):.1%})"
+            from footprint.render.fmt import percent
+
+            text = percent(c.mfu)
             lines.append(f"  {c.precision:<5} {text}: {number(c.flops.central.magnitude, 4)} FLOP ({c.flops_how}) / "
                          f"({show_span(c.gpu_hours, 'h')} x {number(c.peak.to('TFLOP/s').magnitude)} TFLOP/s) -> {c.verdict}")
             lines.extend(_wrap(c.why, 8))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from footprint.cli.options import site_options
+from footprint.cli.page_options import page_options, wrote
 
 
 @click.command()
@@ -15,8 +16,9 @@ from footprint.cli.options import site_options
 @click.option("--run", "run_id", metavar="ID", help="Only the run with this run id (or its first characters), from a log that holds several.")
 @click.option("--job", "job_id", metavar="ID", help="With a directory: report this job when the directory holds several.")
 @site_options
+@page_options
 def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, run_id: str | None, job_id: str | None,
-           **site: str | None) -> None:
+           html_path: str | None, statement: str | None, **site: str | None) -> None:
     """Rebuild the result of a metered run from its log.
 
     Reads logs written by 'footprint run' (or footprint.track(log=...)), whether the run finished or was killed;
@@ -73,8 +75,23 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     data = fp.as_json()
     if output:
         write_atomic(output, to_json(data) + "\n")
+    what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
+    if html_path:
+        import os
+        from pathlib import Path
+
+        from footprint.render import html
+        from footprint.render.series import read_nodes
+
+        paths = [Path(p) for p in logs]
+        root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+        html.write(html_path, html.footprint_page(fp, f"footprint report: {what}", read_nodes([p.resolve() for p in paths], root)))
+        wrote(html_path)
     if as_json:
         click.echo(to_json(data))
+    elif statement:
+        from footprint.render.statement import footprint_statement
+
+        click.echo(footprint_statement(fp, statement), nl=False)
     else:
-        what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
         click.echo(summary(fp, f"footprint report: {what}"))

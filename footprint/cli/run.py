@@ -97,6 +97,8 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
         if not quiet:
             for note in recorder.notes:
                 click.echo(f"footprint: {note}", err=True)
+        if status:
+            status.begin()  # reserve the status row while nothing of the child's is on the screen
         try:
             child = guard.run(list(command), on_started=lambda _: recorder.start_thread())
         except BaseException as exc:
@@ -126,8 +128,13 @@ def _status(site: dict[str, str | None]) -> object:
     from footprint.meter.status import StatusLine
 
     resolved = resolve_site(**{k: v for k, v in site.items() if v is not None})
+    co2_only = False
+    if site.get("region") and not site.get("intensity"):
+        from footprint.grid import lookup
+
+        co2_only = lookup(str(site["region"])).basis.startswith("CO2 only")
     return StatusLine(sys.stderr, float(resolved.pue.central.magnitude),
-                      float(resolved.intensity.central.to("gCO2e/kWh").magnitude))
+                      float(resolved.intensity.central.to("gCO2e/kWh").magnitude), co2_only=co2_only)
 
 
 def _output(fp: object, command: list[str], child: object, log: str, as_json: bool, json_file: str | None, quiet: bool,

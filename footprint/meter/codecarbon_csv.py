@@ -82,7 +82,7 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "python_version": platform.python_version(),
         "codecarbon_version": f"footprint {__version__}",
         "cpu_count": os.cpu_count() or 0,
-        "cpu_model": str(cpu.get("method", "")).split("'")[1] if "'" in str(cpu.get("method", "")) else platform.processor(),
+        "cpu_model": str(cpu.get("model") or platform.processor()),
         "gpu_count": len(gpus),
         "gpu_model": ", ".join(f"{sum(1 for g in gpus if g.get('name') == n)} x {n}" for n in names),
         "longitude": "",
@@ -101,11 +101,8 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
 
 
 def _ram_gb(fp: Footprint) -> float | str:
-    import re
-
-    method = str((fp.details.get("ram") or [{}])[0].get("method", ""))
-    found = re.search(r"for ([\d.]+) GiB", method)
-    return float(found.group(1)) if found else ""
+    sizes = [float(r["total_gb"]) for r in fp.details.get("ram") or [] if r.get("total_gb")]
+    return sum(sizes) if sizes else ""  # unmeasured stays empty, never a measured-looking 0
 
 
 def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_id: str | None = None) -> None:

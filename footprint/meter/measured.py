@@ -34,17 +34,23 @@ def site_options(parts: list[Totals], overrides: dict[str, Any]) -> dict[str, An
     from footprint.errors import FootprintError
 
     chosen: dict[str, Any] = {}
+    conflicts: list[tuple[str, list[str]]] = []
     for key in SITE_KEYS:
         if overrides.get(key) is not None:
             chosen[key] = overrides[key]
             continue
         values = {str(p.header.get("settings", {}).get("site", {}).get(key)) for p in parts}
         if len(values) > 1:
-            raise FootprintError(f"the logs were metered with different --{key.replace('_', '-')} ({', '.join(sorted(values))}); "
-                                 f"pass --{key.replace('_', '-')} to choose one")
+            conflicts.append((f"--{key.replace('_', '-')}", sorted(values)))
+            continue
         value = parts[0].header.get("settings", {}).get("site", {}).get(key) if parts else None
         if value is not None:
             chosen[key] = value
+    if conflicts:  # every conflict at once, so one more try is enough
+        differ = " and ".join(f"{option} ({', '.join(values)})" for option, values in conflicts)
+        options = " and ".join(option for option, _ in conflicts)
+        raise FootprintError(f"the logs were metered with different {differ}; pass {options} to choose "
+                             + ("one" if len(conflicts) == 1 else "each"))
     if chosen.get("intensity") is not None and overrides.get("region") is not None and overrides.get("intensity") is None:
         chosen.pop("intensity")  # a region given now replaces an intensity recorded then
     if chosen.get("region") is not None and overrides.get("intensity") is not None and overrides.get("region") is None:
@@ -200,8 +206,13 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     found = [c for c in part.channels if c.component == component]
     energy = sum(c.energy for c in found)
     average = energy / part.duration if part.duration > 0 else 0.0
-    return {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
-            "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+    out = {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
+           "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+    # what the channel recorded about its hardware, as data, so that exports need not parse the method text
+    for key in ("model", "sockets", "total_gb"):
+        if found and found[0].info.get(key) is not None:
+            out[key] = found[0].info[key]
+    return out
 
 
 def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: int, duration_s: float,

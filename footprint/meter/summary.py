@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from footprint.result import Footprint
@@ -13,36 +12,29 @@ def _mag(q: dict[str, Any] | None) -> float:
 
 
 def _energy(kwh: float) -> str:
-    from footprint.report import number
+    from footprint.render.fmt import span
+    from footprint.units import Q
 
-    if abs(kwh) >= 1000:
-        return f"{number(kwh / 1000)} MWh"
-    if abs(kwh) >= 1:
-        return f"{number(kwh)} kWh"
-    return f"{number(kwh * 1000)} Wh"
+    return span(Q(kwh, "kWh"), ladder="energy")
 
 
 def summary(fp: Footprint, title: str) -> str:
     """The human summary printed by ``footprint run`` and ``footprint report``."""
-    from footprint.report import number, table
+    from footprint.report import assumption_lines, number, result_lines
 
-    lines = table(fp, title).split("\n")
-    if fp.duration is not None:
-        # a metered run is usually minutes to days long: h:mm:ss reads better than a fraction of a day
-        seconds = float(fp.duration.central.to("s").magnitude)
-        clock = f"{int(seconds // 3600)}:{int(seconds // 60 % 60):02d}:{seconds % 60:05.2f}"
-        lines = [re.sub(r"\([^()]* days\)$", f"({clock})", line) if line.lstrip().startswith("wall time") else line
-                 for line in lines]
-    cut = lines.index("inputs and assumptions (value, origin, source)") - 1 if "inputs and assumptions (value, origin, source)" in lines else len(lines)
-    head, rest = lines[:cut], lines[cut:]
+    head = [title, *result_lines(fp)]
+    rest = ["", *assumption_lines(fp)]
     extra: list[str] = []
     gpus = fp.details.get("gpus", [])
     if gpus:
         extra.append("")
         extra.append("per GPU (energy, average power, peak interval-average power)")
-        for g in gpus:
+        from footprint.render.fmt import column, quantity_json
+
+        energies = column([quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")  # one unit for all GPUs
+        for g, energy in zip(gpus, energies, strict=True):
             where = f"{g['host']} " if len({x['host'] for x in gpus}) > 1 else ""
-            line = (f"  {where}GPU {g['index']}  {g['name']}: {_energy(_mag(g['energy']))}, average {number(_mag(g['average_power']), 4)} W, "
+            line = (f"  {where}GPU {g['index']}  {g['name']}: {energy}, average {number(_mag(g['average_power']), 4)} W, "
                     f"peak {number(_mag(g['peak_power']), 4)} W")
             issues = []
             if _mag(g.get("gap")) > 0:

@@ -1,0 +1,176 @@
+"""Figures with matplotlib (the optional extra ``footprint[plot]``): power per GPU over time with the TDP line and
+shaded gaps and estimated stretches, cumulative energy per node and for the job, or a result's energy by component.
+"""
+
+from __future__ import annotations
+
+import io
+from importlib.util import find_spec
+from typing import Any
+
+from footprint.errors import FootprintError
+from footprint.render import fmt
+from footprint.render.series import Node
+from footprint.result import Footprint
+
+FORMATS = (".png", ".svg", ".pdf")
+INSTALL = "pip install 'footprint[plot]'"
+
+
+def have_matplotlib() -> bool:
+    return find_spec("matplotlib") is not None
+
+
+def require_matplotlib(option: str = "footprint plot") -> None:
+    """Fail early, in one line, when the optional plot extra is missing."""
+    if not have_matplotlib():
+        raise FootprintError(f"{option} needs matplotlib, which is not installed; install it with: {INSTALL}")
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text: selectable in a page, searchable in tests
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def title_text(fp: Footprint) -> str:
+    """The run's totals and grid intensity, for a figure's title."""
+    from footprint.report import co2_only
+
+    co2 = co2_only(fp)
+    parts = [f"energy {fmt.span(fp.energy, ladder='energy')}", f"emissions {fmt.span(fp.emissions, ladder='emissions', co2_only=co2)}"]
+    intensity = fp.assumption("intensity")
+    region = fp.assumption("region")
+    if intensity is not None and not isinstance(intensity.value, str):
+        where = f" ({region.value})" if region is not None else ""
+        parts.append(f"grid {fmt.span(intensity.value, co2_only=co2)}{where}")
+    if fp.cost is not None:
+        parts.append(f"cost {fmt.span(fp.cost, 'USD')}")
+    return ", ".join(parts)
+
+
+def _time_axis(nodes: list[Node]) -> tuple[str, float]:
+    """The time unit for the x axis (s, min or h) and its length in seconds."""
+    from footprint.units import Q
+
+    end = max((c.t[-1] for n in nodes for c in n.channels if c.t), default=0.0)
+    unit = fmt.pick_unit([Q(end, "s")], "time")
+    return unit, float(Q(1, unit).to("s").magnitude)
+
+
+def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_name: str = "png") -> bytes | None:
+    """Power per GPU (top) and cumulative energy per node and for the job (bottom). Returns bytes if no path."""
+    from footprint.units import Q
+
+    plt = _pyplot()
+    unit, seconds = _time_axis(nodes)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.4), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    tdps = set()
+    several = sum(len(n.gpus) for n in nodes) > 1
+    for node in nodes:
+        for c in node.gpus:
+            xs = [0.0] + [t / seconds for t in c.t]
+            ys = [c.watts[0] if c.watts else 0.0, *c.watts]
+            (line,) = top.step(xs, ys, where="pre", linewidth=1.2, label=c.label)
+            if c.tdp_w:
+                tdps.add(c.tdp_w)
+            # each GPU's stretches hatched in its own line colour, so several GPUs' gaps stay told apart
+            for kind, spans, colour, hatch in (("gap", c.gaps, "#999999", "//"), ("estimated", c.estimated, "#ee9944", "..")):
+                for n, (start, end) in enumerate(spans):
+                    top.axvspan(start / seconds, end / seconds, facecolor=colour, alpha=0.2,
+                                edgecolor=line.get_color() if several else colour, hatch=hatch if several else None,
+                                label=None if n else (f"{c.label}: {kind}" if several else kind))
+    for tdp in sorted(tdps):
+        top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {fmt.number(tdp)} W")
+    if not any(n.gpus for n in nodes):
+        top.text(0.5, 0.5, "no GPU metered (CPU and RAM only)", transform=top.transAxes, ha="center", va="center")
+    top.set_ylabel("power per GPU (W)")
+    highest = max([w for n in nodes for c in n.gpus for w in c.watts] + list(tdps) + [1.0])
+    top.set_ylim(0, highest * 1.35)  # headroom for the legend above the lines
+    top.grid(alpha=0.3)
+    handles, _ = top.get_legend_handles_labels()
+    if handles:
+        top.legend(fontsize=8, ncol=min(4, len(handles)), loc="upper right")
+    curves = [(n.name or "node", *n.energy_steps()) for n in nodes]
+    biggest = max((e[-1] for _, _, e in curves), default=0.0)
+    if len(curves) > 1:
+        biggest = sum(e[-1] for _, _, e in curves)
+    e_unit = fmt.pick_unit([Q(biggest, "kWh")], "energy")
+    scale = float(Q(1, "kWh").to(e_unit).magnitude)
+    for name, ts, es in curves:
+        if len(curves) > 1:
+            bottom.plot([t / seconds for t in ts], [e * scale for e in es], linewidth=1.2, label=name)
+    if len(curves) > 1:
+        times = sorted({t for _, ts, _ in curves for t in ts})
+        totals = [sum(_at(ts, es, t) for _, ts, es in curves) * scale for t in times]
+        bottom.plot([t / seconds for t in times], totals, color="black", linewidth=2, label="job total")
+        bottom.legend(fontsize=8, loc="upper left")
+    elif curves:
+        _, ts, es = curves[0]
+        bottom.plot([t / seconds for t in ts], [e * scale for e in es], color="black", linewidth=2)
+    bottom.set_ylabel(f"metered IT energy, cumulative ({fmt.unit_text(e_unit)})")
+    bottom.set_xlabel(f"time since start ({unit})")
+    bottom.set_ylim(bottom=0)
+    bottom.grid(alpha=0.3)
+    fig.suptitle(title_text(fp), fontsize=10)
+    fig.tight_layout()
+    return _save(plt, fig, path, fmt_name)
+
+
+def _at(ts: list[float], es: list[float], t: float) -> float:
+    """A node's cumulative energy at time t (held after its last interval)."""
+    value = 0.0
+    for x, e in zip(ts, es, strict=True):
+        if x > t:
+            break
+        value = e
+    return value
+
+
+def result_figure(fp: Footprint, path: str | None = None, fmt_name: str = "png") -> bytes | None:
+    """Energy by component (bars, ranges as error bars) for a result without a time series."""
+    plt = _pyplot()
+    parts = component_parts(fp)
+    unit = fmt.pick_unit([s for _, s in parts], "energy")
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    names = [n for n, _ in parts]
+    values = [float(s.to(unit).central.magnitude) for _, s in parts]
+    lows = [v - float(s.to(unit).lo.magnitude) for v, (_, s) in zip(values, parts, strict=True)]
+    highs = [float(s.to(unit).hi.magnitude) - v for v, (_, s) in zip(values, parts, strict=True)]
+    ax.bar(names, values, yerr=[lows, highs], capsize=5, color=["#4477aa", "#66ccee", "#228833", "#ccbb44", "#aa3377"][:len(parts)])
+    for i, v in enumerate(values):
+        ax.annotate(fmt.number(v), (i, v), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel(f"energy ({fmt.unit_text(unit)})")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title_text(fp), fontsize=9)
+    fig.tight_layout()
+    return _save(plt, fig, path, fmt_name)
+
+
+def component_parts(fp: Footprint) -> list[tuple[str, Any]]:
+    """(name, energy Span) of each component and the total."""
+    parts = [("GPU", fp.energy_gpu)]
+    if fp.energy_cpu is not None or fp.energy_ram is not None:
+        parts += [(n, s) for n, s in (("CPU", fp.energy_cpu), ("RAM", fp.energy_ram)) if s is not None]
+    else:
+        parts.append(("host", fp.energy_host))
+    parts += [("facility overhead", fp.energy_overhead), ("total", fp.energy)]
+    return parts
+
+
+def _save(plt: Any, fig: Any, path: str | None, fmt_name: str) -> bytes | None:
+    try:
+        if path is None:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt_name, dpi=110)
+            return buffer.getvalue()
+        fig.savefig(path, dpi=110)
+        return None
+    except (OSError, ValueError) as exc:
+        raise FootprintError(f"cannot write {path!r}: {exc}") from None
+    finally:
+        plt.close(fig)

@@ -1,0 +1,88 @@
+"""The HTML page in a real headless browser (Debian's chromium, installed in CI): it renders from a file:// URL with
+no network, the screenshot is not blank and shows the plots' colours, and the DOM carries the tables' text."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from footprint.testing import FakeGpu
+from tests.cli_run import run_cli
+from tests.fixtures.meter.helpers import metered
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "the browser test needs Debian's chromium (apt-get install chromium); CI installs it"
+    return found
+
+
+def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args, page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def read_png(path: Path) -> tuple[int, int, set[bytes], float]:
+    """(width, height, the set of RGB colours, the share of pixels that are not white) of a screenshot."""
+    from matplotlib.image import imread  # the test extra installs matplotlib (and Pillow with it)
+
+    pixels = (imread(str(path))[:, :, :3] * 255).round().astype("uint8")
+    height, width = pixels.shape[:2]
+    flat = pixels.reshape(-1, 3)
+    import numpy
+
+    colours = {bytes(c) for c in numpy.unique(flat, axis=0)}
+    inked = float((flat != 255).any(axis=1).mean())
+    return width, height, colours, inked
+
+
+@pytest.fixture
+def job_page(tmp_path: Path) -> tuple[Path, dict]:
+    logs = []
+    for name, gpus in (("node-a", [FakeGpu(power="600 W"), FakeGpu(power="550 W")]), ("node-b", [FakeGpu(power="300 W", lost=[(20.0, 30.0)])])):
+        log = tmp_path / f"{name}.jsonl"
+        metered(gpus, 60.0, interval=5.0, log=log, site={"region": "FRA"})
+        logs.append(str(log))
+    page = tmp_path / "job.html"
+    r = run_cli("report", *logs, "--html", str(page))
+    assert r.code == 0, r.err
+    return page, json.loads(run_cli("report", *logs, "--json").out)
+
+
+@pytest.mark.parametrize("use_matplotlib", [True, False])
+def test_page_renders_with_its_plots_and_tables_in_chromium(job_page: tuple[Path, dict], tmp_path: Path,
+                                                            use_matplotlib: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    page, data = job_page
+    if not use_matplotlib:
+        from footprint.render import plot
+
+        monkeypatch.setattr(plot, "have_matplotlib", lambda: False)
+        page = tmp_path / "own-svg.html"
+        logs = [str(p) for p in sorted(tmp_path.glob("node-*.jsonl"))]
+        assert run_cli("report", *logs, "--html", str(page)).code == 0
+    shot = tmp_path / "page.png"
+    done = browse(page, tmp_path, f"--screenshot={shot}", "--window-size=1200,2000")
+    assert shot.exists(), done.stderr[-2000:]
+    width, height, colours, inked = read_png(shot)
+    assert (width, height) == (1200, 2000)
+    assert inked > 0.05  # not blank: text, tables and plots
+    # the plot lines are there: matplotlib's first colours (tab10) or our own palette's
+    line_colours = {bytes.fromhex(c) for c in (("1f77b4", "ff7f0e") if use_matplotlib else ("4477aa", "ee6677"))}
+    assert line_colours <= colours
+
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    text = " ".join(re.sub(r"<[^>]+>", " ", dom).split())
+    from footprint.render.fmt import span
+    from footprint.units import Q
+
+    assert f"energy, total {span(Q(data['energy']['magnitude'], 'kWh'))}" in text
+    assert "Per GPU" in text and "Methods statement" in text and "Touvron et al. 2023" in text
+    assert dom.count("<svg") == page.read_text(encoding="utf-8").count("<svg") >= 1
