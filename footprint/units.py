@@ -22,14 +22,71 @@ def registry() -> pint.UnitRegistry:
     """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
     import pint
 
+    registry_class = _registry_class()
     try:
-        ureg = pint.UnitRegistry(cache_folder=":auto:")
+        ureg = registry_class(cache_folder=":auto:")
     except OSError:  # read-only home: fall back to an uncached registry
-        ureg = pint.UnitRegistry()
+        ureg = registry_class()
     ureg.load_definitions(str(_DEFINITIONS))
     ureg.formatter.default_format = "~P"
     pint.set_application_registry(ureg)
     return ureg
+
+
+@functools.cache
+def _registry_class() -> type[pint.UnitRegistry]:
+    """pint's registry, remembering what each unit string means.
+
+    pint re-reads a compound or prefixed unit string such as "kWh" or "gCO2e/kWh" on every ``.to("kWh")`` and
+    every ``Quantity(x, "kWh")`` (its own cache holds plain unit names only): ~50 us each, about half of an
+    estimate's time. The answers depend only on the definitions, so they are kept until a definition or the
+    active contexts change. Failed look-ups are not kept, so errors are raised (and worded) by pint each time.
+    """
+    import pint
+
+    class Registry(pint.UnitRegistry):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._unit_strings: dict[tuple[str, Any, Any], Any] = {}
+            self._unit_names: dict[tuple[str, Any], str] = {}
+            super().__init__(*args, **kwargs)
+
+        def parse_units_as_container(self, input_string: str, as_delta: bool | None = None,
+                                     case_sensitive: bool | None = None) -> Any:
+            key = (input_string, as_delta, case_sensitive)
+            found = self._unit_strings.get(key)
+            if found is None:
+                found = self._unit_strings[key] = super().parse_units_as_container(input_string, as_delta,
+                                                                                   case_sensitive)
+            return found
+
+        def get_name(self, name_or_alias: str, case_sensitive: bool | None = None) -> str:
+            key = (name_or_alias, case_sensitive)
+            found = self._unit_names.get(key)
+            if found is None:
+                found = self._unit_names[key] = super().get_name(name_or_alias, case_sensitive)
+            return found
+
+        def _forget_unit_strings(self) -> None:
+            self._unit_strings.clear()
+            self._unit_names.clear()
+
+        def define(self, definition: Any) -> None:
+            self._forget_unit_strings()
+            super().define(definition)
+
+        def load_definitions(self, *args: Any, **kwargs: Any) -> Any:
+            self._forget_unit_strings()
+            return super().load_definitions(*args, **kwargs)
+
+        def enable_contexts(self, *args: Any, **kwargs: Any) -> None:
+            self._forget_unit_strings()
+            super().enable_contexts(*args, **kwargs)
+
+        def disable_contexts(self, *args: Any, **kwargs: Any) -> None:
+            self._forget_unit_strings()
+            super().disable_contexts(*args, **kwargs)
+
+    return Registry
 
 
 def Q(value: Any, units: str | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
