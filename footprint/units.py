@@ -33,6 +33,11 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
+# "<number> <unit>", the shape of nearly every value a user or a data file writes
+_NUMBER_UNIT = re.compile(r"\s*([-+]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s+([A-Za-z_][\w/*^]*)\s*")
+_INTEGER = re.compile(r"[-+]?(?:0|[1-9]\d*)")
+
+
 @functools.cache
 def _registry_class() -> type[pint.UnitRegistry]:
     """pint's registry, remembering what each unit string means.
@@ -48,6 +53,7 @@ def _registry_class() -> type[pint.UnitRegistry]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self._unit_strings: dict[tuple[str, Any, Any], Any] = {}
             self._unit_names: dict[tuple[str, Any], str] = {}
+            self._unit_shapes: dict[tuple[str, Any], tuple[Any, bool] | bool] = {}
             super().__init__(*args, **kwargs)
 
         def parse_units_as_container(self, input_string: str, as_delta: bool | None = None,
@@ -66,9 +72,49 @@ def _registry_class() -> type[pint.UnitRegistry]:
                 found = self._unit_names[key] = super().get_name(name_or_alias, case_sensitive)
             return found
 
+        def parse_expression(self, input_string: str, case_sensitive: bool | None = None, **values: Any) -> Any:
+            match = None
+            if isinstance(input_string, str) and not values and self.non_int_type is float:
+                text = input_string
+                for preprocess in self.preprocessors:  # pint's own ("%" to "percent", ...) come first, as in pint
+                    text = preprocess(text)
+                match = _NUMBER_UNIT.fullmatch(text)
+            if match is None:
+                return super().parse_expression(input_string, case_sensitive, **values)
+            number, unit_text = match.groups()
+            shape = self._unit_shapes.get((unit_text, case_sensitive))
+            if shape is None:
+                shape = self._unit_shapes[(unit_text, case_sensitive)] = self._unit_shape(unit_text, case_sensitive)
+            if shape is False:
+                return super().parse_expression(input_string, case_sensitive)
+            units, int_stays_int = shape
+            is_int = _INTEGER.fullmatch(number) is not None
+            return self.Quantity(int(number) if is_int and int_stays_int else float(number), units)
+
+        __call__ = parse_expression
+
+        def _unit_shape(self, unit_text: str, case_sensitive: bool | None) -> tuple[Any, bool] | bool:
+            """(Unit, whether an integer stays one) for "<number> <unit_text>", if the fast reading is pint's own.
+
+            Checked once per unit text against pint's full parser with an integer and a decimal number, so any
+            text pint reads differently (offset units such as degC, words such as "squared") keeps the parser.
+            """
+            try:
+                units = self.Unit(self.parse_units_as_container(unit_text, False, case_sensitive))
+                int_stays_int = isinstance(super().parse_expression(f"2 {unit_text}", case_sensitive).magnitude, int)
+                for sample in (2, 2.5):
+                    full = super().parse_expression(f"{sample} {unit_text}", case_sensitive)
+                    fast = self.Quantity(sample if int_stays_int else float(sample), units)
+                    if repr(full) != repr(fast) or type(full.magnitude) is not type(fast.magnitude):
+                        return False
+            except Exception:  # pint's parser gives the answer (or the error) for this text
+                return False
+            return units, int_stays_int
+
         def _forget_unit_strings(self) -> None:
             self._unit_strings.clear()
             self._unit_names.clear()
+            self._unit_shapes.clear()
 
         def define(self, definition: Any) -> None:
             self._forget_unit_strings()
@@ -87,6 +133,12 @@ def _registry_class() -> type[pint.UnitRegistry]:
             super().disable_contexts(*args, **kwargs)
 
     return Registry
+
+
+@functools.cache
+def unit(text: str) -> pint.Unit:
+    """A constant unit string (such as "kWh") as a Unit, built once: hot paths convert with it instead of text."""
+    return registry().Unit(text)
 
 
 def Q(value: Any, units: str | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
