@@ -96,17 +96,18 @@ def _registry_class() -> type[pint.UnitRegistry]:
         def _unit_shape(self, unit_text: str, case_sensitive: bool | None) -> tuple[Any, bool] | bool:
             """(Unit, whether an integer stays one) for "<number> <unit_text>", if the fast reading is pint's own.
 
-            Checked once per unit text against pint's full parser with an integer and a decimal number, so any
-            text pint reads differently (offset units such as degC, words such as "squared") keeps the parser.
+            Checked once per unit text against pint's full parser, so any text pint reads differently (offset
+            units such as degC, words such as "squared", a factor such as "W*2") keeps the parser. pint reads
+            "N unit" as N times unit: the units do not depend on N, and the magnitude is N, as an int unless the
+            unit divides (N * 1 / 1 is a float), which the sample shows.
             """
             try:
                 units = self.Unit(self.parse_units_as_container(unit_text, False, case_sensitive))
-                int_stays_int = isinstance(super().parse_expression(f"2 {unit_text}", case_sensitive).magnitude, int)
-                for sample in (2, 2.5):
-                    full = super().parse_expression(f"{sample} {unit_text}", case_sensitive)
-                    fast = self.Quantity(sample if int_stays_int else float(sample), units)
-                    if repr(full) != repr(fast) or type(full.magnitude) is not type(fast.magnitude):
-                        return False
+                full = super().parse_expression(f"7 {unit_text}", case_sensitive)
+                int_stays_int = type(full.magnitude) is int
+                fast = self.Quantity(7 if int_stays_int else 7.0, units)
+                if repr(full) != repr(fast) or type(full.magnitude) is not type(fast.magnitude):
+                    return False
             except Exception:  # pint's parser gives the answer (or the error) for this text
                 return False
             return units, int_stays_int
