@@ -336,9 +336,9 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> Hardwa
 
 def load_profile_file(path: str | Path) -> HardwareProfile:
     """Load and validate one profile TOML file; errors name the file and the key."""
-    from footprint.tomlfile import read_toml
+    from footprint.toml_cache import read_toml_cached
 
-    data = read_toml(path, "profile file", "a path to a .toml profile")
+    data = read_toml_cached(path, "profile file", "a path to a .toml profile")
     return profile_from_dict(data, str(path))
 
 
