@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from footprint.errors import FootprintError
 from footprint.result import Assumption, Footprint
 from footprint.span import Span
+from footprint.units import Q, unit
 
 if TYPE_CHECKING:
     import pint
@@ -40,8 +41,9 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
     """Energy = GPU-hours x (GPU + host power) x PUE; emissions = energy x intensity; cost = GPU-hours x price."""
     extra: list[Assumption] = []
     gpu_hours, duration, implied_mfu = _time(spec, extra)
-    energy_gpu = (gpu_hours * spec.gpu_power).to("kWh")
-    energy_host = (gpu_hours * spec.host_power).to("kWh")
+    kwh = unit("kWh")
+    energy_gpu = (gpu_hours * spec.gpu_power).to(kwh)
+    energy_host = (gpu_hours * spec.host_power).to(kwh)
     energy, overhead, emissions, cost = site_totals(energy_gpu + energy_host, gpu_hours, spec.pue, spec.intensity,
                                                     spec.price, spec.energy_price)
     check_outputs({"GPU-hours": gpu_hours, "duration": duration, "GPU energy": energy_gpu, "host energy": energy_host,
@@ -88,14 +90,16 @@ def check_outputs(outputs: dict[str, Span | None]) -> None:
 def site_totals(it_energy: Span, gpu_hours: Span, pue: Span, intensity: Span, price: Span | None = None,
                 energy_price: Span | None = None) -> tuple[Span, Span, Span, Span | None]:
     """From IT energy to (facility energy, its overhead part, emissions, cost): shared by estimates and meters."""
-    energy = (it_energy * pue).to("kWh")
-    overhead = (it_energy * (pue - 1)).to("kWh")
-    emissions = (energy * intensity).to("kgCO2e")
+    kwh, usd = unit("kWh"), unit("USD")
+    energy = (it_energy * pue).to(kwh)
+    # one as a Quantity: pint subtracts a bare 1 from a dimensionless Quantity via its root units, 3x slower
+    overhead = (it_energy * (pue - Q(1, unit("")))).to(kwh)
+    emissions = (energy * intensity).to(unit("kgCO2e"))
     cost = None
     if price is not None:
-        cost = (gpu_hours * price).to("USD")
+        cost = (gpu_hours * price).to(usd)
     if energy_price is not None:
-        energy_cost = (energy * energy_price).to("USD")
+        energy_cost = (energy * energy_price).to(usd)
         cost = energy_cost if cost is None else cost + energy_cost
     return energy, overhead, emissions, cost
 
@@ -105,16 +109,17 @@ def _time(spec: RunSpec, extra: list[Assumption]) -> tuple[Span, Span | None, Sp
     if spec.gpu_hours is not None and spec.duration is not None:
         raise FootprintError("give either --gpu-hours or --hours/--duration, not both")
     implied_mfu = None
+    hour = unit("h")
     if spec.gpu_hours is not None:
-        gpu_hours = spec.gpu_hours.to("h")
+        gpu_hours = spec.gpu_hours.to(hour)
     elif spec.duration is not None:
         if spec.gpus is None:
             raise FootprintError("--hours/--duration needs --gpus N (or give --gpu-hours)")
-        gpu_hours = (spec.duration * spec.gpus).to("h")
+        gpu_hours = (spec.duration * spec.gpus).to(hour)
     elif spec.flops is not None and spec.mfu is not None:
         if spec.peak is None:
             raise FootprintError("compute mode needs a --profile with a dense peak at the chosen --precision")
-        gpu_hours = (spec.flops / (Span(spec.peak) * spec.mfu)).to("h")
+        gpu_hours = (spec.flops / (Span(spec.peak) * spec.mfu)).to(hour)
         extra.append(Assumption("gpu_hours (from compute)", gpu_hours, "derived", "FLOPs / (dense peak x MFU)"))
     elif spec.flops is not None:
         raise FootprintError("compute mode needs --mfu X (0 < X <= 1), or give the time with --hours/--gpu-hours")
@@ -124,10 +129,10 @@ def _time(spec: RunSpec, extra: list[Assumption]) -> tuple[Span, Span | None, Sp
             "or compute mode (--flops or --params/--tokens with --mfu)"
         )
     if spec.flops is not None and spec.mfu is None and spec.peak is not None:
-        implied_mfu = (spec.flops / (gpu_hours * Span(spec.peak))).to("")
+        implied_mfu = (spec.flops / (gpu_hours * Span(spec.peak))).to(unit(""))
     duration = None
     if spec.duration is not None:
-        duration = spec.duration.to("h")
+        duration = spec.duration.to(hour)
     elif spec.gpus:
-        duration = (gpu_hours / spec.gpus).to("h")
+        duration = (gpu_hours / spec.gpus).to(hour)
     return gpu_hours, duration, implied_mfu

@@ -75,7 +75,7 @@ class Span:
         # only used for (pue - 1): subtracting a plain number keeps the bounds in order
         return self._combine(other, lambda a, b: a - b)
 
-    def to(self, units: str) -> Span:
+    def to(self, units: str | pint.Unit) -> Span:
         """Convert every bound to `units` (raises pint.DimensionalityError on a wrong unit)."""
         return Span(
             self.central.to(units),

@@ -22,14 +22,124 @@ def registry() -> pint.UnitRegistry:
     """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
     import pint
 
+    registry_class = _registry_class()
     try:
-        ureg = pint.UnitRegistry(cache_folder=":auto:")
+        ureg = registry_class(cache_folder=":auto:")
     except OSError:  # read-only home: fall back to an uncached registry
-        ureg = pint.UnitRegistry()
+        ureg = registry_class()
     ureg.load_definitions(str(_DEFINITIONS))
     ureg.formatter.default_format = "~P"
     pint.set_application_registry(ureg)
     return ureg
+
+
+# "<number> <unit>", the shape of nearly every value a user or a data file writes
+_NUMBER_UNIT = re.compile(r"\s*([-+]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s+([A-Za-z_][\w/*^]*)\s*")
+_INTEGER = re.compile(r"[-+]?(?:0|[1-9]\d*)")
+
+
+@functools.cache
+def _registry_class() -> type[pint.UnitRegistry]:
+    """pint's registry, remembering what each unit string means.
+
+    pint re-reads a compound or prefixed unit string such as "kWh" or "gCO2e/kWh" on every ``.to("kWh")`` and
+    every ``Quantity(x, "kWh")`` (its own cache holds plain unit names only): ~50 us each, about half of an
+    estimate's time. The answers depend only on the definitions, so they are kept until a definition or the
+    active contexts change. Failed look-ups are not kept, so errors are raised (and worded) by pint each time.
+    """
+    import pint
+
+    class Registry(pint.UnitRegistry):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._unit_strings: dict[tuple[str, Any, Any], Any] = {}
+            self._unit_names: dict[tuple[str, Any], str] = {}
+            self._unit_shapes: dict[tuple[str, Any], tuple[Any, bool] | bool] = {}
+            super().__init__(*args, **kwargs)
+
+        def parse_units_as_container(self, input_string: str, as_delta: bool | None = None,
+                                     case_sensitive: bool | None = None) -> Any:
+            key = (input_string, as_delta, case_sensitive)
+            found = self._unit_strings.get(key)
+            if found is None:
+                found = self._unit_strings[key] = super().parse_units_as_container(input_string, as_delta,
+                                                                                   case_sensitive)
+            return found
+
+        def get_name(self, name_or_alias: str, case_sensitive: bool | None = None) -> str:
+            key = (name_or_alias, case_sensitive)
+            found = self._unit_names.get(key)
+            if found is None:
+                found = self._unit_names[key] = super().get_name(name_or_alias, case_sensitive)
+            return found
+
+        def parse_expression(self, input_string: str, case_sensitive: bool | None = None, **values: Any) -> Any:
+            match = None
+            if isinstance(input_string, str) and not values and self.non_int_type is float:
+                text = input_string
+                for preprocess in self.preprocessors:  # pint's own ("%" to "percent", ...) come first, as in pint
+                    text = preprocess(text)
+                match = _NUMBER_UNIT.fullmatch(text)
+            if match is None:
+                return super().parse_expression(input_string, case_sensitive, **values)
+            number, unit_text = match.groups()
+            shape = self._unit_shapes.get((unit_text, case_sensitive))
+            if shape is None:
+                shape = self._unit_shapes[(unit_text, case_sensitive)] = self._unit_shape(unit_text, case_sensitive)
+            if shape is False:
+                return super().parse_expression(input_string, case_sensitive)
+            units, int_stays_int = shape
+            is_int = _INTEGER.fullmatch(number) is not None
+            return self.Quantity(int(number) if is_int and int_stays_int else float(number), units)
+
+        __call__ = parse_expression
+
+        def _unit_shape(self, unit_text: str, case_sensitive: bool | None) -> tuple[Any, bool] | bool:
+            """(Unit, whether an integer stays one) for "<number> <unit_text>", if the fast reading is pint's own.
+
+            Checked once per unit text against pint's full parser, so any text pint reads differently (offset
+            units such as degC, words such as "squared", a factor such as "W*2") keeps the parser. pint reads
+            "N unit" as N times unit: the units do not depend on N, and the magnitude is N, as an int unless the
+            unit divides (N * 1 / 1 is a float), which the sample shows.
+            """
+            try:
+                units = self.Unit(self.parse_units_as_container(unit_text, False, case_sensitive))
+                full = super().parse_expression(f"7 {unit_text}", case_sensitive)
+                int_stays_int = type(full.magnitude) is int
+                fast = self.Quantity(7 if int_stays_int else 7.0, units)
+                if repr(full) != repr(fast) or type(full.magnitude) is not type(fast.magnitude):
+                    return False
+            except Exception:  # pint's parser gives the answer (or the error) for this text
+                return False
+            return units, int_stays_int
+
+        def _forget_unit_strings(self) -> None:
+            self._unit_strings.clear()
+            self._unit_names.clear()
+            self._unit_shapes.clear()
+
+        def define(self, definition: Any) -> None:
+            self._forget_unit_strings()
+            super().define(definition)
+
+        def load_definitions(self, *args: Any, **kwargs: Any) -> Any:
+            self._forget_unit_strings()
+            return super().load_definitions(*args, **kwargs)
+
+        def enable_contexts(self, *args: Any, **kwargs: Any) -> None:
+            self._forget_unit_strings()
+            super().enable_contexts(*args, **kwargs)
+
+        def disable_contexts(self, *args: Any, **kwargs: Any) -> None:
+            self._forget_unit_strings()
+            super().disable_contexts(*args, **kwargs)
+
+    return Registry
+
+
+@functools.cache
+def unit(text: str) -> pint.Unit:
+    """A constant unit string (such as "kWh") as a Unit, built once: hot paths convert with it instead of text."""
+    return registry().Unit(text)
 
 
 def Q(value: Any, units: str | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
