@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
-from footprint.tomlfile import read_toml
+from footprint.tomlfile import MAX_BYTES, read_toml
 
 # bump when the stored layout changes
 _LAYOUT = b"footprint-toml-1"
@@ -31,9 +32,17 @@ def cache_dir() -> Path:
 def read_toml_cached(path: str | Path, what: str, expected: str = "a TOML file") -> dict[str, Any]:
     """``read_toml(path, what, expected)``, answered from the cache when these exact bytes were parsed before."""
     try:
-        data = Path(path).read_bytes()
+        info = os.stat(path)
+        # only regular files within read_toml's bound: a FIFO or /dev/zero must get read_toml's own refusal,
+        # never a blocking or unbounded read here
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return read_toml(path, what, expected)
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
     except OSError:
         return read_toml(path, what, expected)  # words the error
+    if len(data) > MAX_BYTES:
+        return read_toml(path, what, expected)
     key = hashlib.sha256(_LAYOUT + sys.version.encode() + b"\0" + data).hexdigest()
     entry = cache_dir() / f"{key}.marshal"
     try:

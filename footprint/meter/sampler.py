@@ -94,6 +94,12 @@ class OpenedMeters:
         self.closers.clear()
 
 
+def _is_builtin(plugin: str | None) -> bool:
+    from footprint.plugins import plugin_manager
+
+    return not plugin or plugin in plugin_manager().builtin
+
+
 def open_session(settings: MeterSettings, factories: list[MeterFactory] | None = None, require_gpu: bool = False) -> OpenedMeters:
     """Open every component: all GPU meters; the first CPU and RAM meter that has channels.
 
@@ -108,6 +114,14 @@ def open_session(settings: MeterSettings, factories: list[MeterFactory] | None =
         for factory in (f for f in factories if f.component == component):
             try:
                 opened: Opened = factory.open(settings)
+            except FootprintError as exc:
+                # footprint's own meters raise this only for the user's input (a malformed FOOTPRINT_FAKE_GPUS
+                # file, a bad visible-devices value): that is refused before the command starts, like any bad input
+                if _is_builtin(factory.plugin):
+                    raise
+                session.notes.append(f"meter {factory.name or type(factory).__name__} (plugin {factory.plugin}) "
+                                     f"failed to open ({exc}); its devices are not metered")
+                continue
             except Exception as exc:  # a broken meter plugin must not stop the job: say so, meter the rest
                 session.notes.append(f"meter {factory.name or type(factory).__name__} (plugin {factory.plugin or 'builtin'}) "
                                      f"failed to open ({type(exc).__name__}: {exc}); its devices are not metered")
