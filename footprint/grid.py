@@ -111,7 +111,9 @@ def lookup(region: str, start: datetime | None = None, end: datetime | None = No
     code = region.strip()
     if not code:
         raise FootprintError("--region: empty region code; expected an ISO-3 country such as 'CHN', or 'world'")
-    found = plugins.first("footprint_carbon_intensity", grid_problem, region=code, start=start, end=end)
+    # one answer per region and window for the life of the plugin set: a result is rendered several times
+    found = plugins.memo(f"grid:{code}:{start}:{end}",
+                         lambda: plugins.first("footprint_carbon_intensity", grid_problem, region=code, start=start, end=end))
     if found is None:
         codes = [g.code for g in all_regions()]
         raise FootprintError(

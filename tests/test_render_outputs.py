@@ -208,7 +208,7 @@ def test_latex_statement_has_no_unescaped_special_characters() -> None:
     assert r.code == 0, r.err
     text = r.out.replace(r"$\times$", "")
     assert re.search(r"(?<!\\)[%&#_$^~]", text) is None
-    assert "private\\_infra" in text and "kgCO\\textsubscript{2} of emissions" in text
+    assert "private\\_infra" in text and "kgCO\\textsubscript{2} (" in text and "of emissions" in text
     assert text.count("{") == text.count("}")
 
 

@@ -296,3 +296,5 @@ def write(path: str, html_text: str) -> None:
         os.chmod(path, 0o666 & ~_umask())  # a page is for sharing; the atomic temp file starts private
     except OSError as exc:
         raise FootprintError(f"--html: cannot write {path!r}: {exc.strerror or exc}") from None
+    except FootprintError as exc:  # the atomic writer names the path and the reason already
+        raise FootprintError(f"--html: {exc}") from None
