@@ -51,19 +51,9 @@ def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
             ax.annotate(text, (x, c), ha="center", va="bottom", fontsize=8)
     fig.suptitle(f"basis: {result.basis.describe()}", fontsize=9)
     fig.tight_layout()
-    try:
-        if path is None:
-            import io
+    from footprint.render.plot import save
 
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt or "svg", dpi=120)
-            return buffer.getvalue()
-        fig.savefig(path, dpi=120)
-        return None
-    except (OSError, ValueError) as exc:
-        raise FootprintError(f"--plot: cannot write {path!r}: {exc}") from None
-    finally:
-        plt.close(fig)
+    return save(plt, fig, path, fmt or "svg", dpi=120, option="--plot: ")
 
 
 def _ratios(result: Any, key: str) -> list[float | None]:

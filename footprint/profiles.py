@@ -112,8 +112,8 @@ class HardwareProfile:
             return None
         n = self.node.gpus_per_node
         measured = self.node.training_power
-        per_gpu = (measured.value - n * self.tdp.value) / n
-        if per_gpu.magnitude <= 0:
+        per_gpu = self._overhead_per_gpu(measured.value)
+        if per_gpu is None:
             return None
         return Sourced(
             per_gpu.to("W"),
@@ -121,6 +121,13 @@ class HardwareProfile:
             f"measurement from {measured.source}",
             measured.note or "the node total at TDP equals the measured node power",
         )
+
+    def _overhead_per_gpu(self, node_power: Any) -> Any:
+        """Node power less its GPUs at TDP, per GPU; None when the GPUs alone reach the node figure."""
+        assert self.node is not None and self.tdp is not None
+        n = self.node.gpus_per_node
+        per_gpu = (node_power - n * self.tdp.value) / n
+        return per_gpu if per_gpu.magnitude > 0 else None
 
     def host_power(self) -> Sourced | None:
         """Non-GPU IT power per GPU: the profile's own figure, else the node's nameplate overhead per GPU."""
@@ -135,8 +142,8 @@ class HardwareProfile:
         if self.node is None or self.node.max_power is None or self.tdp is None:
             return None
         n = self.node.gpus_per_node
-        per_gpu = (self.node.max_power.value - n * self.tdp.value) / n
-        if per_gpu.magnitude <= 0:
+        per_gpu = self._overhead_per_gpu(self.node.max_power.value)
+        if per_gpu is None:
             return None
         return Sourced(
             per_gpu.to("W"),

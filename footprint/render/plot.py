@@ -118,7 +118,7 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
     bottom.grid(alpha=0.3)
     fig.suptitle(title_text(fp), fontsize=10)
     fig.tight_layout()
-    return _save(plt, fig, path, fmt_name)
+    return save(plt, fig, path, fmt_name)
 
 
 def _at(ts: list[float], es: list[float], t: float) -> float:
@@ -148,7 +148,7 @@ def result_figure(fp: Footprint, path: str | None = None, fmt_name: str = "png")
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(title_text(fp), fontsize=9)
     fig.tight_layout()
-    return _save(plt, fig, path, fmt_name)
+    return save(plt, fig, path, fmt_name)
 
 
 def component_parts(fp: Footprint) -> list[tuple[str, Any]]:
@@ -162,15 +162,16 @@ def component_parts(fp: Footprint) -> list[tuple[str, Any]]:
     return parts
 
 
-def _save(plt: Any, fig: Any, path: str | None, fmt_name: str) -> bytes | None:
+def save(plt: Any, fig: Any, path: str | None, fmt_name: str, dpi: int = 110, option: str = "") -> bytes | None:
+    """Write ``fig`` to ``path``, or return its bytes in ``fmt_name`` when ``path`` is None; always closes it."""
     try:
         if path is None:
             buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt_name, dpi=110)
+            fig.savefig(buffer, format=fmt_name, dpi=dpi)
             return buffer.getvalue()
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=dpi)
         return None
     except (OSError, ValueError) as exc:
-        raise FootprintError(f"cannot write {path!r}: {exc}") from None
+        raise FootprintError(f"{option}cannot write {path!r}: {exc}") from None
     finally:
         plt.close(fig)
