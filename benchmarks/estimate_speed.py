@@ -34,8 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import footprint
-from footprint.catalog import get_profile
-from footprint.inputs import defaults
+from footprint.estimates.inputs import defaults
+from footprint.plugins.catalog import get_profile
 
 TARGET = 0.8
 PROFILE = "h800"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 from tests.fixtures.meter.helpers import duration_s, gpu_joules, metered
 
 TRACES = {

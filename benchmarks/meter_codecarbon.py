@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import footprint
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 
 SQUARE = [(round(t * 0.65, 2), 650.0 if t % 2 else 100.0) for t in range(0, 2000)]
 
@@ -79,7 +79,7 @@ def error(seconds: float) -> dict[str, tuple[float, float]]:
     must be in place before that."""
     import pynvml
 
-    from footprint.testing import install_fake_nvml
+    from footprint.meter.fake_nvml import install_fake_nvml
 
     gpus = [FakeGpu(power="350 W", uuid="GPU-steady"), FakeGpu(trace=SQUARE, uuid="GPU-square")]
     lib = install_fake_nvml(gpus)

@@ -21,13 +21,13 @@ hookimpl = pluggy.HookimplMarker("footprint")
 __all__ = ["PLUGIN_API_VERSION", "Footprint", "FootprintError", "__version__", "estimate", "hookimpl", "plugin_api", "track"]
 
 if TYPE_CHECKING:
-    from footprint.api import estimate
+    from footprint.core.result import Footprint
     from footprint.errors import FootprintError
-    from footprint.result import Footprint
+    from footprint.estimates.api import estimate
 
 _LAZY = {
-    "estimate": "footprint.api",
-    "Footprint": "footprint.result",
+    "estimate": "footprint.estimates.api",
+    "Footprint": "footprint.core.result",
     "FootprintError": "footprint.errors",
     "track": "footprint.meter.track",
 }

@@ -11,7 +11,7 @@ Version check, for a plugin that needs a newer interface::
     if footprint.PLUGIN_API_VERSION < (1, 0):
         raise ImportError("this plugin needs footprint's plugin API 1.0 or newer")
 
-Hooks and their arguments are listed in ``footprint.hookspecs``; the plugin guide is docs/plugins.md.
+Hooks and their arguments are listed in ``footprint.plugins.hookspecs``; the plugin guide is docs/plugins.md.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, O
 if TYPE_CHECKING:
     import pint
 
-    from footprint.grid import GridIntensity, IntensityPeriod
-    from footprint.profiles import HardwareProfile
-    from footprint.references import Reference
+    from footprint.claims.references import Reference
+    from footprint.core.profiles import HardwareProfile
+    from footprint.plugins.grid import GridIntensity, IntensityPeriod
 
 __all__ = [
     "CHANNEL_INFO_KEYS", "PLUGIN_API_VERSION", "Basis", "ChannelBase", "FootprintError", "MeterFactory",
@@ -80,7 +80,7 @@ class Basis:
 
 
 def _intensity(value: Any, what: str) -> pint.Quantity:
-    from footprint import units
+    from footprint.core import units
 
     q = units.parse_quantity(value, units.INTENSITY, what, bare_unit="gCO2e/kWh")
     if float(q.magnitude) < 0:
@@ -90,7 +90,7 @@ def _intensity(value: Any, what: str) -> pint.Quantity:
 
 def intensity_period(start: datetime, end: datetime, intensity: Any) -> IntensityPeriod:
     """The grid's intensity over [start, end), e.g. one row of an hourly export. Times must be timezone-aware."""
-    from footprint.grid import IntensityPeriod
+    from footprint.plugins.grid import IntensityPeriod
 
     for name, t in (("start", start), ("end", end)):
         if not isinstance(t, datetime) or t.tzinfo is None:
@@ -110,7 +110,7 @@ def grid_intensity(code: str, intensity: Any, *, source: str, name: str | None =
     dataset, file); ``periods`` are time-resolved values (``intensity_period``) the meter weights interval by
     interval, with ``intensity`` their fallback outside them.
     """
-    from footprint.grid import GridIntensity
+    from footprint.plugins.grid import GridIntensity
 
     if not isinstance(code, str) or not code.strip():
         raise FootprintError(f"grid intensity: region code {code!r} is empty; expected e.g. 'DE' or 'US-CAL-CISO'")
@@ -129,42 +129,42 @@ def grid_intensity(code: str, intensity: Any, *, source: str, name: str | None =
 
 def profile(data: Mapping[str, Any], origin: str = "<plugin profile>") -> HardwareProfile:
     """A hardware profile from a mapping shaped like a profile TOML file (see profiles/*.toml)."""
-    from footprint.profiles import profile_from_dict
+    from footprint.core.profiles import profile_from_dict
 
     return profile_from_dict(dict(data), origin)
 
 
 def profile_file(path: str | Path) -> HardwareProfile:
     """A hardware profile from one TOML file."""
-    from footprint.profiles import load_profile_file
+    from footprint.core.profiles import load_profile_file
 
     return load_profile_file(path)
 
 
 def profile_dir(directory: str | Path) -> list[HardwareProfile]:
     """Every ``*.toml`` profile in a folder (e.g. one shipped inside the plugin's package)."""
-    from footprint.profiles import load_profile_dir
+    from footprint.core.profiles import load_profile_dir
 
     return load_profile_dir(directory)
 
 
 def references(data: Mapping[str, Any], origin: str = "<plugin references>") -> list[Reference]:
     """Published reference footprints from a mapping shaped like footprint/data/references.toml."""
-    from footprint.references import references_from_dict
+    from footprint.claims.references import references_from_dict
 
     return references_from_dict(dict(data), origin)
 
 
 def reference_file(path: str | Path) -> list[Reference]:
     """Published reference footprints from a TOML file shaped like footprint/data/references.toml."""
-    from footprint.references import load_reference_file
+    from footprint.claims.references import load_reference_file
 
     return load_reference_file(path)
 
 
 def energy_j(value: Any, what: str = "energy") -> float:
     """An energy in joules, from "12 kJ", "0.5 Wh", a Quantity, or a number of joules; finite and >= 0."""
-    from footprint import units
+    from footprint.core import units
 
     q = units.parse_quantity(value, units.ENERGY, what, bare_unit="J")
     joules = float(q.to("J").magnitude)
@@ -185,7 +185,7 @@ def reading(energy: Any, estimated: Any = 0.0, flags: Iterable[str] = ()) -> Rea
 
 def reading_from_power(power: Any, seconds: float, flags: Iterable[str] = ()) -> Reading:
     """A reading from an average power ("350 W", or a number of W) held for ``seconds``."""
-    from footprint import units
+    from footprint.core import units
 
     watts = float(units.parse_quantity(power, units.POWER, "reading power", bare_unit="W").to("W").magnitude)
     if watts < 0 or not math.isfinite(seconds) or seconds < 0:

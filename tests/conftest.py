@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from footprint import plugins
+from footprint.plugins import manager as plugins
 from tests.plugin_dists import Site
 
 

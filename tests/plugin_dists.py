@@ -76,7 +76,7 @@ class Site:
 def checked() -> list[dict[str, object]]:
     """What ``footprint plugins --json`` lists: every hook run once, then the plugins with their errors."""
     from footprint.cli.plugins import health_check
-    from footprint.plugins import describe
+    from footprint.plugins.manager import describe
 
     health_check()
     return describe()

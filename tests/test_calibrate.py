@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from footprint.calibrate import Calibration, measured_profile_toml, parse_precisions
-from footprint.catalog import get_profile
+from footprint.core.profiles import load_profile_file
 from footprint.errors import FootprintError
-from footprint.profiles import load_profile_file
+from footprint.meter.calibrate import Calibration, measured_profile_toml, parse_precisions
+from footprint.plugins.catalog import get_profile
 from tests.cli_run import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "meter"

@@ -25,7 +25,7 @@ def compare_json(*args: str) -> dict:
 
 
 def mwh(side: dict) -> float:
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     e = side["footprint"]["energy"]
     return Q(e["magnitude"], e["units"]).to("MWh").magnitude
@@ -199,7 +199,7 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
 
 
 def test_plot_without_matplotlib_is_one_line_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from footprint import compare_plot
+    from footprint.render import compare_plot
 
     monkeypatch.setattr(compare_plot, "find_spec", lambda name: None)
     r = run_cli("compare", "llama-3.1-405b", "deepseek-v3", "--plot", str(tmp_path / "x.png"))

@@ -22,7 +22,7 @@ from tests.cli_run import run_cli
 
 
 def mag(fp_json: dict, key: str, units: str) -> float:
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     v = fp_json[key]
     return Q(v["magnitude"], v["units"]).to(units).magnitude
@@ -166,7 +166,7 @@ def test_implied_mfu_of_deepseek_v3() -> None:
 
 
 def test_region_lookup_uses_codecarbon_data() -> None:
-    from footprint.default_plugins.codecarbon_grid import data_dir
+    from footprint.plugins.builtin.codecarbon_grid import data_dir
 
     mix = json.loads((data_dir() / "private_infra" / "global_energy_mix.json").read_text())
     fp = footprint.estimate("h100", gpu_hours=1000, host_power="0 W", pue=1, region="FRA")
@@ -177,7 +177,7 @@ def test_region_lookup_uses_codecarbon_data() -> None:
 
 
 def test_us_state_converted_from_pounds_per_mwh() -> None:
-    from footprint.default_plugins.codecarbon_grid import data_dir
+    from footprint.plugins.builtin.codecarbon_grid import data_dir
 
     usa = json.loads((data_dir() / "private_infra" / "2023" / "usa_emissions.json").read_text())
     lb_per_mwh = usa["virginia"]["emissions"]
@@ -198,7 +198,7 @@ def test_table_output_shows_components_and_assumptions() -> None:
 
 
 def test_json_quantities_are_parseable_pint_units() -> None:
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     r = run_cli("estimate", "--profile", "h800", "--gpus", "8", "--hours", "1", "--price", "2 USD/h", "--json")
     data = json.loads(r.out)

@@ -106,7 +106,7 @@ def test_profile_file_is_used(tmp_path) -> None:
 
 
 def test_user_profile_directory(tmp_path, monkeypatch) -> None:
-    from footprint import plugins
+    from footprint.plugins import manager as plugins
 
     (tmp_path / "mine.toml").write_text('id = "lab-gpu"\nname = "Lab GPU"\naliases = ["lab"]\n[tdp]\nvalue = "300 W"\nsource = "lab"\n')
     monkeypatch.setenv("FOOTPRINT_PROFILE_PATH", str(tmp_path))

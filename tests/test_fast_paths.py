@@ -12,11 +12,11 @@ import pint
 import pytest
 
 import footprint
-from footprint import units as u
-from footprint.catalog import get_profile
+from footprint.claims.references import load_reference_file, shipped_reference_file
+from footprint.core import units as u
+from footprint.core.toml_cache import cache_dir, read_toml_cached
 from footprint.errors import FootprintError
-from footprint.references import load_reference_file, shipped_reference_file
-from footprint.toml_cache import cache_dir, read_toml_cached
+from footprint.plugins.catalog import get_profile
 
 NUMBERS = ["0", "7", "-5", "+5", "1.", "2.5", ".5", "1e3", "1E-3", "2.5e+2", "05", "1,000", "12345678901234567890"]
 UNITS = ["W", "kW", "kWh", "MWh", "g/kWh", "kg/kWh", "gCO2e/kWh", "tCO2e", "USD/h", "USD/kWh", "TFLOP/s", "FLOP",
@@ -36,7 +36,7 @@ def _reading(ureg: pint.UnitRegistry, text: str) -> tuple[str, type, str] | str:
 def test_number_unit_text_reads_as_pints_own_parser_does() -> None:
     # pint as it ships, with the same unit definitions, is the reference reading
     plain = pint.UnitRegistry()
-    plain.load_definitions(str(Path(footprint.__file__).with_name("units.txt")))
+    plain.load_definitions(str(Path(footprint.__file__).parent / "core" / "units.txt"))
     ureg = u.registry()
     for number, unit in itertools.product(NUMBERS, UNITS):
         for text in (f"{number} {unit}", f"  {number}   {unit} "):
@@ -47,7 +47,7 @@ def test_number_unit_text_reads_as_pints_own_parser_does() -> None:
 def test_conversions_with_remembered_units_match_pint() -> None:
     ureg = u.registry()
     plain = pint.UnitRegistry()
-    plain.load_definitions(str(Path(footprint.__file__).with_name("units.txt")))
+    plain.load_definitions(str(Path(footprint.__file__).parent / "core" / "units.txt"))
     for value, unit, target in [(1863.68, "MWh", "kWh"), (582, "g/kWh", "kg/MWh"), (2.5, "days", "h"),
                                 (25, "tCO2e", "kgCO2e"), (20, "degC", "K"), (989.5, "TFLOP/s", "FLOP/s")]:
         want = plain.Quantity(value, unit).to(target).magnitude

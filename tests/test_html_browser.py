@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 from tests.cli_run import run_cli
 from tests.fixtures.meter.helpers import metered
 
@@ -80,8 +80,8 @@ def test_page_renders_with_its_plots_and_tables_in_chromium(job_page: tuple[Path
 
     dom = browse(page, tmp_path, "--dump-dom").stdout
     text = " ".join(re.sub(r"<[^>]+>", " ", dom).split())
-    from footprint.render.fmt import span
-    from footprint.units import Q
+    from footprint.core.fmt import span
+    from footprint.core.units import Q
 
     assert f"energy, total {span(Q(data['energy']['magnitude'], 'kWh'))}" in text
     assert "Per GPU" in text and "Methods statement" in text and "Touvron et al. 2023" in text

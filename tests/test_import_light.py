@@ -46,7 +46,7 @@ def heavy(modules: set[str]) -> list[str]:
 def test_import_footprint_loads_no_plugin_registry_or_gpu_library(tmp_path: Path) -> None:
     modules = loaded_modules(tmp_path, "--import-only")
     assert heavy(modules) == []
-    assert not {"footprint.plugins", "footprint.units", "footprint.meter", "click"} & modules
+    assert not {"footprint.plugins.manager", "footprint.core.units", "footprint.meter", "click"} & modules
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("estimate", "--help")])

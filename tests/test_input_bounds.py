@@ -90,7 +90,7 @@ def test_profile_figure_that_is_not_a_number_and_unit_is_refused(tmp_path: Path,
                                   "12 MWh", "5 W * h", "1 kW h", "7 µs"])
 def test_well_formed_values_read_as_pint_reads_them(text: str) -> None:
     # pint's own parser is the reference for text it can be trusted with (a number and a unit, no expression)
-    from footprint.units import Q, read_quantity
+    from footprint.core.units import Q, read_quantity
 
     mine, theirs = read_quantity(text), Q(text)
     assert mine.units == theirs.units
@@ -146,7 +146,7 @@ def test_measured_values_must_be_finite(tmp_path: Path) -> None:
 
 
 def test_saved_result_with_nan_is_a_data_error() -> None:
-    from footprint.sides import span_from_json
+    from footprint.claims.sides import span_from_json
 
     with pytest.raises(FootprintError, match="energy"):
         span_from_json({"magnitude": float("nan"), "units": "kWh"}, "r.json: energy")
@@ -227,7 +227,7 @@ def test_malformed_scenario_names_file_and_key(tmp_path: Path, body: str, key: s
      'method = { source = "s", gpu_power = "700 W * 5 %" }', "method.gpu_power"),
 ])
 def test_malformed_reference_file_names_file_and_key(tmp_path: Path, body: str, key: str) -> None:
-    from footprint.references import load_reference_file
+    from footprint.claims.references import load_reference_file
 
     path = tmp_path / "refs.toml"
     path.write_text(body + "\n")
@@ -256,7 +256,7 @@ def test_malformed_reference_file_names_file_and_key(tmp_path: Path, body: str, 
     ("arch = 1.5", "'arch'"),
 ])
 def test_malformed_fake_gpu_file_names_file_and_key(tmp_path: Path, gpu: str, key: str) -> None:
-    from footprint.testing import load_fake_file
+    from footprint.meter.fake_nvml import load_fake_file
 
     path = tmp_path / "fake.toml"
     path.write_text(f'[[gpu]]\nname = "NVIDIA H100 80GB HBM3"\n{gpu}\n')
@@ -268,7 +268,7 @@ def test_malformed_fake_gpu_file_names_file_and_key(tmp_path: Path, gpu: str, ke
 
 @pytest.mark.parametrize(("top", "key"), [('driver = "yes"', "'driver'"), ("driver_version = 570", "'driver_version'")])
 def test_malformed_fake_gpu_file_top_keys(tmp_path: Path, top: str, key: str) -> None:
-    from footprint.testing import load_fake_file
+    from footprint.meter.fake_nvml import load_fake_file
 
     path = tmp_path / "fake.toml"
     path.write_text(f'{top}\n[[gpu]]\npower = "350 W"\n')

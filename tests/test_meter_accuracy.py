@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 from tests.fixtures.meter.helpers import duration_s, gpu_joules, metered
 
 STEADY = [(0.0, 350.0)]

@@ -8,7 +8,7 @@ import pynvml
 import pytest
 
 from footprint.errors import FootprintError
-from footprint.testing import FakeClock, FakeGpu, fake_nvml, load_fake_file
+from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml, load_fake_file
 
 
 def test_real_pynvml_wrappers_read_the_fake_devices() -> None:

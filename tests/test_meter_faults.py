@@ -7,8 +7,8 @@ import pynvml
 import pytest
 
 from footprint.errors import FootprintError
+from footprint.meter.fake_nvml import ERROR_NAMES, FakeGpu, fake_nvml
 from footprint.meter.nvml import NO_DRIVER, select_devices
-from footprint.testing import ERROR_NAMES, FakeGpu, fake_nvml
 from tests.fixtures.meter.helpers import duration_s, gpu_joules, metered
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from footprint.errors import FootprintError
+from footprint.meter.fake_nvml import FakeGpu
 from footprint.meter.ledger import load_totals
 from footprint.meter.log import FORMAT, LogWriter, read_log, write_atomic
 from footprint.meter.measured import build_footprint
-from footprint.testing import FakeGpu
 from tests.fixtures.meter.helpers import metered
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from footprint.meter.fake_nvml import FakeGpu
 from footprint.meter.ledger import Ledger
-from footprint.testing import FakeGpu
 from tests.fixtures.meter.helpers import metered
 
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from footprint import hookimpl, plugins
+from footprint import hookimpl
 from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.sampler import open_session, registered_meters
+from footprint.plugins import manager as plugins
 
 
 class ConstantPdu(ChannelBase):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from footprint.plausibility import FAR, check_reference, implied_mfu, judge, published_band
-from footprint.references import get_reference
-from footprint.span import Span
-from footprint.units import Q
+from footprint.claims.plausibility import FAR, check_reference, implied_mfu, judge, published_band
+from footprint.claims.references import get_reference
+from footprint.core.span import Span
+from footprint.core.units import Q
 
 
 def test_implied_mfu_is_flops_over_gpu_hours_times_peak() -> None:

@@ -10,9 +10,11 @@ import pluggy
 import pytest
 
 import footprint
-from footprint import hookspecs, plugin_api, plugins
-from footprint.calibrate import load_backend, registered_backends
+from footprint import plugin_api
 from footprint.errors import FootprintError
+from footprint.meter.calibrate import load_backend, registered_backends
+from footprint.plugins import hookspecs
+from footprint.plugins import manager as plugins
 from tests.cli_run import run_cli
 from tests.plugin_dists import Site
 

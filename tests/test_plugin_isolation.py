@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from footprint import catalog, grid, plugins, references
+from footprint.claims import references
 from footprint.meter.sampler import registered_meters
+from footprint.plugins import catalog, grid
+from footprint.plugins import manager as plugins
 from tests.cli_run import run_cli
 from tests.plugin_dists import Site, checked
 
@@ -126,7 +128,7 @@ def test_plugin_importing_footprint_helpers_named_footprint_star_is_not_rejected
                                                                                site: Site) -> None:
     site.dist("helpful", {"helpful": "helpful_mod"}, {"helpful_mod": """
         from footprint import hookimpl
-        from footprint.hookspecs import footprint_regions as footprint_regions_spec  # unmarked: not a hook here
+        from footprint.plugins.hookspecs import footprint_regions as footprint_regions_spec  # unmarked: not a hook here
         from footprint.plugin_api import profile
 
         def footprint_make(pid):  # a helper of its own, not a hook
@@ -221,7 +223,7 @@ WRONG = {
      """, "footprint_regions returned int 7, not a list of GridIntensity"),
     "foreign-quantity": ("""
         import pint
-        from footprint.grid import GridIntensity
+        from footprint.plugins.grid import GridIntensity
 
         @hookimpl(tryfirst=True)
         def footprint_carbon_intensity(region):
@@ -278,8 +280,8 @@ def test_nan_from_a_plugins_meter_channel_is_dropped_noted_and_warned_about(
     """})
     load(monkeypatch, "nanmeter")
     from footprint.meter.channels import MeterSettings
+    from footprint.meter.fake_nvml import FakeClock
     from footprint.meter.recorder import Recorder, RecorderOptions
-    from footprint.testing import FakeClock
 
     clock = FakeClock()
     recorder = Recorder(RecorderOptions(log_path=tmp_path / "run.jsonl", interval=1.0, clock=clock,

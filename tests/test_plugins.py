@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from footprint import catalog, hookimpl, plugins
+from footprint import hookimpl
+from footprint.core.profiles import HardwareProfile, profile_from_dict
 from footprint.errors import FootprintError
-from footprint.profiles import HardwareProfile, profile_from_dict
+from footprint.plugins import catalog
+from footprint.plugins import manager as plugins
 from tests.cli_run import run_cli
 from tests.plugin_dists import Site
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from footprint.core.profiles import HardwareProfile, load_profile_dir
 from footprint.errors import FootprintError
-from footprint.profiles import HardwareProfile, load_profile_dir
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from footprint.profiles import PRECISIONS
+from footprint.core.profiles import PRECISIONS
 from tests.cli_run import run_cli
 from tests.property_checks import check_result_or_one_line
 

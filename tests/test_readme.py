@@ -68,7 +68,7 @@ def _normalise(text: str) -> str:
 
 
 def test_every_hook_is_documented() -> None:
-    from footprint import hookspecs
+    from footprint.plugins import hookspecs
 
     hooks = [name for name in dir(hookspecs) if name.startswith("footprint_")]
     assert hooks

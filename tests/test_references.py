@@ -22,9 +22,9 @@ import json
 
 import pytest
 
-from footprint import plugins
-from footprint.references import all_references, get_reference, references_from_dict
-from footprint.reproduce import reproduce
+from footprint.claims.references import all_references, get_reference, references_from_dict
+from footprint.claims.reproduce import reproduce
+from footprint.plugins import manager as plugins
 from tests.cli_run import run_cli
 
 
@@ -101,8 +101,8 @@ def test_llama31_gap_is_reported_not_tuned_away() -> None:
     # x the Llama 2 cards' 0.4235 kg per TDP-kWh = 9,142.518 t vs 8,930 t published: +2.38%
     row = rows("llama-3.1-405b")["emissions"]
     assert row.ours.central.to("tCO2e").magnitude == pytest.approx(30.84e6 * 0.7 / 1000 * 0.4235)  # type: ignore[attr-defined]
-    from footprint.references import get_reference
-    from footprint.reproduce import publisher_estimate
+    from footprint.claims.references import get_reference
+    from footprint.claims.reproduce import publisher_estimate
 
     assert publisher_estimate(get_reference("llama-3.1-405b")).energy.central.to("MWh").magnitude == pytest.approx(21_588)
     assert row.difference == pytest.approx(9142.518 / 8930 - 1, abs=1e-6)  # type: ignore[attr-defined]
@@ -198,7 +198,8 @@ def test_unknown_reference_is_one_line_exit_2() -> None:
 
 
 def test_plugins_add_references_through_the_hook_and_clashes_name_both() -> None:
-    from footprint import hookimpl, references
+    from footprint import hookimpl
+    from footprint.claims import references
     from footprint.errors import FootprintError
 
     extra = references_from_dict({"references": {"my-run": {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 from tests.cli_run import run_cli
 from tests.fixtures.meter.helpers import fake_host, metered
 
@@ -49,8 +49,8 @@ def test_plot_of_a_directory_of_node_logs_has_each_gpu_each_node_and_the_job_tot
     assert "power per GPU (W)" in text and "time since start (s)" in text
     # the title carries the totals of the same result 'report --json' gives, and the grid intensity
     data = json.loads(run_cli("report", *map(str, sorted(node_logs.rglob("*.jsonl"))), "--json").out)
-    from footprint.render.fmt import span
-    from footprint.units import Q
+    from footprint.core.fmt import span
+    from footprint.core.units import Q
 
     assert f"energy {span(Q(data['energy']['magnitude'], 'kWh'))}" in text
     assert "grid 475 gCO2e/kWh (world)" in text
@@ -147,7 +147,7 @@ def _quantities(text: str) -> list[tuple[float, str]]:
 
 def _has(found: list[tuple[float, str]], value: float, unit: str) -> bool:
     """Whether the statement shows `value` (in `unit`) to its four significant figures, in any unit of the dimension."""
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     for number, shown in found:
         shown_unit = "h" if shown == "GPU-hours" else (shown + "e" if shown.endswith("CO2") else shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 from tests.cli_run import run_cli
 from tests.fixtures.meter.helpers import metered
 

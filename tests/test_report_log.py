@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from footprint.testing import FakeGpu
+from footprint.meter.fake_nvml import FakeGpu
 from tests.cli_run import run_cli
 from tests.fixtures.meter.helpers import metered
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from footprint.errors import FootprintError
+from footprint.meter.fake_nvml import FakeGpu
 from footprint.meter.from_log import collect_runs, footprint_by_run
 from footprint.meter.log import LogWriter, read_runs
-from footprint.testing import FakeGpu
 from tests.cli_run import run_cli
 from tests.fixtures.meter.helpers import metered
 

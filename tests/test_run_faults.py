@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.fake_nvml import FakeGpu, fake_nvml
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.recorder import Recorder, RecorderOptions
-from footprint.testing import FakeGpu, fake_nvml
 from tests.test_run_cli import PY, env, footprint
 
 NO_HOST = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))
@@ -40,7 +40,7 @@ def test_a_gpu_lost_in_the_first_ms_is_labelled_and_the_command_runs(tmp_path: P
 def test_a_gpu_lost_between_probing_and_the_first_reading_is_a_gap_until_it_answers() -> None:
     import threading
 
-    from footprint.testing import FakeClock
+    from footprint.meter.fake_nvml import FakeClock
 
     clock = FakeClock(stop_at=20.0)
     lost_from = {"t": 0.0}
@@ -104,7 +104,7 @@ class FailingStartMeter(MeterFactory):
 
 
 def test_meter_plugins_that_fail_to_open_or_start_are_named_and_the_rest_is_metered(tmp_path: Path) -> None:
-    from footprint.testing import FakeClock
+    from footprint.meter.fake_nvml import FakeClock
 
     clock = FakeClock(stop_at=20.0)
     options = RecorderOptions(interval=5.0, clock=clock, settings=NO_HOST, log_path=tmp_path / "run.jsonl",
@@ -197,7 +197,7 @@ def test_csv_leaves_what_was_not_measured_empty(tmp_path: Path) -> None:
 
 def test_track_with_an_unwritable_log_keeps_the_result_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     import footprint
-    from footprint.testing import FakeClock
+    from footprint.meter.fake_nvml import FakeClock
 
     clock = FakeClock(stop_at=10.0)
     with fake_nvml([FakeGpu(power="200 W")], clock=clock.now):

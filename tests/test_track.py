@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 import footprint
+from footprint.core.result import Footprint
 from footprint.errors import FootprintError
 from footprint.meter.channels import MeterSettings
+from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
 from footprint.meter.nvml import NvmlGpuMeter
-from footprint.result import Footprint
-from footprint.testing import FakeClock, FakeGpu, fake_nvml
 
 NO_HOST = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))
 

@@ -8,7 +8,7 @@ import sys
 import pint
 import pytest
 
-from footprint import units as u
+from footprint.core import units as u
 from footprint.errors import FootprintError
 
 
@@ -43,7 +43,7 @@ def test_registry_is_built_once_and_cleanly() -> None:
     # in a fresh interpreter, so this test's registry never meets Quantities cached by other tests
     code = (
         "import logging; logging.basicConfig(level=logging.WARNING)\n"
-        "from footprint import units as u\n"
+        "from footprint.core import units as u\n"
         "assert u.registry() is u.registry()\n"
         "print(f\"{u.Q('1 tCO2e').units:~C}\")\n"
     )

@@ -101,8 +101,8 @@ def test_wheel_holds_the_package_profiles_data_and_console_script(installed: Ins
     shipped = {f"footprint/profiles/{p.name}" for p in (REPO / "profiles").glob("*.toml")}
     assert len(shipped) >= 17
     assert shipped <= names
-    assert {"footprint/__init__.py", "footprint/units.txt", "footprint/data/defaults.toml",
-            "footprint/cli/estimate.py", "footprint/default_plugins/shipped_profiles.py"} <= names
+    assert {"footprint/__init__.py", "footprint/core/units.txt", "footprint/data/defaults.toml",
+            "footprint/cli/estimate.py", "footprint/plugins/builtin/shipped_profiles.py"} <= names
     assert not any(n.startswith(("tests/", "plugins/", "benchmarks/")) for n in names)
     assert "[console_scripts]\nfootprint = footprint.cli:main" in scripts
 

@@ -30,13 +30,13 @@ def calibrate(precision: str, duration: str, size: int, profile_name: str | None
       footprint calibrate --precision bf16,fp8 --duration 60s
       footprint estimate --profile-file h100-sxm-measured.toml --gpus 2048 --flops 3.3e24 --precision fp8 --mfu 0.35
     """
-    from footprint.calibrate import calibrate as run_calibration
-    from footprint.calibrate import load_backend, measured_profile_toml, parse_precisions
-    from footprint.catalog import get_profile
     from footprint.errors import FootprintError
+    from footprint.meter.calibrate import calibrate as run_calibration
+    from footprint.meter.calibrate import load_backend, measured_profile_toml, parse_precisions
     from footprint.meter.log import write_atomic
     from footprint.meter.recorder import parse_interval
-    from footprint.report import to_json
+    from footprint.plugins.catalog import get_profile
+    from footprint.render.report import to_json
 
     load = load_backend(backend)
     precisions = parse_precisions(precision)

@@ -28,12 +28,12 @@ def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, stateme
       footprint claims check energy-tenth-llama six-days-six-months
       footprint claims --json
     """
-    from footprint.report import to_json
+    from footprint.render.report import to_json
 
     action = words[0] if words and words[0] in ("check", "list") else "check"
     claim_ids = words[1:] if words and words[0] in ("check", "list") else words
     if action == "list":
-        from footprint.claims import claim_texts
+        from footprint.claims.checks import claim_texts
 
         texts = claim_texts()
         if as_json:
@@ -42,7 +42,7 @@ def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, stateme
             width = max(len(k) for k in texts) + 2
             click.echo("\n".join(f"{k:<{width}}{v['text']}" for k, v in texts.items()))
         return
-    from footprint.claims import check
+    from footprint.claims.checks import check
 
     results = check(list(claim_ids) or None)
     if html_path:

@@ -41,8 +41,8 @@ def estimate(as_json: bool, basis: str | None, html_path: str | None, statement:
       footprint estimate --profile h800 --gpus 2048 --active-params 37e9 --tokens 14.8e12 --precision fp8 --mfu 0.3..0.4
       footprint estimate --profile h100 --gpu-hours 1.46e6 --basis model-card --intensity '0.411 kg/kWh'
     """
-    from footprint.api import estimate as run_estimate
-    from footprint.report import table, to_json
+    from footprint.estimates.api import estimate as run_estimate
+    from footprint.render.report import table, to_json
 
     if basis is not None:
         given = [f"--{k.replace('_', '-')}" for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
@@ -69,10 +69,10 @@ def estimate(as_json: bool, basis: str | None, html_path: str | None, statement:
 
 
 def _title(fp: object) -> str:
-    from footprint.result import Footprint
+    from footprint.core.result import Footprint
 
     assert isinstance(fp, Footprint)
-    from footprint.report import accelerators, show
+    from footprint.render.report import accelerators, show
 
     parts = [fp.profile or "custom power"]
     if fp.gpus:

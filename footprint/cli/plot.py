@@ -44,9 +44,9 @@ def load_source(source: str) -> tuple[str, object, list]:
     """('logs', Footprint, nodes) for a log or a directory of logs, ('result', Footprint, []) for a saved result."""
     import json
 
+    from footprint.claims.sides import footprint_from_json
     from footprint.meter.from_log import footprint_from_logs
     from footprint.render.series import log_paths, read_nodes
-    from footprint.sides import footprint_from_json
 
     path = Path(source)
     if path.is_file() and path.suffix.lower() == ".json":

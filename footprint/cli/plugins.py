@@ -17,7 +17,7 @@ def plugins(as_json: bool) -> None:
     """
     import json
 
-    from footprint.plugins import describe
+    from footprint.plugins.manager import describe
 
     health_check()
     found = describe()
@@ -41,10 +41,11 @@ def health_check() -> None:
     """
     import sys
 
-    from footprint import catalog, grid, references
-    from footprint.calibrate import registered_backends
+    from footprint.claims import references
     from footprint.errors import FootprintError
+    from footprint.meter.calibrate import registered_backends
     from footprint.meter.sampler import registered_meters
+    from footprint.plugins import catalog, grid
 
     for step in (catalog.all_profiles, references.all_references, registered_meters, grid.all_regions,
                  registered_backends):

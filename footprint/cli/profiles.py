@@ -25,8 +25,8 @@ def profiles(ctx: click.Context, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from footprint.catalog import all_profiles
-    from footprint.report import to_json
+    from footprint.plugins.catalog import all_profiles
+    from footprint.render.report import to_json
 
     found = all_profiles()
     if as_json:
@@ -79,8 +79,8 @@ def _detail(p: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(name: str, as_json: bool) -> None:
     """Show one profile (by id or alias) with every figure's source."""
-    from footprint.catalog import get_profile
-    from footprint.report import to_json
+    from footprint.plugins.catalog import get_profile
+    from footprint.render.report import to_json
 
     p = get_profile(name)
     data = _detail(p)

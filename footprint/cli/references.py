@@ -26,8 +26,8 @@ def references(ctx: click.Context, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from footprint.references import all_references
-    from footprint.report import to_json
+    from footprint.claims.references import all_references
+    from footprint.render.report import to_json
 
     refs = all_references()
     if as_json:
@@ -41,8 +41,8 @@ def references(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text.")
 def show(ref_id: str, as_json: bool) -> None:
     """Show one reference: every input with its source, and our reproduction of its published outputs."""
-    from footprint.references import get_reference
-    from footprint.report import to_json
+    from footprint.claims.references import get_reference
+    from footprint.render.report import to_json
 
     ref = get_reference(ref_id)
     if as_json:
@@ -52,13 +52,13 @@ def show(ref_id: str, as_json: bool) -> None:
 
 
 def _value_json(value: Any) -> Any:
-    from footprint.span import Span
+    from footprint.core.span import Span
 
     return value.as_json() if isinstance(value, Span) else value
 
 
 def _reproduction_summary(ref: Any) -> str:
-    from footprint.reproduce import reproduce
+    from footprint.claims.reproduce import reproduce
 
     rows = reproduce(ref)
     if not rows:
@@ -70,7 +70,7 @@ def _reproduction_summary(ref: Any) -> str:
 
 
 def _summary(ref: Any) -> dict[str, Any]:
-    from footprint.reproduce import reproduce
+    from footprint.claims.reproduce import reproduce
 
     return {
         "id": ref.id, "name": ref.name, "status": ref.status, "hardware": ref.hardware.value, "profile": ref.profile,
@@ -82,7 +82,7 @@ def _summary(ref: Any) -> dict[str, Any]:
 
 
 def _list_table(refs: list[Any]) -> str:
-    from footprint.report import show as show_span
+    from footprint.render.report import show as show_span
 
     rows = [("id", "status", "GPU-hours", "published outputs", "our estimate, publisher's method")]
     for r in refs:
@@ -100,7 +100,7 @@ def _list_table(refs: list[Any]) -> str:
 
 def detail_json(ref: Any) -> dict[str, Any]:
     """The whole reference as JSON: inputs and outputs with sources, the reproduction rows and MFU checks."""
-    from footprint.reproduce import reproduce
+    from footprint.claims.reproduce import reproduce
 
     return {
         "id": ref.id, "name": ref.name, "status": ref.status, "profile": ref.profile, "plugin": ref.plugin,
@@ -116,8 +116,8 @@ def detail_json(ref: Any) -> dict[str, Any]:
 
 def mfu_checks(ref: Any) -> list[Any]:
     """Implied MFU at BF16 and, where the hardware has it, FP8 (none when compute or GPU-hours are unknown)."""
-    from footprint.catalog import get_profile
-    from footprint.plausibility import check_reference, reference_flops, reference_gpu_hours
+    from footprint.claims.plausibility import check_reference, reference_flops, reference_gpu_hours
+    from footprint.plugins.catalog import get_profile
 
     if not ref.profile or reference_flops(ref) is None or reference_gpu_hours(ref) is None:
         return []
@@ -132,9 +132,9 @@ def _wrap(text: str, indent: int) -> list[str]:
 
 def detail_text(ref: Any) -> str:
     """The human view of one reference."""
-    from footprint.report import number
-    from footprint.report import show as show_span
-    from footprint.reproduce import reproduce
+    from footprint.claims.reproduce import reproduce
+    from footprint.render.report import number
+    from footprint.render.report import show as show_span
 
     cited: dict[str, str] = {}
 
@@ -179,7 +179,7 @@ def detail_text(ref: Any) -> str:
     if checks:
         lines += ["", "implied MFU of the claimed GPU-hours (FLOPs / (GPU-hours x dense peak))"]
         for c in checks:
-            from footprint.render.fmt import percent
+            from footprint.core.fmt import percent
 
             text = percent(c.mfu)
             lines.append(f"  {c.precision:<5} {text}: {number(c.flops.central.magnitude, 4)} FLOP ({c.flops_how}) / "

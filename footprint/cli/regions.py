@@ -14,8 +14,8 @@ def regions(search: str | None, as_json: bool) -> None:
     SEARCH filters by code or name (case-insensitive), e.g. 'footprint regions china'.
     """
     from footprint.errors import FootprintError
-    from footprint.grid import all_regions
-    from footprint.report import to_json
+    from footprint.plugins.grid import all_regions
+    from footprint.render.report import to_json
 
     found = all_regions()
     if search:

@@ -40,13 +40,14 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
     from footprint.meter.outfiles import check_writable
-    from footprint.meter.summary import summary
-    from footprint.report import to_json
+    from footprint.render.report import to_json
+    from footprint.render.summary import summary
 
     if output:
         check_writable(output, "-o")
     if len(logs) == 1 and Path(logs[0]).is_dir():
-        from footprint.meter.job import job_footprint, job_lines, merge_job
+        from footprint.meter.job import job_footprint, merge_job
+        from footprint.render.summary import job_lines
 
         merge = merge_job(logs[0], job_id)
         for warning in merge.warnings:

@@ -124,13 +124,13 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
 
 
 def _status(site: dict[str, str | None]) -> object:
-    from footprint.inputs import resolve_site
+    from footprint.estimates.inputs import resolve_site
     from footprint.meter.status import StatusLine
 
     resolved = resolve_site(**{k: v for k, v in site.items() if v is not None})
     co2_only = False
     if site.get("region") and not site.get("intensity"):
-        from footprint.grid import lookup
+        from footprint.plugins.grid import lookup
 
         co2_only = lookup(str(site["region"])).basis.startswith("CO2 only")
     return StatusLine(sys.stderr, float(resolved.pue.central.magnitude),
@@ -143,11 +143,11 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
     import shlex
 
     from footprint.cli import user_message
+    from footprint.core.result import Footprint
     from footprint.meter.outfiles import write_file
     from footprint.meter.recorder import Recorder
     from footprint.meter.wrap import ChildResult
-    from footprint.report import to_json
-    from footprint.result import Footprint
+    from footprint.render.report import to_json
 
     assert isinstance(fp, Footprint) and isinstance(recorder, Recorder) and isinstance(child, ChildResult)
     data = fp.as_json()
@@ -177,7 +177,7 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
     if as_json:
         click.echo(to_json(data))
     elif not quiet:
-        from footprint.meter.summary import summary
+        from footprint.render.summary import summary
 
         shown = shlex.join(command)
         if len(shown) > 80:

@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from footprint.core.result import Footprint
 from footprint.errors import FootprintError
-from footprint.result import Footprint
 
 # Copied from codecarbon 3.3.2 codecarbon/output_methods/emissions_data.py (EmissionsData fields, in order).
 COLUMNS = (

@@ -138,7 +138,7 @@ def check_port(value: int | None) -> int | None:
 
 def make_exporter(job: str, node: str, site: dict[str, Any], port: int | None, addr: str, push: str | None) -> Exporter:
     """An exporter for this run with the site's PUE and grid intensity (the values the summary will use)."""
-    from footprint.inputs import resolve_site
+    from footprint.estimates.inputs import resolve_site
 
     check_port(port)
     if push is not None and not push.startswith(("http://", "https://")) and "://" in push:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from footprint.core.result import Footprint
 from footprint.meter.log import MAX_PROBLEMS_SHOWN, MeterLog
-from footprint.result import Footprint
 
 
 def collect_runs(paths: list[str], run_id: str | None = None) -> tuple[list[MeterLog], list[str]]:

@@ -391,8 +391,8 @@ class ModelRamMeter(MeterFactory):
 
 def host_settings(cpu_scope: str = "process", cpu_power: Any = None, ram_power: Any = None) -> MeterSettings:
     """MeterSettings for the CPU and RAM models from the user's options; FootprintError on a bad power."""
+    from footprint.core.units import POWER, parse_quantity
     from footprint.errors import FootprintError
-    from footprint.units import POWER, parse_quantity
 
     if cpu_scope not in CPU_SCOPES:
         raise FootprintError(f"--cpu-scope: {cpu_scope!r} is unknown; expected one of {', '.join(CPU_SCOPES)}")

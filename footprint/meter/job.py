@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from footprint.core.result import Footprint
 from footprint.errors import FootprintError
 from footprint.meter.ledger import Ledger, Totals
-from footprint.result import Footprint
 
 MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
 TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
@@ -302,28 +302,3 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
     from dataclasses import replace
 
     return replace(fp, details=details)
-
-
-def job_lines(fp: Footprint) -> list[str]:
-    """The per-node lines of the text report."""
-    from footprint.meter.summary import _energy
-
-    job = fp.details.get("job", {})
-    lines = [f"job {job.get('job')}: {len(job.get('nodes', []))} node(s)"
-             + (f", {len(job['missing_nodes'])} missing" if job.get("missing_nodes") else "")
-             + (f", {len(job['cut_short'])} cut short" if job.get("cut_short") else "")]
-    nodes = job.get("nodes", [])
-    per_gpu = sum(len(node["gpus"]) for node in nodes) <= MAX_GPU_LINES
-    for node in nodes:
-        state = "complete" if node["complete"] else "CUT SHORT"
-        lines.append(f"  {node['node']:<16} {len(node['gpus'])} GPU(s)  GPU {_energy(node['energy_gpu']['magnitude']):>12}"
-                     f"  total {_energy(node['energy']['magnitude']):>12}  {node['duration']['magnitude']:.0f} s  {state}")
-        if per_gpu:
-            for gpu in node["gpus"]:
-                lines.append(f"      GPU {gpu['index']}  {gpu['name']}: {_energy(gpu['energy']['magnitude'])}, "
-                             f"average {gpu['average_power']['magnitude']:.1f} W, peak {gpu['peak_power']['magnitude']:.1f} W")
-    if not per_gpu:
-        lines.append(f"  (per-GPU figures of the {sum(len(n['gpus']) for n in nodes)} GPUs: --json, under nodes[].gpus)")
-    for name in job.get("missing_nodes", []):
-        lines.append(f"  {name:<16} MISSING (no log)")
-    return lines

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from footprint.estimator import site_totals
+from footprint.core.estimator import site_totals
+from footprint.core.result import Assumption, Footprint
+from footprint.core.span import Span
 from footprint.meter.ledger import ChannelTotals, Totals
-from footprint.result import Assumption, Footprint
-from footprint.span import Span
 
 J_PER_KWH = 3.6e6
 SITE_KEYS = ("pue", "region", "intensity", "price", "energy_price")
 
 
 def _kwh(joules: float) -> Span:
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     return Span(Q(joules / J_PER_KWH, "kWh"))
 
@@ -66,7 +66,7 @@ def profile_id_for(channel: ChannelTotals) -> str | None:
     if not name:
         return None
     try:
-        from footprint.catalog import profile_for_device
+        from footprint.plugins.catalog import profile_for_device
 
         profile = profile_for_device(str(name))
     except Exception:  # a broken profile plugin must not stop a report
@@ -77,8 +77,8 @@ def profile_id_for(channel: ChannelTotals) -> str | None:
 def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, label: str = "",
                     extra_details: dict[str, Any] | None = None, compare: bool = True) -> Footprint:
     """The Footprint of one or more nodes' metered totals (one Totals per node log)."""
-    from footprint.inputs import resolve_site
-    from footprint.units import Q
+    from footprint.core.units import Q
+    from footprint.estimates.inputs import resolve_site
 
     notes: list[Assumption] = []
     options = site_options(parts, site or {})
@@ -130,8 +130,8 @@ def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> As
     """The run's energy-weighted grid intensity when the region's plugin has time-resolved periods, else None."""
     from datetime import UTC, datetime
 
-    from footprint.grid import lookup
-    from footprint.units import Q
+    from footprint.core.units import Q
+    from footprint.plugins.grid import lookup
 
     region = options.get("region")
     energy_by_hour: dict[int, float] = {}
@@ -159,7 +159,7 @@ def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> As
 
 
 def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumption]:
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     out = [Assumption("duration", Span(Q(duration_s, "s").to("h")), "measured",
                       "meter start to stop" + ("" if all(p.complete for p in parts) else "; log cut short: up to the last complete interval"))]
@@ -225,9 +225,9 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
         return {"note": f"no single hardware profile matches {', '.join(names)}: no TDP to compare with"}
     if duration_s <= 0:
         return {"note": "the run lasted no measurable time"}
-    from footprint.catalog import get_profile
-    from footprint.estimator import compute
-    from footprint.inputs import build_spec
+    from footprint.core.estimator import compute
+    from footprint.estimates.inputs import build_spec
+    from footprint.plugins.catalog import get_profile
 
     profile = get_profile(profile_id)
     if profile.tdp is None:

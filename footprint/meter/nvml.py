@@ -264,7 +264,7 @@ class NvmlGpuMeter(MeterFactory):
         fake_file = os.environ.get("FOOTPRINT_FAKE_GPUS")
         faked = False
         if fake_file:
-            from footprint.testing import install_fake_nvml, load_fake_file
+            from footprint.meter.fake_nvml import install_fake_nvml, load_fake_file
 
             config = load_fake_file(fake_file)
             install_fake_nvml(config.gpus, clock=_relative(settings), driver=config.driver,
@@ -287,7 +287,7 @@ class NvmlGpuMeter(MeterFactory):
                 except pynvml.NVMLError:
                     pass
             if faked:
-                from footprint.testing import uninstall_fake_nvml
+                from footprint.meter.fake_nvml import uninstall_fake_nvml
 
                 uninstall_fake_nvml()
 

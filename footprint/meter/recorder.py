@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from footprint.core.result import Footprint
 from footprint.errors import FootprintError
 from footprint.meter.channels import VISIBLE_DEVICES_VARIABLES, MeterFactory, MeterSettings
 from footprint.meter.ledger import Ledger
 from footprint.meter.log import FORMAT, VERSION, LogWriter
 from footprint.meter.sampler import DEFAULT_INTERVAL_S, Clock, Meter, MeterThread, OpenedMeters, open_session
-from footprint.result import Footprint
 
 _PLAIN_TIME = re.compile(r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([a-z]*)\s*", re.ASCII)
 _SECONDS_PER = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3,
@@ -45,7 +45,7 @@ def parse_interval(value: Any, what: str = "--interval") -> float:
         if plain and plain.group(2) in _SECONDS_PER:
             seconds = float(plain.group(1)) * _SECONDS_PER[plain.group(2)]
     if seconds is None:
-        from footprint.units import Kind, parse_quantity
+        from footprint.core.units import Kind, parse_quantity
 
         period = Kind("a time", "[time]", "'2s' or '500ms'", bare_unit="s", canonical="s")
         seconds = float(parse_quantity(value, period, what).to("s").magnitude)
@@ -96,7 +96,7 @@ class Recorder:
 
     def start(self, threaded: bool = True) -> None:
         """Validate the site, open the meters, write the header and take the baseline reading."""
-        from footprint.inputs import resolve_site
+        from footprint.estimates.inputs import resolve_site
 
         opts = self.options
         resolve_site(**{k: v for k, v in opts.site.items() if v is not None})  # bad --region etc. fail before the job starts
@@ -232,7 +232,7 @@ class Recorder:
 
 def _profile_for(name: str) -> str | None:
     try:
-        from footprint.catalog import profile_for_device
+        from footprint.plugins.catalog import profile_for_device
 
         profile = profile_for_device(name)
     except Exception:  # a broken profile plugin must not stop metering

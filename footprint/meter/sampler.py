@@ -23,7 +23,7 @@ DEFAULT_INTERVAL_S = 5.0  # 1-5 s recommended for the counter (hardware notes 2.
 
 
 class Clock(Protocol):
-    """Time source of the loop: real (monotonic + Event.wait) or fake (footprint.testing.FakeClock)."""
+    """Time source of the loop: real (monotonic + Event.wait) or fake (footprint.meter.fake_nvml.FakeClock)."""
 
     def now(self) -> float: ...
     def wait(self, event: threading.Event, timeout: float) -> bool: ...
@@ -41,7 +41,7 @@ class RealClock:
 
 def registered_meters() -> list[MeterFactory]:
     """Every meter factory registered through the ``footprint_register_meters`` hook, in call order."""
-    from footprint.plugins import collect
+    from footprint.plugins.manager import collect
 
     found: list[MeterFactory] = []
     for plugin, factory in collect("footprint_register_meters", _meter_problem):
@@ -95,7 +95,7 @@ class OpenedMeters:
 
 
 def _is_builtin(plugin: str | None) -> bool:
-    from footprint.plugins import plugin_manager
+    from footprint.plugins.manager import plugin_manager
 
     return not plugin or plugin in plugin_manager().builtin
 
@@ -208,7 +208,7 @@ class Meter:
             self.errors[channel.key] = message
             self.sink({"type": "note", "t": round(now - self.t0, 3), "channel": channel.key, "error": message})
             if plugin:
-                from footprint.plugins import state
+                from footprint.plugins.manager import state
 
                 state().drop(plugin, f"meter channel {channel.key!r} read {problem}", f"channel {channel.key}")
 

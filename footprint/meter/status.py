@@ -48,8 +48,8 @@ class StatusLine:
         self.shown = False
 
     def text(self, record: dict[str, Any], ledger: Ledger) -> str:
-        from footprint.render.fmt import span
-        from footprint.units import Q
+        from footprint.core.fmt import span
+        from footprint.core.units import Q
 
         dt = float(record.get("dt") or 0.0)
         power = sum(record.get("e", [])) / dt if dt > 0 else 0.0

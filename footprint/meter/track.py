@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from footprint.core.result import Footprint
 from footprint.errors import FootprintError
 from footprint.meter.recorder import Recorder, RecorderOptions, parse_interval
 from footprint.meter.sampler import DEFAULT_INTERVAL_S
-from footprint.result import Footprint
 
 
 class Tracker:

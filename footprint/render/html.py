@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from footprint.render import fmt, svg
+from footprint.core import fmt
+from footprint.core.result import Footprint
+from footprint.core.span import Span
+from footprint.render import svg
 from footprint.render.series import Node
-from footprint.result import Footprint
-from footprint.span import Span
 
 CSS = """
 :root { color-scheme: light; }
@@ -86,7 +87,7 @@ def inline_svg(data: bytes) -> str:
 
 
 def cards(fp: Footprint) -> str:
-    from footprint.report import co2_only
+    from footprint.render.report import co2_only
 
     items = [("energy", fmt.span(fp.energy, ladder="energy")),
              ("emissions", fmt.span(fp.emissions, ladder="emissions", co2_only=co2_only(fp))),
@@ -98,7 +99,7 @@ def cards(fp: Footprint) -> str:
 
 
 def summary_section(fp: Footprint) -> str:
-    from footprint.report import rows
+    from footprint.render.report import rows
 
     result = rows(fp)
     if not any(n for _, _, n in result):
@@ -108,7 +109,7 @@ def summary_section(fp: Footprint) -> str:
 
 
 def assumptions_section(fp: Footprint) -> str:
-    from footprint.report import assumption_value
+    from footprint.render.report import assumption_value
 
     body = [(a.name, assumption_value(fp, a), a.origin, a.source) for a in fp.assumptions]
     return "<h2>Inputs and assumptions</h2>" + table(["input", "value", "origin", "source"], body, numeric=(1,))
@@ -159,7 +160,7 @@ def log_plots(nodes: list[Node], fp: Footprint, use_matplotlib: bool) -> list[st
     if use_matplotlib:
         return [figure(inline_svg(plot.log_figure(nodes, fp, None, "svg") or b""),
                        "Power per GPU over time (TDP dashed; gaps grey, estimated stretches orange) and cumulative metered IT energy")]
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     end = max((c.t[-1] for n in nodes for c in n.channels if c.t), default=0.0)
     unit = fmt.pick_unit([Q(end, "s")], "time")
@@ -211,7 +212,7 @@ def footprint_page(fp: Footprint, heading: str, nodes: list[Node] | None = None,
 
 def compare_page(result: Any, use_matplotlib: bool | None = None) -> str:
     """Sides on one basis: the table, bars of energy and emissions, each side's assumptions, the statement."""
-    from footprint.cli.compare import rows as compare_rows
+    from footprint.render.compare_table import rows as compare_rows
     from footprint.render.plot import have_matplotlib
     from footprint.render.statement import compare_paragraphs
 
@@ -224,7 +225,7 @@ def compare_page(result: Any, use_matplotlib: bool | None = None) -> str:
         sections.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in result.notes) + "</ul>")
     sections.append("<h2>Plots</h2>")
     if mpl:
-        from footprint.compare_plot import plot as compare_plot
+        from footprint.render.compare_plot import plot as compare_plot
 
         sections.append(figure(inline_svg(compare_plot(result, None, "svg") or b""), "Energy, emissions and cost per side, with ranges"))
     else:

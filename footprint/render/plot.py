@@ -8,10 +8,10 @@ import io
 from importlib.util import find_spec
 from typing import Any
 
+from footprint.core import fmt
+from footprint.core.result import Footprint
 from footprint.errors import FootprintError
-from footprint.render import fmt
 from footprint.render.series import Node
-from footprint.result import Footprint
 
 FORMATS = (".png", ".svg", ".pdf")
 INSTALL = "pip install 'footprint[plot]'"
@@ -39,7 +39,7 @@ def _pyplot() -> Any:
 
 def title_text(fp: Footprint) -> str:
     """The run's totals and grid intensity, for a figure's title."""
-    from footprint.report import co2_only
+    from footprint.render.report import co2_only
 
     co2 = co2_only(fp)
     parts = [f"energy {fmt.span(fp.energy, ladder='energy')}", f"emissions {fmt.span(fp.emissions, ladder='emissions', co2_only=co2)}"]
@@ -55,7 +55,7 @@ def title_text(fp: Footprint) -> str:
 
 def _time_axis(nodes: list[Node]) -> tuple[str, float]:
     """The time unit for the x axis (s, min or h) and its length in seconds."""
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     end = max((c.t[-1] for n in nodes for c in n.channels if c.t), default=0.0)
     unit = fmt.pick_unit([Q(end, "s")], "time")
@@ -64,7 +64,7 @@ def _time_axis(nodes: list[Node]) -> tuple[str, float]:
 
 def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_name: str = "png") -> bytes | None:
     """Power per GPU (top) and cumulative energy per node and for the job (bottom). Returns bytes if no path."""
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     plt = _pyplot()
     unit, seconds = _time_axis(nodes)

@@ -8,10 +8,10 @@ import re
 import textwrap
 from typing import Any
 
+from footprint.core import fmt
+from footprint.core.result import Footprint
+from footprint.core.span import Span
 from footprint.errors import FootprintError
-from footprint.render import fmt
-from footprint.result import Footprint
-from footprint.span import Span
 
 FORMATS = ("markdown", "latex", "text")
 
@@ -72,11 +72,11 @@ def _version() -> str:
 
 
 def _hardware(fp: Footprint) -> str:
-    from footprint.report import _is_gpu
+    from footprint.render.report import _is_gpu
 
     name = fp.profile or "unspecified hardware"
     try:
-        from footprint.catalog import get_profile
+        from footprint.plugins.catalog import get_profile
 
         name = get_profile(fp.profile).name if fp.profile else name
     except FootprintError:
@@ -101,7 +101,7 @@ def _intensity_text(fp: Footprint, co2_only: bool) -> str:
     where = ""
     if region is not None:
         try:
-            from footprint.grid import lookup
+            from footprint.plugins.grid import lookup
 
             grid = lookup(str(region.value))
             year = f", {grid.year}" if grid.year else ""
@@ -193,7 +193,7 @@ def measurement_paragraph(fp: Footprint) -> str:
 
 def _hours(fp: Footprint) -> str:
     """'2,662,400 GPU-hours', or '8.068 s of accelerator time' for a short run."""
-    from footprint.report import _is_gpu
+    from footprint.render.report import _is_gpu
 
     text = _q(fp.gpu_hours, ladder="time")
     if text.endswith(" h") or " h (" in text:
@@ -203,13 +203,13 @@ def _hours(fp: Footprint) -> str:
 
 
 def _kwh(x: float) -> Any:
-    from footprint.units import Q
+    from footprint.core.units import Q
 
     return Q(x, "kWh")
 
 
 def _co2_only(fp: Footprint) -> bool:
-    from footprint.report import co2_only
+    from footprint.render.report import co2_only
 
     return co2_only(fp)
 

@@ -3,7 +3,7 @@
 Quick start for plugin authors
 ------------------------------
 A footprint plugin is an importable module whose functions are marked with ``footprint.hookimpl`` and named
-after the hooks in ``footprint/hookspecs.py``. footprint finds it through the entry-point group ``footprint``,
+after the hooks in ``footprint/plugins/hookspecs.py``. footprint finds it through the entry-point group ``footprint``,
 so the whole wiring is one table in the plugin's ``pyproject.toml``::
 
     [project.entry-points.footprint]
@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING
 from footprint import hookimpl
 
 if TYPE_CHECKING:
-    from footprint.profiles import HardwareProfile
+    from footprint.core.profiles import HardwareProfile
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 """The plugin's TOML profiles, shipped as package data inside the wheel."""
@@ -64,7 +64,7 @@ PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 @hookimpl
 def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> None:
     """Register every TOML profile in ``PROFILE_DIR`` (validated by footprint's strict loader)."""
-    from footprint.profiles import load_profile_dir  # imported here so `footprint plugins` never pulls in pint
+    from footprint.plugin_api import profile_dir  # imported here so `footprint plugins` never pulls in pint
 
-    for profile in load_profile_dir(PROFILE_DIR):
+    for profile in profile_dir(PROFILE_DIR):
         register(profile)

@@ -1,0 +1,1 @@
+"""Published footprints and what was claimed about them: references, reproductions, comparisons, claim checks."""

@@ -1,0 +1,101 @@
+"""Footprint: the one result type. Estimates and measurements both produce it; reports only read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from footprint.core.span import Span
+
+# JSON units are fixed per key so that scripts can read magnitudes without converting.
+JSON_UNITS = {
+    "gpu_hours": "h",
+    "duration": "h",
+    "energy": "kWh",
+    "energy_gpu": "kWh",
+    "energy_host": "kWh",
+    "energy_cpu": "kWh",
+    "energy_ram": "kWh",
+    "energy_overhead": "kWh",
+    "emissions": "kgCO2e",
+    "cost": "USD",
+    "flops": "FLOP",
+}
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One input that produced the result: its value, where it came from (origin) and the source text."""
+
+    name: str
+    value: Span | str
+    origin: str  # "user", "profile", "default", "region data", "derived", "measured"
+    source: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        value: Any = self.value.as_json() if isinstance(self.value, Span) else self.value
+        return {"name": self.name, "value": value, "origin": self.origin, "source": self.source}
+
+    def value_text(self) -> str:
+        return format(self.value) if isinstance(self.value, Span) else str(self.value)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Energy by component, emissions, cost and GPU-hours of a run, with the assumptions behind each number.
+
+    ``energy`` is the facility total: (GPU + host) x PUE; ``energy_overhead`` is its non-IT part. For a measured
+    run ``energy_host`` is CPU + RAM, also given separately as ``energy_cpu`` and ``energy_ram``.
+    """
+
+    kind: str  # "estimate" or "measurement"
+    gpu_hours: Span
+    energy_gpu: Span
+    energy_host: Span
+    energy_overhead: Span
+    energy: Span
+    emissions: Span
+    assumptions: tuple[Assumption, ...]
+    cost: Span | None = None
+    gpus: int | None = None
+    duration: Span | None = None
+    profile: str | None = None
+    flops: Span | None = None
+    implied_mfu: Span | None = None
+    energy_cpu: Span | None = None
+    energy_ram: Span | None = None
+    label: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        """The result rows (energy, emissions, cost, ...) in readable units; ``summary()`` adds the assumptions."""
+        from footprint.render.report import result_lines, title
+
+        return "\n".join([title(self), *result_lines(self)])
+
+    def summary(self, heading: str = "") -> str:
+        """The text the CLI prints for this result: rows, per-GPU lines of a metered run, every assumption."""
+        if self.kind == "measurement":
+            from footprint.render.summary import summary
+
+            return summary(self, heading or f"footprint measurement{': ' + self.label if self.label else ''}")
+        from footprint.render.report import table
+
+        return table(self, heading)
+
+    def assumption(self, name: str) -> Assumption | None:
+        return next((a for a in self.assumptions if a.name == name), None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object: quantities as {"magnitude", "units"} (+ "low"/"high" for ranges)."""
+        out: dict[str, Any] = {"kind": self.kind, "label": self.label, "profile": self.profile, "gpus": self.gpus}
+        for key, units in JSON_UNITS.items():
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value.as_json(units)
+        if self.implied_mfu is not None:
+            out["implied_mfu"] = self.implied_mfu.as_json("")
+        out["assumptions"] = [a.as_json() for a in self.assumptions]
+        if self.details:
+            out["details"] = self.details
+        return out

@@ -1,0 +1,1 @@
+"""From what a user gives (names, numbers, ranges, files) to an estimate: the inputs and ``estimate()``."""

@@ -1,0 +1,329 @@
+"""Turns user inputs (strings, numbers or Quantities) into a RunSpec plus the assumptions behind it.
+
+This is the edge where names become data: profiles and regions are looked up through the plugins, defaults
+are read from footprint/data/defaults.toml, and every value used is recorded with its origin and source.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from footprint.core import units as u
+from footprint.core.estimator import RunSpec
+from footprint.core.profiles import PRECISIONS, HardwareProfile
+from footprint.core.result import Assumption
+from footprint.core.span import Span, parse_span
+from footprint.errors import FootprintError
+
+
+@functools.cache
+def defaults() -> dict[str, Any]:
+    """The documented defaults, each with its source."""
+    with Path(__file__).resolve().parents[1].joinpath("data").joinpath("defaults.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _check(span: Span, what: str, *, minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None,
+           expected: str = "a positive value", given: Any = None) -> Span:
+    for q in (span.lo, span.hi):
+        # a dimensionless value is checked as a plain number: '5 %' is 0.05, not 5
+        m = float(q.to("").magnitude) if q.dimensionless else float(q.magnitude)
+        bad = m < minimum if inclusive else m <= minimum
+        if bad or (maximum is not None and m > maximum):
+            shown = f"{q:~P}"
+            if q.dimensionless and isinstance(given, str) and any(c.isalpha() or c == "%" for c in given):
+                shown = f"{given!r} (= {m:g})"  # name what was typed, and the plain number it was checked as
+            raise FootprintError(f"{what}: {shown} is out of range; expected {expected}")
+    return span
+
+
+MAX_COUNT = 10**9  # accelerators in one run; the largest announced clusters hold a few hundred thousand
+
+
+def parse_count(value: Any, what: str) -> int:
+    """A positive whole number (GPUs), at most MAX_COUNT."""
+    expected = f"expected a whole number from 1 to {MAX_COUNT:,}"
+    if isinstance(value, bool):
+        raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, (str, float)):
+        text = str(value).strip().replace("_", "").replace(",", "")
+        if len(text) > u.MAX_TEXT or not text.isascii():
+            raise FootprintError(f"{what}: {_short(value)!r} is not a positive whole number; {expected}")
+        try:
+            n = int(text)
+        except ValueError:
+            try:
+                f = float(text)
+            except ValueError:
+                raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}") from None
+            if not f.is_integer():
+                raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}") from None
+            n = int(f)
+    else:
+        raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}")
+    if not 1 <= n <= MAX_COUNT:
+        raise FootprintError(f"{what}: {_short(value)!r} is out of range; {expected}")
+    return n
+
+
+def _short(value: Any) -> Any:
+    text = str(value)
+    return text if len(text) <= 60 else text[:40] + f"... ({len(text):,} characters)"
+
+
+def parse_fraction_or_power(value: Any, what: str) -> tuple[str, Span]:
+    """('fraction', dimensionless span) for 0.8 / '80%' / '0.6..0.9', or ('power', span in W) for '550 W'."""
+    try:
+        span = parse_span(value, u.COUNT, what)
+        kind = "fraction"
+    except FootprintError:
+        span = parse_span(value, u.POWER, what)
+        kind = "power"
+    if kind == "fraction":
+        _check(span, what, maximum=1.0, expected="a fraction of TDP in (0, 1] such as 0.8 or '80%', or a power such as '550 W'",
+               given=value)
+    else:
+        _check(span.to("W"), what, expected="a positive power such as '550 W'")
+    return kind, span
+
+
+def build_spec(
+    *,
+    profile: HardwareProfile | None = None,
+    gpus: Any = None,
+    hours: Any = None,
+    duration: Any = None,
+    gpu_hours: Any = None,
+    gpu_power: Any = None,
+    host_power: Any = None,
+    pue: Any = None,
+    region: str | None = None,
+    intensity: Any = None,
+    price: Any = None,
+    energy_price: Any = None,
+    flops: Any = None,
+    params: Any = None,
+    active_params: Any = None,
+    tokens: Any = None,
+    precision: str | None = None,
+    mfu: Any = None,
+    label: str = "",
+) -> tuple[RunSpec, tuple[Assumption, ...]]:
+    """Validate and resolve every input; raise FootprintError (one line, naming the value) on bad input."""
+    notes: list[Assumption] = []
+    d = defaults()
+    if profile is not None:
+        notes.append(Assumption("profile", f"{profile.name} ({profile.id})", "profile",
+                                f"from {profile.path or 'plugin'} via plugin {profile.plugin!r}"))
+
+    n_gpus = parse_count(gpus, "--gpus") if gpus is not None else None
+    if n_gpus is not None:
+        notes.append(Assumption("gpus", f"{n_gpus:,}", "user"))
+
+    # --- run length
+    if hours is not None and duration is not None:
+        raise FootprintError("give either --hours or --duration, not both")
+    wall = None
+    if hours is not None:
+        wall = _check(parse_span(hours, u.TIME, "--hours", bare_unit="h").to("h"), "--hours", expected="a positive time")
+    elif duration is not None:
+        wall = _check(parse_span(duration, u.TIME, "--duration").to("h"), "--duration", expected="a positive time")
+    if wall is not None and gpu_hours is not None:
+        raise FootprintError("give either --hours/--duration or --gpu-hours, not both")
+    total_hours = None
+    if gpu_hours is not None:
+        total_hours = _check(parse_span(gpu_hours, u.TIME, "--gpu-hours", bare_unit="h").to("h"), "--gpu-hours",
+                             expected="a positive number of GPU-hours such as 2.788e6")
+        notes.append(Assumption("gpu_hours", total_hours, "user"))
+    if wall is not None:
+        notes.append(Assumption("duration", wall, "user"))
+
+    # --- compute mode
+    total_flops, peak, mfu_span, chosen_precision = _compute_inputs(profile, flops, params, active_params, tokens, precision, mfu,
+                                                 notes, timed=wall is not None or total_hours is not None)
+
+    # --- power
+    tdp = profile.tdp if profile is not None else None
+    if profile is not None and tdp is None and (gpu_power is None or parse_fraction_or_power(gpu_power, "--gpu-power")[0] == "fraction"):
+        raise FootprintError(f"profile {profile.id!r} has no TDP ({profile.tdp_unknown or 'no power figure is published'}); "
+                             "give --gpu-power as a power such as '170 W'")
+    measured = profile.measured.get(chosen_precision) if profile is not None and chosen_precision else None
+    if gpu_power is None and measured is not None:
+        power = Span(measured.power.to("W"))
+        notes.append(Assumption("gpu_power", power, "measured", f"average board power while calibrating; {measured.source}"))
+    elif gpu_power is None:
+        if tdp is None:
+            raise FootprintError("no GPU power: give --profile NAME, or --gpu-power as a power such as '550 W'")
+        fraction = Span(u.Q(float(d["gpu_power_fraction"]["value"]), ""))
+        power = (Span(tdp.value) * fraction).to("W")
+        notes.append(Assumption("gpu_power", power, "default",
+                                f"{fraction.central.magnitude:.0%} of TDP {tdp.value:~P} ({tdp.source}); {d['gpu_power_fraction']['source']}"))
+    else:
+        kind, span = parse_fraction_or_power(gpu_power, "--gpu-power")
+        if kind == "fraction":
+            if tdp is None:
+                raise FootprintError(f"--gpu-power: {gpu_power!r} is a fraction of TDP and needs --profile NAME; or give a power such as '550 W'")
+            power = (Span(tdp.value) * span).to("W")
+            notes.append(Assumption("gpu_power", power, "user", f"{_pct(span)} of TDP {tdp.value:~P} ({tdp.source})"))
+        else:
+            power = span.to("W")
+            if tdp is not None and power.hi > tdp.value:
+                # refused like a fraction above 1: a board cannot average more than its power limit
+                raise FootprintError(f"--gpu-power: {gpu_power!r} is above the TDP {tdp.value:~P} of {profile.id if profile else 'the profile'}; "
+                                     f"expected at most the TDP (a fraction of TDP in (0, 1], or a power up to {tdp.value:~P})")
+            notes.append(Assumption("gpu_power", power, "user"))
+
+    if host_power is None:
+        figure = profile.host_power() if profile is not None else None
+        if figure is None:
+            host = Span(u.Q(0.0, "W"))
+            why = "profile has no node data" if profile is not None else "no profile given"
+            notes.append(Assumption("host_power", host, "default", f"{why}: non-GPU IT power not counted; pass --host-power"))
+        else:
+            host = Span(figure.value.to("W"))
+            why = f"{figure.source} ({figure.note})" if figure.note else figure.source
+            measured = profile.host_power_measured() if profile is not None and profile.host_power_figure is None else None
+            if measured is not None and measured.value < figure.value:
+                # measured node power under training is the default; the nameplate stays as the upper end
+                host = Span(measured.value.to("W"), measured.value.to("W"), figure.value.to("W"))
+                why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
+            notes.append(Assumption("host_power", host, "profile", why))
+    else:
+        host = _check(parse_span(host_power, u.POWER, "--host-power").to("W"), "--host-power", inclusive=True,
+                      expected="a power of 0 W or more, such as '150 W'")
+        notes.append(Assumption("host_power", host, "user"))
+
+    site = resolve_site(pue=pue, region=region, intensity=intensity, price=price, energy_price=energy_price, notes=notes)
+
+    spec = RunSpec(
+        gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
+        gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
+        energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
+    )
+    return spec, tuple(notes)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where and at what price a run happens: PUE, grid intensity, prices (shared by estimates and meters)."""
+
+    pue: Span
+    intensity: Span
+    price: Span | None = None
+    energy_price: Span | None = None
+
+
+def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any = None, price: Any = None,
+                 energy_price: Any = None, notes: list[Assumption] | None = None) -> Site:
+    """Validate the site options (defaults from defaults.toml), appending an assumption for each to `notes`."""
+    notes = [] if notes is None else notes
+    d = defaults()
+    if pue is None:
+        pue_span = Span(u.Q(float(d["pue"]["value"]), ""))
+        notes.append(Assumption("pue", pue_span, "default", d["pue"]["source"]))
+    else:
+        pue_span = _check(parse_span(pue, u.COUNT, "--pue"), "--pue", minimum=1.0, inclusive=True, maximum=10.0, given=pue,
+                          expected="a PUE of at least 1, such as 1.1 or '1.1..1.4'")
+        notes.append(Assumption("pue", pue_span, "user"))
+    intensity_span = _intensity(region, intensity, notes)
+    price_span = None
+    if price is not None:
+        price_span = _check(parse_span(price, u.PRICE_PER_TIME, "--price").to("USD/h"), "--price", inclusive=True,
+                            expected="a price per GPU-hour such as '2 USD/h'")
+        notes.append(Assumption("price", price_span, "user"))
+    energy_price_span = None
+    if energy_price is not None:
+        energy_price_span = _check(parse_span(energy_price, u.PRICE_PER_ENERGY, "--energy-price").to("USD/kWh"),
+                                   "--energy-price", inclusive=True, expected="an electricity price such as '0.1 USD/kWh'")
+        notes.append(Assumption("energy_price", energy_price_span, "user"))
+    return Site(pue_span, intensity_span, price_span, energy_price_span)
+
+
+def _pct(span: Span) -> str:
+    if span.is_range:
+        return f"{float(span.lo.magnitude):.0%}..{float(span.hi.magnitude):.0%}"
+    return f"{float(span.central.magnitude):.0%}"
+
+
+def _intensity(region: str | None, intensity: Any, notes: list[Assumption]) -> Span:
+    from footprint.plugins.grid import lookup
+
+    if region is not None and intensity is not None:
+        raise FootprintError("give either --region or --intensity, not both")
+    if intensity is not None:
+        span = _check(parse_span(intensity, u.INTENSITY, "--intensity").to("gCO2e/kWh"), "--intensity", inclusive=True,
+                      expected="a carbon intensity of 0 or more, such as '582 g/kWh'")
+        notes.append(Assumption("intensity", span, "user", "a plain mass per kWh is read as CO2e per kWh"))
+        return span
+    origin = "region data"
+    if region is None:
+        region = str(defaults()["region"]["value"])
+        origin = "default"
+    grid = lookup(region)
+    span = Span(grid.intensity.to("gCO2e/kWh"))
+    source = grid.describe() + f" (plugin {grid.plugin!r})"
+    if origin == "default":
+        source = f"{defaults()['region']['source']}; {source}"
+    notes.append(Assumption("region", grid.code, origin, grid.name))
+    notes.append(Assumption("intensity", span, origin, source))
+    return span
+
+
+def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, active_params: Any, tokens: Any,
+                    precision: str | None, mfu: Any, notes: list[Assumption], timed: bool
+                    ) -> tuple[Span | None, Any, Span | None, str | None]:
+    model_params = active_params if active_params is not None else params
+    if flops is not None and (model_params is not None or tokens is not None):
+        raise FootprintError("give either --flops or --params/--active-params with --tokens, not both")
+    total = None
+    if flops is not None:
+        total = _check(parse_span(flops, u.COMPUTE, "--flops").to("FLOP"), "--flops", expected="a positive FLOP count such as 3.3e24")
+        notes.append(Assumption("flops", total, "user"))
+    elif model_params is not None or tokens is not None:
+        if model_params is None or tokens is None:
+            raise FootprintError("compute mode needs both --params (or --active-params) and --tokens")
+        which = "--active-params" if active_params is not None else "--params"
+        n = _check(parse_span(model_params, u.COUNT, which), which, expected="a positive parameter count such as 37e9")
+        t = _check(parse_span(tokens, u.COUNT, "--tokens"), "--tokens", expected="a positive token count such as 14.8e12")
+        total = (n * t * 6 * u.Q(1.0, "FLOP")).to("FLOP")
+        notes.append(Assumption("flops", total, "derived", f"6 x {which.strip('-')} x tokens (Kaplan et al. 2020 training-FLOP approximation)"))
+    mfu_span = None
+    if mfu is not None:
+        if total is None:
+            raise FootprintError("--mfu needs compute mode: --flops, or --params/--active-params with --tokens")
+        if timed:
+            raise FootprintError("--mfu derives the run length from compute; do not also give --hours/--gpu-hours")
+        mfu_span = _check(parse_span(mfu, u.COUNT, "--mfu"), "--mfu", maximum=1.0, expected="an MFU in (0, 1], such as 0.4",
+                          given=mfu)
+        notes.append(Assumption("mfu", mfu_span, "user"))
+    peak = None
+    if total is not None:
+        if precision is None:
+            precision = "bf16"
+            notes.append(Assumption("precision", precision, "default", "bf16: the usual training precision; pass --precision"))
+        else:
+            precision = precision.strip().lower()
+            if precision not in PRECISIONS:
+                raise FootprintError(f"--precision: {precision!r} is unknown; expected one of {', '.join(PRECISIONS)}")
+            notes.append(Assumption("precision", precision, "user"))
+        if profile is not None and precision in profile.measured:
+            m = profile.measured[precision]
+            peak = m.throughput.to("FLOP/s")
+            notes.append(Assumption(f"peak_{precision}", Span(m.throughput), "measured",
+                                    f"achieved matmul throughput replaces the datasheet peak; {m.source}"))
+        elif profile is not None:
+            figure = profile.peak(precision)
+            peak = figure.value.to("FLOP/s")
+            notes.append(Assumption(f"peak_{precision}", Span(figure.value), "profile",
+                                    f"dense peak; {figure.source}" + (f" ({figure.note})" if figure.note else "")))
+        elif mfu_span is not None:
+            raise FootprintError("compute mode needs --profile NAME for the dense peak throughput")
+    elif precision is not None:
+        raise FootprintError("--precision needs compute mode: --flops, or --params/--active-params with --tokens")
+    return total, peak, mfu_span, precision if total is not None else None

@@ -1,0 +1,110 @@
+"""Every hook footprint calls. Built-in features implement these exactly as third-party plugins do.
+
+A plugin is a module (or object) with functions decorated by ``footprint.hookimpl`` and named as below; only
+what carries that mark is a hook, so a plugin may import footprint's helpers freely. It may accept fewer arguments
+than the spec lists, so specs can grow without breaking plugins. Build what you register or return with
+``footprint.plugin_api`` (it checks units and says what was expected). Register the plugin through the
+entry-point group ``footprint`` in its pyproject::
+
+    [project.entry-points.footprint]
+    my-plugin = "my_package.plugin_module"
+
+``footprint.PLUGIN_API_VERSION`` is (major, minor) of this interface: a minor bump adds hooks or arguments, a
+major bump removes or renames one. A renamed argument stays accepted for one major version and warns through
+pluggy's ``warn_on_impl_args`` (see ``RENAMED_ARGS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from footprint.claims.references import Reference
+    from footprint.core.profiles import HardwareProfile
+    from footprint.meter.calibrate import LoadBackend
+    from footprint.meter.channels import MeterFactory
+    from footprint.plugins.grid import GridIntensity
+
+_marker = pluggy.HookspecMarker("footprint")
+
+# hook name -> {old argument name: the warning an implementation still using it gets}. Empty in API 1.0; when an
+# argument is renamed, its old name goes here (and the spec keeps accepting it for one major version).
+RENAMED_ARGS: dict[str, dict[str, Warning]] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hookspec(function: F | None = None, *, firstresult: bool = False) -> Any:
+    """pluggy's spec marker, with each hook's renamed arguments (``RENAMED_ARGS``) wired to ``warn_on_impl_args``."""
+
+    def mark(f: F) -> F:
+        return _marker(f, firstresult=firstresult, warn_on_impl_args=RENAMED_ARGS.get(f.__name__) or None)
+
+    return mark if function is None else mark(function)
+
+
+@hookspec
+def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> None:
+    """Register hardware profiles.
+
+    :param register: call once per profile; build profiles with ``footprint.plugin_api.profile_dir`` or
+        ``profile_file`` (TOML files shipped with the plugin) or ``profile`` (a mapping). An id or alias clash with
+        another plugin is an error that names both plugins; anything but a profile is dropped with a warning.
+    """
+
+
+@hookspec(firstresult=True)
+def footprint_carbon_intensity(region: str, start: datetime | None, end: datetime | None) -> GridIntensity | None:
+    """Return the grid carbon intensity of ``region`` (a code, matched case-insensitively), or None if unknown.
+
+    Build the answer with ``footprint.plugin_api.grid_intensity``. ``start`` and ``end`` (timezone-aware, UTC) are
+    None for a single figure (``estimate``), or the span of a metered run: a plugin with time-resolved data
+    (hourly Electricity Maps or WattTime exports) may then add ``periods`` (``plugin_api.intensity_period``),
+    and the meter weights each interval's energy by the period it falls in. A plugin without such data
+    simply leaves the two arguments out of its signature. The first plugin that answers wins; the built-in
+    codecarbon data answers last, so plugins can override it.
+    """
+
+
+@hookspec
+def footprint_regions() -> list[GridIntensity]:
+    """List every region this plugin can answer for (used by ``footprint regions`` and by close-match hints)."""
+
+
+@hookspec
+def footprint_register_references(register: Callable[[Reference], None]) -> None:
+    """Register published reference footprints for ``footprint references``, ``compare`` and ``claims``.
+
+    :param register: call once per reference; build them with ``footprint.plugin_api.reference_file`` (a TOML
+        file shaped like footprint/data/references.toml) or ``footprint.plugin_api.references`` (a mapping). An id
+        clash with another plugin is an error that names both plugins.
+    """
+
+
+@hookspec
+def footprint_register_meters(register: Callable[[MeterFactory], None]) -> None:
+    """Register live meters (GPU, CPU, RAM power sources) used by ``footprint run`` and ``footprint.track``.
+
+    :param register: call once per ``footprint.meter.channels.MeterFactory``; its ``component`` is "gpu", "cpu" or
+        "ram" and its ``open(settings)`` returns the channels it can meter here (or none, with a reason). Every GPU
+        meter's channels are used; for CPU and RAM the first factory with channels wins, and plugins are asked
+        before the built-in meters. A channel's ``read`` returns a ``Reading`` (``footprint.plugin_api.reading``);
+        one that is not a finite energy >= 0 is dropped with a warning naming the plugin. The keys a channel's
+        ``info()`` may return are ``footprint.plugin_api.CHANNEL_INFO_KEYS``; the job's visible-devices
+        variables, every vendor's, are in ``settings.visible``.
+    """
+
+
+@hookspec
+def footprint_register_load_backends(register: Callable[[type[LoadBackend]], None]) -> None:
+    """Register load generators for ``footprint calibrate --backend NAME``.
+
+    :param register: call once per backend class (``footprint.meter.calibrate.LoadBackend``: a ``name`` class
+        attribute, and ``check``, ``prepare``, ``step``, ``describe``); it is instantiated with no arguments
+        when chosen. Built in: "torch" (matmuls on the GPU) and "python" (a CPU load that tests the pipeline).
+    """

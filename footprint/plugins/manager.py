@@ -1,0 +1,470 @@
+"""The plugin manager: built-in plugins plus entry points of the group ``footprint``, loaded once, on demand.
+
+``FOOTPRINT_LOAD_PLUGINS`` picks which external plugins load: unset loads all, empty loads none, otherwise a
+comma-separated list of entry-point names (a name that is not installed is an error naming those that are).
+
+Hooks are called through pluggy itself (``pm.hook.NAME(...)``), so wrappers (``hookimpl(wrapper=True)``),
+``tryfirst``/``trylast`` and pluggy's call monitoring all work. Each plugin's implementations are guarded when it
+is registered: anything a plugin raises (``SystemExit`` included, ``KeyboardInterrupt`` excepted) or an answer of
+the wrong kind disables that plugin's contribution, with a one-line warning naming it, and the other plugins
+still answer. ``FOOTPRINT_TRACE=1`` prints every hook call, the plugin that answered and its time to stderr.
+
+This module imports neither pint nor the modules that use the hooks: they ask it for data (``collect``,
+``first``, ``memo``), never the other way round, so the import rule "core <- plugins <- features" has no cycle.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import importlib
+import inspect
+import os
+import sys
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pluggy
+
+from footprint.errors import FootprintError, suggest
+from footprint.plugins import hookspecs
+
+DEFAULT_PLUGINS = (
+    "footprint.plugins.builtin.shipped_profiles",
+    "footprint.plugins.builtin.user_profiles",
+    "footprint.plugins.builtin.codecarbon_grid",
+    "footprint.plugins.builtin.references",
+    "footprint.plugins.builtin.meters",
+    "footprint.plugins.builtin.calibrate_loads",
+)
+
+ENTRY_POINT_GROUP = "footprint"
+PROJECT = "footprint"
+
+# What a plugin may not take down: everything but a user's Ctrl-C (and a generator being closed, which is how
+# Python ends a wrapper, not an error).
+_PASS_THROUGH = (KeyboardInterrupt, GeneratorExit)
+
+T = TypeVar("T")
+Check = Callable[[Any], str | None]
+"""Says what is wrong with a plugin's answer (``"a str, not a GridIntensity"``), or None when it is fine."""
+
+_current_plugin: contextvars.ContextVar[str | None] = contextvars.ContextVar("footprint_plugin", default=None)
+_current_check: contextvars.ContextVar[Check | None] = contextvars.ContextVar("footprint_check", default=None)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _describe_exception(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+@dataclass
+class PluginFailure:
+    """A plugin that could not be loaded, raised inside a hook or answered with the wrong kind of value."""
+
+    name: str
+    error: str
+
+
+@dataclass
+class PluginState:
+    pm: FootprintPluginManager
+    failures: list[PluginFailure] = field(default_factory=list)
+    # answers that were dropped (the plugin stays enabled): plugin name -> reasons
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+    # entry-point name -> (distribution, version); pluggy records this only for its own entry-point loader
+    distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # what features built from the hooks (catalog, references, meters): forgotten whenever the plugin set changes
+    memo: dict[str, Any] = field(default_factory=dict)
+    trace: bool = False
+    warned: set[tuple[str, str]] = field(default_factory=set)
+
+    def failed(self, name: str) -> bool:
+        return any(f.name == name for f in self.failures)
+
+    def fail(self, name: str, error: str) -> None:
+        """Disable plugin ``name`` (its hooks answer nothing from now on) and say so once, on one line."""
+        if self.failed(name):
+            return
+        error = _one_line(error)
+        self.failures.append(PluginFailure(name, error))
+        self.memo.clear()  # anything built earlier may hold its contributions
+        print(f"footprint: warning: plugin {name!r} skipped: {error}", file=sys.stderr)
+
+    def drop(self, name: str, reason: str, key: str = "") -> None:
+        """Drop one answer of plugin ``name`` (the plugin stays enabled) and say so on one line, once per ``key``
+        (the hook, say: a plugin that answers every region wrongly warns once, not once per region)."""
+        reason = _one_line(reason)
+        seen = self.dropped.setdefault(name, [])
+        if (name, key or reason) not in self.warned:
+            self.warned.add((name, key or reason))
+            seen.append(reason)
+            print(f"footprint: warning: plugin {name!r}: {reason}; ignored", file=sys.stderr)
+
+
+class FootprintPluginManager(pluggy.PluginManager):
+    """A pluggy manager whose registered hook implementations are guarded, plugin by plugin."""
+
+    def __init__(self, state: PluginState | None = None) -> None:
+        super().__init__(PROJECT)
+        self.state = state
+        self.builtin: set[str] = set()  # names of footprint's own plugins (see _guard)
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        registered = super().register(plugin, name)
+        if registered is not None:
+            for caller in self.get_hookcallers(plugin) or []:
+                for impl in caller.get_hookimpls():
+                    if impl.plugin is plugin:
+                        # HookImpl.function is what pluggy's call loop invokes; guarding it keeps that loop
+                        impl.function = _guard(self, impl, caller.name)  # type: ignore[misc]
+            self._changed()
+        return registered
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any | None:
+        removed = super().unregister(plugin, name)
+        self._changed()
+        return removed
+
+    def _changed(self) -> None:
+        if self.state is not None:
+            self.state.memo.clear()
+
+    def _fail(self, name: str, error: str) -> None:
+        if self.state is not None:
+            self.state.fail(name, error)
+
+    def _drop(self, name: str, reason: str, key: str) -> None:
+        if self.state is not None:
+            self.state.drop(name, reason, key)
+
+    def _disabled(self, name: str) -> bool:
+        return self.state is not None and self.state.failed(name)
+
+    def _trace(self, hook: str, plugin: str, started: float, outcome: str) -> None:
+        if self.state is not None and self.state.trace:
+            ms = (time.perf_counter() - started) * 1000
+            print(f"footprint: trace: {hook} plugin {plugin!r} {ms:.2f} ms {outcome}", file=sys.stderr)
+
+
+def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
+    """Wrap one hook implementation: isolate what it raises, check what it answers, trace it."""
+    function = impl.function
+    plugin = impl.plugin_name
+    if impl.wrapper or impl.hookwrapper:
+        return _guard_wrapper(pm, function, plugin, hook)
+
+    @functools.wraps(function)
+    def guarded(*args: Any) -> Any:
+        if pm._disabled(plugin):
+            return None
+        started = time.perf_counter()
+        token = _current_plugin.set(plugin)
+        try:
+            result = function(*args)
+            check = _current_check.get()
+            problem = check(result) if check is not None and result is not None else None
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            pm._trace(hook, plugin, started, "raised")
+            if plugin in pm.builtin:
+                # footprint's own plugins are not isolated: their FootprintError is the user's bad input (a
+                # FOOTPRINT_PROFILE_PATH that is no directory, a broken user profile) and anything else our bug
+                raise
+            pm._fail(plugin, f"{hook} raised {_describe_exception(exc)}")
+            return None
+        finally:
+            _current_plugin.reset(token)
+        if problem is not None:
+            pm._drop(plugin, f"{hook} returned {problem}", hook)
+            pm._trace(hook, plugin, started, "dropped")
+            return None
+        pm._trace(hook, plugin, started, "answered" if result is not None else "returned None")
+        return result
+
+    return guarded
+
+
+def _guard_wrapper(pm: FootprintPluginManager, function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    """A wrapper that fails before its ``yield`` is skipped; one that fails after it keeps the inner result."""
+
+    @functools.wraps(function)
+    def guarded(*args: Any) -> Generator[None, Any, Any]:
+        if pm._disabled(plugin):
+            return (yield)
+        gen = function(*args)
+        try:
+            next(gen)
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            pm._fail(plugin, f"{hook} wrapper raised {_describe_exception(exc)}")
+            return (yield)
+        try:
+            outcome = yield
+        except _PASS_THROUGH:
+            raise
+        except BaseException as inner:  # an inner implementation failed: the wrapper may handle it
+            try:
+                gen.throw(inner)
+            except StopIteration as stop:
+                return stop.value
+            raise RuntimeError(f"plugin {plugin!r}: {hook} wrapper yielded twice") from None
+        try:
+            gen.send(outcome)
+        except StopIteration as stop:
+            return stop.value
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            pm._fail(plugin, f"{hook} wrapper raised {_describe_exception(exc)}")
+            return outcome
+        pm._fail(plugin, f"{hook} wrapper yielded twice")
+        return outcome
+
+    return guarded
+
+
+def _selection() -> set[str] | None:
+    selection = os.environ.get("FOOTPRINT_LOAD_PLUGINS")
+    if selection is None:
+        return None
+    return {s.strip() for s in selection.split(",") if s.strip()}
+
+
+def _wanted_entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    eps = list(entry_points(group=ENTRY_POINT_GROUP))
+    wanted = _selection()
+    if wanted is None:
+        return eps
+    installed = sorted({ep.name for ep in eps})
+    unknown = sorted(wanted - set(installed))
+    if unknown:
+        names = ", ".join(repr(n) for n in unknown)
+        raise FootprintError(
+            f"FOOTPRINT_LOAD_PLUGINS names {names}, which is not installed; expected a comma-separated list of "
+            f"installed plugins ({', '.join(installed) or 'none is installed'}), or empty for none")
+    return [ep for ep in eps if ep.name in wanted]
+
+
+def _origin(ep: Any) -> str:
+    dist = f"{ep.dist.name} {ep.dist.version}, " if ep.dist is not None else ""
+    return f"{dist}{ep.value}"
+
+
+def builtin_name(module_name: str) -> str:
+    return module_name.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def _build() -> PluginState:
+    pm = FootprintPluginManager()
+    state = PluginState(pm, trace=os.environ.get("FOOTPRINT_TRACE", "") not in ("", "0"))
+    pm.state = state
+    pm.add_hookspecs(hookspecs)
+    if state.trace:
+        _monitor(pm)
+    origins: dict[str, str] = {}
+    for module_name in DEFAULT_PLUGINS:
+        name = builtin_name(module_name)
+        pm.builtin.add(name)
+        pm.register(importlib.import_module(module_name), name=name)
+        origins[name] = f"built-in, {module_name}"
+    pm.check_pending()  # a built-in with a misspelt hook is our bug: fail loudly
+    for ep in _wanted_entry_points():
+        if pm.has_plugin(ep.name) or state.failed(ep.name):
+            state.fail(ep.name, f"plugin name clash: {ep.name!r} is taken by {origins.get(ep.name, '?')} "
+                                f"and also given by {_origin(ep)}; rename one of the entry points")
+            continue
+        try:
+            plugin = ep.load()
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            state.fail(ep.name, f"failed to import {ep.value!r}: {_describe_exception(exc)}")
+            continue
+        try:
+            pm.register(plugin, name=ep.name)
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            state.fail(ep.name, _describe_exception(exc))
+            continue
+        # what check_pending() would reject: a hookimpl whose name is not a hook; checked per plugin so that one
+        # plugin's typo does not take the others down. Plain functions, even named footprint_*, are not hooks.
+        pending = [c.name for c in pm.get_hookcallers(plugin) or [] if not c.has_spec()]
+        if pending:
+            pm.unregister(name=ep.name)
+            state.fail(ep.name, f"unknown hook {_hints(pending)}")
+            continue
+        origins[ep.name] = _origin(ep)
+        if ep.dist is not None:
+            state.distributions[ep.name] = (ep.dist.name, ep.dist.version)
+    return state
+
+
+def _monitor(pm: FootprintPluginManager) -> None:
+    """FOOTPRINT_TRACE: one line per hook call (arguments, plugins asked, total time) on top of the per-plugin lines."""
+    started: list[float] = []
+
+    def before(hook_name: str, impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
+        started.append(time.perf_counter())
+        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if not callable(v))
+        print(f"footprint: trace: {hook_name}({args}) asks {', '.join(i.plugin_name for i in reversed(impls))}",
+              file=sys.stderr)
+
+    def after(outcome: pluggy.Result[Any], hook_name: str, impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
+        ms = (time.perf_counter() - started.pop()) * 1000 if started else 0.0
+        print(f"footprint: trace: {hook_name} done in {ms:.2f} ms", file=sys.stderr)
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+def _hints(names: list[str]) -> str:
+    return "; ".join(f"{n}{suggest(n, known_hooks())}" for n in names)
+
+
+def known_hooks() -> list[str]:
+    """Every hook name plugins may implement."""
+    return [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("footprint_")]
+
+
+@functools.cache
+def state() -> PluginState:
+    """The loaded plugins (built once per process)."""
+    return _build()
+
+
+def reset() -> None:
+    """Forget loaded plugins and everything built from them (tests, or after changing FOOTPRINT_LOAD_PLUGINS)."""
+    state.cache_clear()
+
+
+def plugin_manager() -> FootprintPluginManager:
+    return state().pm
+
+
+def memo(key: str, build: Callable[[], T]) -> T:
+    """``build()``, computed once per plugin set: forgotten when a plugin is registered, removed or disabled."""
+    st = state()
+    if key not in st.memo:
+        value = build()
+        st.memo[key] = value
+        return value
+    return st.memo[key]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _checking(check: Check | None) -> Iterator[None]:
+    token = _current_check.set(check)
+    try:
+        yield
+    finally:
+        _current_check.reset(token)
+
+
+def call(hook_name: str, check: Check | None = None, **kwargs: Any) -> Any:
+    """Call a hook through pluggy; ``check`` vets each plugin's answer (a bad one is dropped with a warning)."""
+    with _checking(check):
+        return getattr(plugin_manager().hook, hook_name)(**kwargs)
+
+
+def first(hook_name: str, check: Check | None = None, **kwargs: Any) -> tuple[str, Any] | None:
+    """The answer of a firstresult hook with the plugin that gave it, or None when no plugin knows."""
+    answered: list[str] = []
+    result = call(hook_name, _noting(answered, check), **kwargs)
+    if result is None:
+        return None
+    problem = check(result) if check is not None else None
+    if problem is not None:  # a wrapper replaced the answer with a bad one
+        raise FootprintError(f"{hook_name}: a plugin wrapper returned {problem}")
+    return (answered[-1] if answered else "?"), result
+
+
+def _noting(answered: list[str], check: Check | None) -> Check:
+    """A check that also notes which plugin gave each accepted answer (firstresult stops at the first)."""
+
+    def noted(value: Any) -> str | None:
+        problem = check(value) if check is not None else None
+        if problem is None:
+            answered.append(_current_plugin.get() or "?")
+        return problem
+
+    return noted
+
+
+def answers(hook_name: str, check: Check | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Every plugin's accepted answer to a list hook, with its plugin, in pluggy's call order."""
+    answered: list[str] = []
+    results = call(hook_name, _noting(answered, check), **kwargs)
+    return list(zip(answered, results, strict=False)) if len(answered) == len(results) else [("?", r) for r in results]
+
+
+def collect(hook_name: str, check: Check | None = None) -> list[tuple[str, Any]]:
+    """The one registration loop: call a ``register`` hook and return (plugin, item) for every accepted item.
+
+    Each item is credited to the plugin whose hook registered it. An item ``check`` rejects is dropped with a
+    warning; a plugin that fails part-way loses everything it registered in that call, and nothing of it is
+    ever credited to another plugin.
+    """
+    st = state()
+    by_plugin: dict[str, list[Any]] = {}
+
+    def register(item: Any) -> None:
+        plugin = _current_plugin.get()
+        if plugin is None:
+            raise FootprintError(f"{hook_name}: register() was called outside the hook that received it")
+        problem = check(item) if check is not None else None
+        if problem is not None:
+            st.drop(plugin, f"{hook_name} registered {problem}", hook_name)
+            return
+        by_plugin.setdefault(plugin, []).append(item)
+
+    call(hook_name, register=register)
+    return [(plugin, item) for plugin, items in by_plugin.items() if not st.failed(plugin) for item in items]
+
+
+def is_a(kind: type, what: str) -> Check:
+    """A check accepting instances of ``kind`` (``what`` names it in the warning)."""
+
+    def check(value: Any) -> str | None:
+        return None if isinstance(value, kind) else f"{type(value).__name__} {_short(value)}, not {what}"
+
+    return check
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe() -> list[dict[str, Any]]:
+    """Loaded plugins with their hooks, distribution and version, plus failures and dropped answers so far (for
+    ``footprint plugins``, which runs every hook first so that failures inside hooks show)."""
+    st = state()
+    out: list[dict[str, Any]] = []
+    failed = {f.name: f.error for f in st.failures}
+    builtins = {builtin_name(m) for m in DEFAULT_PLUGINS}
+    for name, plugin in sorted(st.pm.list_name_plugin(), key=lambda np: np[0]):
+        hooks = sorted(h.name for h in st.pm.get_hookcallers(plugin) or [])
+        entry: dict[str, Any] = {"name": name, "hooks": hooks, "builtin": name in builtins}
+        if name in st.distributions:
+            entry["package"], entry["version"] = st.distributions[name]
+        if name in failed:
+            entry["error"] = failed.pop(name)
+        if st.dropped.get(name):
+            entry["dropped"] = list(st.dropped[name])
+        out.append(entry)
+    for name, error in failed.items():  # never registered: failed to import, unknown hook, name clash
+        out.append({"name": name, "hooks": [], "builtin": False, "error": error})
+    return out

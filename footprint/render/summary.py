@@ -1,0 +1,92 @@
+"""The text summary of a measured Footprint: result rows, per-GPU lines, the TDP comparison, then assumptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from footprint.core.result import Footprint
+
+
+def _mag(q: dict[str, Any] | None) -> float:
+    return float(q["magnitude"]) if q else 0.0
+
+
+def _energy(kwh: float) -> str:
+    from footprint.core.fmt import span
+    from footprint.core.units import Q
+
+    return span(Q(kwh, "kWh"), ladder="energy")
+
+
+def summary(fp: Footprint, title: str) -> str:
+    """The human summary printed by ``footprint run`` and ``footprint report``."""
+    from footprint.render.report import assumption_lines, number, result_lines
+
+    head = [title, *result_lines(fp)]
+    rest = ["", *assumption_lines(fp)]
+    extra: list[str] = []
+    gpus = fp.details.get("gpus", [])
+    if gpus:
+        extra.append("")
+        extra.append("per GPU (energy, average power, peak interval-average power)")
+        from footprint.core.fmt import column, quantity_json
+
+        energies = column([quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")  # one unit for all GPUs
+        for g, energy in zip(gpus, energies, strict=True):
+            where = f"{g['host']} " if len({x['host'] for x in gpus}) > 1 else ""
+            line = (f"  {where}GPU {g['index']}  {g['name']}: {energy}, average {number(_mag(g['average_power']), 4)} W, "
+                    f"peak {number(_mag(g['peak_power']), 4)} W")
+            issues = []
+            if _mag(g.get("gap")) > 0:
+                issues.append(f"gap {number(_mag(g['gap']), 3)} s")
+            if g.get("counter_resets"):
+                issues.append(f"{g['counter_resets']} counter reset(s)")
+            if abs(_mag(g.get("estimated_energy"))) > 0:
+                issues.append(f"{_energy(_mag(g['estimated_energy']))} estimated")
+            if issues:
+                line += " [" + ", ".join(issues) + "]"
+            extra.append(line)
+            extra.append(f"      {g['method']}" + (f"; profile {g['profile']}" if g.get("profile") else ""))
+    estimate = fp.details.get("estimate", {})
+    if estimate:
+        extra.append("")
+        if "note" in estimate:
+            extra.append(f"estimate from TDP: {estimate['note']}")
+        else:
+            extra.append(f"same run estimated from TDP ({estimate['profile']}, {number(_mag(estimate['tdp']))} W per GPU, host at nameplate): "
+                         f"GPU {_energy(_mag(estimate['energy_gpu']))}, total {_energy(_mag(estimate['energy']))}")
+            extra.append(f"  measured average GPU power = {estimate['measured_power_fraction']:.1%} of TDP "
+                         f"({number(_mag(estimate['measured_average_power']), 4)} W): the power fraction for estimates of runs like this")
+    windows = fp.details.get("windows", {})
+    if windows:
+        extra.append("")
+        extra.append("windows")
+        for name, w in windows.items():
+            total = w["energy_gpu_kwh"] + w["energy_cpu_kwh"] + w["energy_ram_kwh"]
+            extra.append(f"  {name}: {number(w['duration_s'], 4)} s, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
+    return "\n".join(head + extra + rest)
+
+
+def job_lines(fp: Footprint) -> list[str]:
+    """The per-node lines of the text report."""
+    from footprint.meter.job import MAX_GPU_LINES
+
+    info = fp.details.get("job", {})
+    lines = [f"job {info.get('job')}: {len(info.get('nodes', []))} node(s)"
+             + (f", {len(info['missing_nodes'])} missing" if info.get("missing_nodes") else "")
+             + (f", {len(info['cut_short'])} cut short" if info.get("cut_short") else "")]
+    nodes = info.get("nodes", [])
+    per_gpu = sum(len(node["gpus"]) for node in nodes) <= MAX_GPU_LINES
+    for node in nodes:
+        state = "complete" if node["complete"] else "CUT SHORT"
+        lines.append(f"  {node['node']:<16} {len(node['gpus'])} GPU(s)  GPU {_energy(node['energy_gpu']['magnitude']):>12}"
+                     f"  total {_energy(node['energy']['magnitude']):>12}  {node['duration']['magnitude']:.0f} s  {state}")
+        if per_gpu:
+            for gpu in node["gpus"]:
+                lines.append(f"      GPU {gpu['index']}  {gpu['name']}: {_energy(gpu['energy']['magnitude'])}, "
+                             f"average {gpu['average_power']['magnitude']:.1f} W, peak {gpu['peak_power']['magnitude']:.1f} W")
+    if not per_gpu:
+        lines.append(f"  (per-GPU figures of the {sum(len(n['gpus']) for n in nodes)} GPUs: --json, under nodes[].gpus)")
+    for name in info.get("missing_nodes", []):
+        lines.append(f"  {name:<16} MISSING (no log)")
+    return lines

@@ -1,0 +1,151 @@
+"""The package's import rule, checked on the source (docs/architecture.md draws the map).
+
+Layers, lowest first; a module may import its own layer and the layers below it, never one above:
+
+    core  <-  plugins  <-  estimates  <-  meter  <-  render  <-  claims  <-  cli
+
+`footprint` itself and `footprint.errors` sit below everything. The public faces for users and plugin authors
+(`footprint.plugin_api`, `footprint.testing`) and the built-in plugins (`footprint.plugins.builtin`,
+loaded by name like any third-party plugin) may use any layer but the CLI, and no layer imports them. Every
+import counts, the ones inside functions too; only imports under ``if TYPE_CHECKING:`` are left out, because
+they never run. No circle runs at import time.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "footprint"
+LAYERS = ["footprint.core", "footprint.plugins", "footprint.estimates", "footprint.meter", "footprint.render",
+          "footprint.claims", "footprint.cli"]
+BASE = {"footprint", "footprint.errors"}
+ENTRY = "footprint.__main__"  # `python -m footprint`: above everything
+FACES = ["footprint.plugin_api", "footprint.testing", "footprint.plugins.builtin"]
+# Footprint's str() and summary() give readable text; the text is render's job, so these two methods reach up
+# to it when called (never at import): the one sanctioned upward edge.
+UPWARD_ALLOWED = {("footprint.core.result", "footprint.render.report"), ("footprint.core.result", "footprint.render.summary")}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _lines(tree: ast.AST, kinds: tuple[type, ...], test: str | None = None) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, kinds) and (test is None or test in ast.unparse(node.test)):  # type: ignore[attr-defined]
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def imports_of(path: Path, name: str, at_import: bool = False) -> set[str]:
+    """The footprint modules `path` imports; with `at_import`, only those imported when it is imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _lines(tree, (ast.If,), "TYPE_CHECKING")
+    if at_import:
+        skip |= _lines(tree, (ast.FunctionDef, ast.AsyncFunctionDef))
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "footprint")
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if base.split(".")[0] != "footprint":
+                continue
+            for alias in node.names:  # `from footprint.x import y`: y may be a module
+                sub = f"{base}.{alias.name}"
+                out.add(sub if _is_module(sub) else base)
+    return out
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def graph(at_import: bool = False) -> dict[str, set[str]]:
+    return {module_name(p): imports_of(p, module_name(p), at_import) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _in(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def rank(name: str) -> float:
+    if name == ENTRY:
+        return len(LAYERS)
+    if name in BASE:
+        return -1
+    if any(_in(name, face) for face in FACES):
+        return len(LAYERS) - 1.5  # above every layer but the CLI
+    for i, layer in enumerate(LAYERS):
+        if _in(name, layer):
+            return i
+    raise AssertionError(f"{name} belongs to no layer: put it in one of {LAYERS} or name it in FACES")
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for name in graph():
+        rank(name)
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    wrong = []
+    for name, deps in graph().items():
+        for dep in deps:
+            upward = rank(dep) > rank(name)
+            face_used = any(_in(dep, face) for face in FACES) and not any(_in(name, face) for face in FACES) \
+                and not _in(name, "footprint.cli") and name not in BASE
+            if (upward or face_used) and (name, dep) not in UPWARD_ALLOWED and not _same_package(name, dep):
+                wrong.append(f"{name} -> {dep}")
+    assert not wrong, "imports against the layer rule:\n" + "\n".join(sorted(wrong))
+
+
+def _same_package(a: str, b: str) -> bool:
+    return any(_in(a, face) and _in(b, face) for face in FACES)
+
+
+def test_no_import_circles() -> None:
+    """No circle among the imports that run when a module is imported (a circle there breaks or slows imports).
+    Between layers the rule above already forbids every circle; inside one package a function may reach back
+    (Span's str() calls the number formatter that reads Spans)."""
+    edges = {name: {d for d in deps if d != name} for name, deps in graph(at_import=True).items()}
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(edges.get(node, ())):
+            if dep not in edges:
+                continue
+            if state.get(dep) == 1:
+                circles.append([*stack[stack.index(dep):], dep])
+            elif dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+    assert not circles, "import circles:\n" + "\n".join(" -> ".join(c) for c in circles)
+
+
+def test_the_checker_sees_a_wrong_import(tmp_path: Path) -> None:
+    """The rule must be able to fail: a core module importing the CLI is caught."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from footprint.cli import main\n", encoding="utf-8")
+    deps = imports_of(bad, "footprint.core.bad")
+    assert "footprint.cli" in deps
+    assert rank("footprint.cli") > rank("footprint.core.bad")
