@@ -1,108 +1,29 @@
-"""Readable numbers: units picked by magnitude (the same down a column), a few significant figures, percentages."""
+"""Readable values: Spans and Quantities with a unit picked by magnitude (the same down a column), percentages."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from footprint.core import numbers
 from footprint.core.span import Span
 
 if TYPE_CHECKING:
     import pint
 
-SIG = 4  # significant figures: every input we combine is known to 2-3 figures at best
-
-# Each ladder runs from small to large as (unit, the value at which the next unit takes over); the first unit in
-# which the largest value of a column stays below its limit is used for the whole column. MWh holds up to 10,000
-# because training footprints are quoted in MWh ("3,734 MWh", not "3.734 GWh"); elsewhere 1,000 steps up.
-LADDERS: dict[str, tuple[tuple[str, float], ...]] = {
-    "energy": (("Wh", 1_000), ("kWh", 1_000), ("MWh", 10_000), ("GWh", 1_000), ("TWh", math.inf)),
-    "power": (("W", 1_000), ("kW", 1_000), ("MW", math.inf)),
-    "emissions": (("gCO2e", 1_000), ("kgCO2e", 1_000), ("tCO2e", math.inf)),
-    "time": (("s", 120), ("min", 120), ("h", math.inf)),  # "90 s", "95 min", then hours
-    "compute": (("FLOP", math.inf),),
-    "money": (("USD", math.inf),),
-}
-
-
-def number(x: float, sig: int = SIG) -> str:
-    """'3,734', '894.1', '0.01264': thousands separators, `sig` significant figures (all integer digits kept)."""
-    x = float(x)
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    if abs(x) >= 1e15 or abs(x) < 1e-6:
-        return f"{x:.{sig - 1}e}".replace("e+", "e")
-    digits = math.floor(math.log10(abs(x))) + 1
-    if digits < sig:
-        x = float(f"{x:.{sig}g}")  # so that 999.96 becomes 1,000, not 1,000.0
-        digits = math.floor(math.log10(abs(x))) + 1
-    decimals = max(0, sig - digits)
-    text = f"{x:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def ladder_of(q: pint.Quantity) -> str | None:
-    """The ladder name for a quantity's dimension (energy, power, ...), or None for one we do not scale."""
-    from footprint.core.units import registry
-
-    for name, steps in LADDERS.items():
-        if q.dimensionality == registry().parse_units(steps[0][0]).dimensionality:
-            return name
-    return None
-
-
 def pick_unit(values: Iterable[pint.Quantity | Span | None], ladder: str) -> str:
-    """The one display unit for a column of values: by the largest magnitude among them."""
-    steps = LADDERS[ladder]
-    base = steps[0][0]
-    biggest = 0.0
-    for v in values:
-        if v is None:
-            continue
-        for q in (v.lo, v.central, v.hi) if isinstance(v, Span) else (v,):
-            biggest = max(biggest, abs(float(q.to(base).magnitude)))
-    for unit, limit in steps:
-        if biggest / _factor(base, unit) < limit:
-            return unit
-    return steps[-1][0]
-
-
-def _factor(small: str, unit: str) -> float:
-    from footprint.core.units import Q
-
-    return float(Q(1, unit).to(small).magnitude)
-
-
-def unit_text(unit: str, co2_only: bool = False) -> str:
-    """How a unit is printed: CO2e units become CO2 where the grid factor counts CO2 only."""
-    from footprint.core.units import registry
-
-    text = f"{registry().parse_units(unit):~P}"
-    return text.replace("CO2e", "CO2") if co2_only else text
+    """The one display unit for a column of values (ranges count by their bounds): by the largest magnitude."""
+    quantities = [q for v in values if v is not None for q in ((v.lo, v.central, v.hi) if isinstance(v, Span) else (v,))]
+    return numbers.pick_unit(quantities, ladder)
 
 
 def span(value: Span | pint.Quantity | None, unit: str | None = None, *, ladder: str | None = None,
-         co2_only: bool = False, sig: int = SIG) -> str:
+         co2_only: bool = False, sig: int = numbers.SIG) -> str:
     """'3,734 MWh' or '3,734 MWh (3,000..4,100)'; the unit is `unit`, or picked from `ladder` (or the dimension)."""
     if value is None:
         return "-"
     s = Span.of(value)
-    if unit is None:
-        name = ladder or ladder_of(s.central)
-        unit = pick_unit([s], name) if name else None
-    if unit is not None:
-        s = s.to(unit)
-        shown = unit_text(unit, co2_only)
-    else:
-        shown = f"{s.central.units:~P}"
-        shown = shown.replace("CO2e", "CO2") if co2_only else shown
-    text = f"{number(s.central.magnitude, sig)} {shown}".rstrip()
-    if s.is_range:
-        text += f" ({number(s.lo.magnitude, sig)}..{number(s.hi.magnitude, sig)})"
-    return text
+    return numbers.quantity_text(s.central, s.low, s.high, unit, ladder=ladder, co2_only=co2_only, sig=sig)
 
 
 def column(values: Sequence[Span | pint.Quantity | None], ladder: str, co2_only: Sequence[bool] | bool = False) -> list[str]:
@@ -127,7 +48,7 @@ def percent(value: Span | pint.Quantity | float | None, digits: int = 1) -> str:
 
 def days_text(value: Span | pint.Quantity) -> str:
     d = float(Span.of(value).central.to("day").magnitude)
-    return f"{number(d, 3)} day" + ("" if d == 1 else "s")
+    return f"{numbers.number(d, 3)} day" + ("" if d == 1 else "s")
 
 
 def clock(value: Span | pint.Quantity) -> str:

@@ -85,9 +85,9 @@ class Span:
 
     def __str__(self) -> str:
         """'22.44 kWh' or '3,734 MWh (3,000..4,100)': the unit picked by magnitude, four significant figures."""
-        from footprint.core.fmt import span
+        from footprint.core.numbers import quantity_text
 
-        return span(self)
+        return quantity_text(self.central, self.low, self.high)
 
     def __format__(self, spec: str) -> str:
         if not spec:

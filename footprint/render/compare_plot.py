@@ -23,7 +23,8 @@ def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
     matplotlib.use("Agg")  # no display needed
     import matplotlib.pyplot as plt
 
-    from footprint.core.fmt import pick_unit, unit_text
+    from footprint.core.fmt import pick_unit
+    from footprint.core.numbers import unit_text
 
     panels = [(k, pick_unit([getattr(fp, k) for fp in result.footprints], ladder))
               for k, ladder in (("energy", "energy"), ("emissions", "emissions"), ("cost", "money"))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from footprint.core import fmt
+from footprint.core import fmt, numbers
 from footprint.core.result import Footprint
 from footprint.core.span import Span
 from footprint.render import svg
@@ -172,7 +172,7 @@ def log_plots(nodes: list[Node], fp: Footprint, use_matplotlib: bool) -> list[st
             bands += [("gap", a / scale, b / scale) for a, b in c.gaps] + [("estimated", a / scale, b / scale) for a, b in c.estimated]
             if c.tdp_w:
                 tdps.add(c.tdp_w)
-    reference = (f"TDP {fmt.number(max(tdps))} W", max(tdps)) if tdps else None
+    reference = (f"TDP {numbers.number(max(tdps))} W", max(tdps)) if tdps else None
     out = [figure(svg.step_chart("power per GPU", f"time since start ({unit})", "W", lines, reference, bands),
                   "Power per GPU over time (TDP dashed; gaps grey, estimated stretches orange)")]
     curves = [(n.name or "node", *n.energy_steps()) for n in nodes]
@@ -180,7 +180,7 @@ def log_plots(nodes: list[Node], fp: Footprint, use_matplotlib: bool) -> list[st
     e_unit = fmt.pick_unit([Q(biggest, "kWh")], "energy")
     e_scale = float(Q(1, "kWh").to(e_unit).magnitude)
     energy_lines = [(name, [t / scale for t in ts[1:]], [e * e_scale for e in es[1:]]) for name, ts, es in curves]
-    out.append(figure(svg.step_chart("metered IT energy, cumulative", f"time since start ({unit})", fmt.unit_text(e_unit),
+    out.append(figure(svg.step_chart("metered IT energy, cumulative", f"time since start ({unit})", numbers.unit_text(e_unit),
                                      energy_lines), "Cumulative metered IT energy per node"))
     return out
 
@@ -194,7 +194,7 @@ def result_plots(fp: Footprint, use_matplotlib: bool) -> list[str]:
     unit = fmt.pick_unit([s for _, s in parts], "energy")
     bars = [(name, float(s.to(unit).central.magnitude), float(s.to(unit).lo.magnitude), float(s.to(unit).hi.magnitude))
             for name, s in parts]
-    return [figure(svg.bar_chart("energy by component", fmt.unit_text(unit), bars), "Energy by component (ranges as whiskers)")]
+    return [figure(svg.bar_chart("energy by component", numbers.unit_text(unit), bars), "Energy by component (ranges as whiskers)")]
 
 
 def footprint_page(fp: Footprint, heading: str, nodes: list[Node] | None = None, use_matplotlib: bool | None = None) -> str:
@@ -233,7 +233,7 @@ def compare_page(result: Any, use_matplotlib: bool | None = None) -> str:
             spans = [getattr(fp, key) for fp in result.footprints]
             unit = fmt.pick_unit(spans, ladder)
             bars = [(side.label, *_bar(s, unit)) for side, s in zip(result.sides, spans, strict=True)]
-            sections.append(figure(svg.bar_chart(key, fmt.unit_text(unit), bars), f"{key} per side, with ranges"))
+            sections.append(figure(svg.bar_chart(key, numbers.unit_text(unit), bars), f"{key} per side, with ranges"))
     sections.append(statement_section(compare_paragraphs(result)))
     for side, fp in zip(result.sides, result.footprints, strict=True):
         sections.append(assumptions_section(fp).replace("<h2>Inputs and assumptions</h2>",

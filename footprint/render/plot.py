@@ -8,7 +8,7 @@ import io
 from importlib.util import find_spec
 from typing import Any
 
-from footprint.core import fmt
+from footprint.core import fmt, numbers
 from footprint.core.result import Footprint
 from footprint.errors import FootprintError
 from footprint.render.series import Node
@@ -85,7 +85,7 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
                                 edgecolor=line.get_color() if several else colour, hatch=hatch if several else None,
                                 label=None if n else (f"{c.label}: {kind}" if several else kind))
     for tdp in sorted(tdps):
-        top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {fmt.number(tdp)} W")
+        top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {numbers.number(tdp)} W")
     if not any(n.gpus for n in nodes):
         top.text(0.5, 0.5, "no GPU metered (CPU and RAM only)", transform=top.transAxes, ha="center", va="center")
     top.set_ylabel("power per GPU (W)")
@@ -112,7 +112,7 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
     elif curves:
         _, ts, es = curves[0]
         bottom.plot([t / seconds for t in ts], [e * scale for e in es], color="black", linewidth=2)
-    bottom.set_ylabel(f"metered IT energy, cumulative ({fmt.unit_text(e_unit)})")
+    bottom.set_ylabel(f"metered IT energy, cumulative ({numbers.unit_text(e_unit)})")
     bottom.set_xlabel(f"time since start ({unit})")
     bottom.set_ylim(bottom=0)
     bottom.grid(alpha=0.3)
@@ -143,8 +143,8 @@ def result_figure(fp: Footprint, path: str | None = None, fmt_name: str = "png")
     highs = [float(s.to(unit).hi.magnitude) - v for v, (_, s) in zip(values, parts, strict=True)]
     ax.bar(names, values, yerr=[lows, highs], capsize=5, color=["#4477aa", "#66ccee", "#228833", "#ccbb44", "#aa3377"][:len(parts)])
     for i, v in enumerate(values):
-        ax.annotate(fmt.number(v), (i, v), ha="center", va="bottom", fontsize=8)
-    ax.set_ylabel(f"energy ({fmt.unit_text(unit)})")
+        ax.annotate(numbers.number(v), (i, v), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel(f"energy ({numbers.unit_text(unit)})")
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(title_text(fp), fontsize=9)
     fig.tight_layout()

@@ -6,7 +6,7 @@ import json
 import textwrap
 from typing import Any
 
-from footprint.core import fmt
+from footprint.core import fmt, numbers
 from footprint.core.result import Footprint
 from footprint.core.span import Span
 from footprint.render.table import grid
@@ -14,9 +14,9 @@ from footprint.render.table import grid
 ASSUMPTIONS_TITLE = "inputs and assumptions (value, origin, source)"
 
 
-def number(x: float, sig: int = fmt.SIG) -> str:
+def number(x: float, sig: int = numbers.SIG) -> str:
     """A human number: thousands separators, about `sig` significant digits, no float noise."""
-    return fmt.number(x, sig)
+    return numbers.number(x, sig)
 
 
 def show(span: Span | None, units: str | None = None, ladder: str | None = None) -> str:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from footprint.core.fmt import number
+from footprint.core.numbers import number
 
 PALETTE = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#000000")
 W, H = 760, 300
