@@ -16,12 +16,10 @@ from footprint.core.profiles import HardwareProfile
 from footprint.core.result import JSON_UNITS, Assumption, Footprint
 from footprint.core.span import Span
 from footprint.errors import FootprintError, suggest
+from footprint.estimates.schema import BY_NAME, NAME, NAMES, check_names
 
 # The keys a scenario file may use: exactly the inputs of `footprint estimate` (and of footprint.estimate()).
-SCENARIO_KEYS = (
-    "profile", "profile_file", "gpus", "hours", "duration", "gpu_hours", "gpu_power", "host_power", "pue", "region",
-    "intensity", "price", "energy_price", "flops", "params", "active_params", "tokens", "precision", "mfu", "label",
-)
+SCENARIO_KEYS = NAMES
 
 
 @dataclass(frozen=True)
@@ -100,26 +98,25 @@ def read_scenario(path: Path) -> dict[str, Any]:
     from footprint.core.tomlfile import read_toml
 
     data = read_toml(path, "scenario", "a TOML file with the inputs of 'footprint estimate'")
+    check_names(data, f"scenario {str(path)!r}", noun="key")
     for key in data:
-        if key not in SCENARIO_KEYS:
-            hint = suggest(key, SCENARIO_KEYS) or f"; expected the inputs of 'footprint estimate': {', '.join(SCENARIO_KEYS)}"
-            raise FootprintError(f"scenario {str(path)!r}: unknown key {key!r}{hint}")
         _check_scenario_value(path, key, data[key])
     if "profile_file" in data:
         data["profile_file"] = str((path.parent / str(data["profile_file"])).resolve())
     return data
 
 
-_SCENARIO_NAMES = ("profile", "profile_file", "region", "precision", "label")
-
-
 def _check_scenario_value(path: Path, key: str, value: Any) -> None:
-    """Names are strings; every other input is what its option takes: a string, a number, or [LOW, HIGH]."""
+    """Names are strings; every other input is what its option takes: a string, a number, or [LOW, HIGH] where
+    the schema allows a range."""
     def plain(v: Any) -> bool:
         return isinstance(v, (str, int, float)) and not isinstance(v, bool)
 
-    if key in _SCENARIO_NAMES:
+    i = BY_NAME[key]
+    if i.value == NAME:
         ok, expected = isinstance(value, str), "a string"
+    elif not i.range_ok:
+        ok, expected = plain(value), "a single value such as 8"
     else:
         ok = plain(value) or (isinstance(value, list) and len(value) == 2 and all(plain(v) for v in value))
         expected = "a value such as \"550 W\" or 1.1, or a range such as \"1.1..1.4\" or [1.1, 1.4]"
