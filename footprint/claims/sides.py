@@ -141,21 +141,21 @@ def scenario_side(path: Path) -> Side:
 
 
 def _own(fp: Footprint, name: str) -> Span | None:
-    a = fp.assumption(name)
-    return a.value if a is not None and isinstance(a.value, Span) else None
+    value = fp.input(name)
+    return value if isinstance(value, Span) else None
 
 
 def _from_footprint(fp: Footprint, label: str, kind: str, origin: str, status: str, profile: HardwareProfile | None,
                     notes: tuple[str, ...] = ()) -> Side:
-    precision = fp.assumption("precision")
-    intensity = fp.assumption("intensity")
-    own_intensity = None
-    if intensity is not None and intensity.origin != "default" and isinstance(intensity.value, Span):
-        own_intensity = intensity.value
+    # the side's facts come from the inputs the Footprint was computed from, never from its printed assumptions
+    precision = fp.input("precision")
+    chosen = fp.assumption("intensity")
+    defaulted = chosen is not None and chosen.origin == "default"  # the default region: not the side's own grid
     return Side(
         label=label, kind=kind, origin=origin, status=status, given=fp, gpu_hours=fp.gpu_hours, profile=profile,
-        gpus=fp.gpus, flops=fp.flops, precision=None if precision is None else str(precision.value),
-        intensity=own_intensity, price=_own(fp, "price"), energy_price=_own(fp, "energy_price"), notes=notes,
+        gpus=fp.gpus, flops=fp.flops, precision=None if precision is None else str(precision),
+        intensity=None if defaulted else _own(fp, "intensity"), price=_own(fp, "price"),
+        energy_price=_own(fp, "energy_price"), notes=notes,
     )
 
 
@@ -199,6 +199,7 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         assumptions.append(Assumption(str(a.get("name")), value, str(a.get("origin", "")), str(a.get("source", ""))))
     mfu = data.get("implied_mfu")
     return Footprint(
+        inputs=_inputs_from_json(data, assumptions, origin),
         kind=str(data.get("kind", "estimate")), gpu_hours=spans["gpu_hours"],
         energy_gpu=spans.get("energy_gpu", zero_kwh), energy_host=spans.get("energy_host", zero_kwh),
         energy_overhead=spans.get("energy_overhead", zero_kwh), energy=spans["energy"],
@@ -208,6 +209,25 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         energy_cpu=spans.get("energy_cpu"), energy_ram=spans.get("energy_ram"), label=str(data.get("label") or ""),
         details=dict(data.get("details") or {}),
     )
+
+
+def _inputs_from_json(data: dict[str, Any], assumptions: list[Assumption], origin: str) -> dict[str, Any]:
+    """The "inputs" object of a saved result; a result saved without one has its inputs in its assumptions."""
+    raw = data.get("inputs")
+    if not isinstance(raw, dict):
+        # profile and gpus are shown as text there ("H800 (h800)", "2,048"); the result's own keys hold them
+        return {a.name: a.value for a in assumptions if a.name in BY_NAME and a.name not in ("profile", "gpus")}
+    inputs: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in BY_NAME:
+            continue  # an input of a later version: not one this version can use
+        if isinstance(value, dict):
+            inputs[name] = span_from_json(value, f"{origin}: input {name}")
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            inputs[name] = value
+        else:
+            raise FootprintError(f"{origin}: input {name}: {value!r} is not a quantity, a whole number or a string")
+    return inputs
 
 
 def _profile_by_id(profile_id: str | None) -> tuple[HardwareProfile | None, tuple[str, ...]]:
