@@ -158,3 +158,20 @@ def test_a_metered_run_records_its_site_inputs() -> None:
     assert inputs["pue"]["magnitude"] == 1.2
     assert inputs["intensity"]["magnitude"] == 300
     assert inputs["price"]["magnitude"] == 2
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_saved_result_reads_back_every_input(name: str) -> None:
+    from footprint.claims.sides import footprint_from_json
+
+    inputs = dict(CASES[name][0])
+    fp = footprint.estimate(inputs.pop("profile", None), **inputs)
+    back = footprint_from_json(json.loads(json.dumps(fp.as_json())), "saved.json")
+    assert back.inputs.keys() == fp.inputs.keys()
+    for key, value in fp.inputs.items():
+        if hasattr(value, "central"):
+            units = value.central.units
+            read = [float(q.to(units).magnitude) for q in (back.inputs[key].lo, back.inputs[key].central, back.inputs[key].hi)]
+            assert read == pytest.approx([float(q.magnitude) for q in (value.lo, value.central, value.hi)]), key
+        else:
+            assert back.inputs[key] == value, key
