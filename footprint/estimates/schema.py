@@ -1,15 +1,15 @@
 """Every input of an estimate, defined once: the CLI options, ``footprint.estimate()`` keywords, scenario-file keys
 and the checks of ``build_spec`` are all derived from ``INPUTS``.
 
-This module imports neither pint nor the plugin layer, so that the CLI can build its options (and ``--help``)
-from it without loading a unit registry. Units and bounds are written as the names the parser understands
+This module imports neither pint nor the plugin layer, so that the CLI can build its options (and ``--help``) from
+it without loading a unit registry; its records are plain classes, since generating dataclasses or named tuples
+costs milliseconds on every start. Units and bounds are written as the names the parser understands
 (``footprint.core.units`` dimension names such as ``"TIME"``) and are resolved only when a value is read.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,33 +23,54 @@ FRACTION_OR_POWER = "fraction or power"  # a fraction of TDP (0.8, '80%') or a p
 NAME = "name"  # a string: a profile, a path, a region code, a precision, a label
 
 
-@dataclass(frozen=True)
 class Bounds:
     """How a quantity input is parsed and checked: its dimension, the unit it is kept in, and its valid range."""
 
-    dimension: str  # an attribute of footprint.core.units: TIME, POWER, COUNT, INTENSITY, ...
-    unit: str | None  # the unit the resolved value is expressed in (None: as parsed)
-    expected: str  # the end of the out-of-range message: "expected <this>"
-    bare_unit: str | None = None  # the unit a plain number means ("h" for --hours)
-    minimum: float = 0.0
-    inclusive: bool = False  # whether the minimum itself is allowed
-    maximum: float | None = None
+    __slots__ = ("bare_unit", "dimension", "expected", "inclusive", "maximum", "minimum", "unit")
+
+    def __init__(self, dimension: str, unit: str | None, expected: str, *, bare_unit: str | None = None,
+                 minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None) -> None:
+        self.dimension = dimension  # an attribute of footprint.core.units: TIME, POWER, COUNT, INTENSITY, ...
+        self.unit = unit  # the unit the resolved value is expressed in (None: as parsed)
+        self.expected = expected  # the end of the out-of-range message: "expected <this>"
+        self.bare_unit = bare_unit  # the unit a plain number means ("h" for --hours)
+        self.minimum = minimum
+        self.inclusive = inclusive  # whether the minimum itself is allowed
+        self.maximum = maximum
 
 
-@dataclass(frozen=True)
 class Input:
     """One input of an estimate, under the same name in every front door."""
 
-    name: str  # the keyword of footprint.estimate() and the key of a scenario file
-    help: str  # the CLI help, without the default
-    value: str = QUANTITY
-    range_ok: bool = True  # whether LOW..HIGH (or [LOW, HIGH] in a scenario file) is allowed
-    metavar: str = "X"
-    bounds: Bounds | None = None
-    default: str = ""  # what is used when the input is not given, in words ("" = nothing)
-    default_key: str = ""  # the defaults.toml table whose source backs the default
-    default_source: str = ""  # the source of the default, where it is not in defaults.toml
-    cli_default: str | None = None  # the click default (only --label has one)
+    __slots__ = (
+        "bounds",
+        "cli_default",
+        "default",
+        "default_key",
+        "default_source",
+        "help",
+        "metavar",
+        "name",
+        "range_ok",
+        "value",
+    )
+
+    def __init__(self, name: str, help: str, value: str = QUANTITY, range_ok: bool = True, metavar: str = "X", *,
+                 bounds: Bounds | None = None, default: str = "", default_key: str = "", default_source: str = "",
+                 cli_default: str | None = None) -> None:
+        self.name = name  # the keyword of footprint.estimate() and the key of a scenario file
+        self.help = help  # the CLI help, without the default
+        self.value = value  # QUANTITY, COUNT, FRACTION_OR_POWER or NAME
+        self.range_ok = range_ok  # whether LOW..HIGH (or [LOW, HIGH] in a scenario file) is allowed
+        self.metavar = metavar
+        self.bounds = bounds
+        self.default = default  # what is used when the input is not given, in words ("" = nothing)
+        self.default_key = default_key  # the defaults.toml table whose source backs the default
+        self.default_source = default_source  # the source of the default, where it is not in defaults.toml
+        self.cli_default = cli_default  # the click default (only --label has one)
+
+    def __repr__(self) -> str:
+        return f"Input({self.name!r})"
 
     @property
     def flag(self) -> str:
