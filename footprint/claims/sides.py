@@ -71,26 +71,20 @@ def reference_side(ref: Any) -> Side:
     profile = get_profile(ref.profile) if ref.profile else None
     hours = reference_gpu_hours(ref)
     flops = reference_flops(ref)
-    intensity = _factor(ref, None, "intensity")
+    given = publisher_estimate(ref)
+    own_grid = _factor(ref, None, "intensity") is not None  # else the default region, not the reference's own
     notes = []
     if ref.status != "primary":
         notes.append(f"{ref.id} is a {ref.status}, not a published figure")
     if hours is None:
         notes.append(f"{ref.id} publishes no GPU-hours (only measured energy)")
     return Side(
-        label=ref.id, kind="reference", origin=ref.id, status=ref.status, given=publisher_estimate(ref),
+        label=ref.id, kind="reference", origin=ref.id, status=ref.status, given=given,
         gpu_hours=hours, profile=profile, gpus=ref.value("gpus"), flops=None if flops is None else flops[0],
         precision="bf16" if flops is not None else None,
-        intensity=None if intensity is None else _intensity_span(intensity), price=ref.value("price"),
+        intensity=given.input("intensity") if own_grid else None, price=ref.value("price"),
         notes=tuple(notes),
     )
-
-
-def _intensity_span(value: Any) -> Span:
-    from footprint.core import units as u
-    from footprint.core.span import parse_span
-
-    return parse_span(value, u.INTENSITY, "intensity").to("gCO2e/kWh")
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
