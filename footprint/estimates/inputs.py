@@ -318,8 +318,9 @@ def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, ac
     peak = None
     if total is not None:
         if precision is None:
-            precision = "bf16"
-            notes.append(Assumption("precision", precision, "default", "bf16: the usual training precision; pass --precision"))
+            precision = BY_NAME["precision"].default
+            notes.append(Assumption("precision", precision, "default",
+                                    f"{precision}: {BY_NAME['precision'].default_source}; pass --precision"))
         else:
             precision = precision.strip().lower()
             if precision not in PRECISIONS:
