@@ -6,7 +6,7 @@ import click
 
 from footprint.cli.options import input_options
 from footprint.cli.page_options import page_options, wrote
-from footprint.estimates.schema import NAMES
+from footprint.estimates.schema import BY_NAME, NAMES
 
 
 @click.command()
@@ -33,7 +33,7 @@ def estimate(as_json: bool, basis: str | None, html_path: str | None, statement:
     from footprint.render.report import table, to_json
 
     if basis is not None:
-        given = [f"--{k.replace('_', '-')}" for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
+        given = [BY_NAME[k].flag for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
         if given:
             from footprint.errors import FootprintError
 
