@@ -109,3 +109,29 @@ def test_profile_text_replaces_old_measurements_and_keeps_node_names() -> None:
     again = measured_profile_toml(profile, [], {}, date(2026, 11, 22))
     assert "measured" not in tomllib.loads(again)
     assert os.linesep not in text or text.endswith("\n")
+
+
+def test_a_multi_line_aliases_array_stays_valid_toml(tmp_path: Path) -> None:
+    from footprint.plugins.catalog import resolve_profile
+
+    datasheet = Path(get_profile("a100-sxm4-80gb").path).read_text(encoding="utf-8")
+    assert 'aliases = ["a100", "a100-80gb", "a100-sxm4"]' in datasheet
+    # the same profile with its aliases spread over lines, a comment inside and an old measurement to replace
+    spread = datasheet.replace('aliases = ["a100", "a100-80gb", "a100-sxm4"]',
+                               'aliases = [\n  "a100",  # short name\n  "a100-80gb",\n  "a100-sxm4",\n]')
+    spread = spread.replace('id = "a100-sxm4-80gb"', 'id = "my-a100"')
+    spread += '\n[measured.fp16]\nthroughput = "1 TFLOP/s"\npower = "1 W"\nsource = "an older run"\n'
+    source = tmp_path / "my-a100.toml"
+    source.write_text(spread, encoding="utf-8")
+    profile = resolve_profile(None, str(source))
+    result = Calibration("bf16", 10.0, 2.5e15, 3000.0, "energy counter", "torch bf16 matmuls")
+    text = measured_profile_toml(profile, [result], {"name": "NVIDIA A100-SXM4-80GB", "driver": "550.1"}, date(2026, 11, 22))
+    data = tomllib.loads(text)
+    assert data["id"] == "my-a100-measured" and data["aliases"] == []
+    assert sorted(data["measured"]) == ["bf16"]
+    assert "# short name" not in text  # the old aliases are gone with their comments
+    written = tmp_path / "my-a100-measured.toml"
+    written.write_text(text, encoding="utf-8")
+    r = run_cli("estimate", "--profile-file", str(written), "--gpus", "8", "--hours", "1", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["profile"] == "my-a100-measured"

@@ -140,21 +140,20 @@ def method_of(fp: Footprint) -> str:
     """A short description of how a footprint counted energy (to flag comparisons that mix methods)."""
     if fp.kind == "measurement":
         return "measured"
-    power = fp.assumption("gpu_power")
-    host = fp.assumption("host_power")
-    pue = fp.assumption("pue")
+    power, host, pue = fp.input("gpu_power"), fp.input("host_power"), fp.input("pue")
+    how = fp.assumption("gpu_power")
     gpu = "GPU at a given power"
-    if power is not None and power.origin == "measured":
+    if how is not None and how.origin == "measured":
         gpu = "GPU at measured power"
-    elif power is not None and isinstance(power.value, Span):
-        watts = float(power.value.central.to("W").magnitude)
+    elif isinstance(power, Span):
+        watts = float(power.central.to("W").magnitude)
         tdp = _tdp_watts(fp.profile)
         if tdp is not None and abs(watts - tdp) < 1e-6 * tdp:
             gpu = "GPU at TDP"
         elif tdp is not None:
             gpu = f"GPU at {watts / tdp:.0%} of TDP"
-    counted_host = host is not None and isinstance(host.value, Span) and float(host.value.central.magnitude) > 0
-    pue_text = pue.value_text() if pue is not None else "?"
+    counted_host = isinstance(host, Span) and float(host.central.magnitude) > 0
+    pue_text = "?" if pue is None else format(pue)
     return f"{gpu}, {'host counted' if counted_host else 'no host'}, PUE {pue_text}"
 
 
@@ -177,14 +176,14 @@ def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
         if len(set(methods.values())) > 1:
             notes.append("MIXED METHODS: " + "; ".join(f"{k}: {v}" for k, v in methods.items())
                          + ". Ratios mix methods; use --basis tdp (or a power) to compare like with like")
-    intensities = {s.label: fp.assumption("intensity") for s, fp in zip(sides, fps, strict=True)}
-    shown = {k: (a.value_text() if a is not None else "?") for k, a in intensities.items()}
-    if len(set(shown.values())) > 1:
+    intensities = {s.label: fp.input("intensity") for s, fp in zip(sides, fps, strict=True)}
+    shown = {k: ("?" if v is None else format(v)) for k, v in intensities.items()}
+    if len({_key(v) for v in intensities.values()}) > 1:
         notes.append("emissions use each side's own grid intensity (" + ", ".join(f"{k}: {v}" for k, v in shown.items())
                      + "): the emissions ratio mixes grids; "
                      + ("use --basis tdp" if basis.name == "as-is" else "leave out --own-intensity") + " to compare at one intensity")
     prices = {s.label: s.price for s in sides if s.price is not None}
-    if basis.price is None and len({str(p) for p in prices.values()}) > 1:
+    if basis.price is None and len({_key(p) for p in prices.values()}) > 1:
         from footprint.render.report import show
 
         notes.append("cost uses each side's own price per GPU-hour (" + ", ".join(f"{k}: {show(v)}" for k, v in prices.items())
@@ -192,6 +191,14 @@ def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
     if basis.name != "as-is":
         notes.extend(_publisher_notes(sides, fps))
     return notes
+
+
+def _key(value: Any) -> Any:
+    """A value to tell equal inputs by (low, central, high in one unit), whatever unit each side gave it in."""
+    if not isinstance(value, Span):
+        return value
+    units = value.central.units
+    return tuple(round(float(q.to(units).magnitude), 9) for q in (value.lo, value.central, value.hi))
 
 
 def _publisher_notes(sides: list[Side], fps: list[Footprint]) -> list[str]:

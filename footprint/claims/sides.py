@@ -16,12 +16,10 @@ from footprint.core.profiles import HardwareProfile
 from footprint.core.result import JSON_UNITS, Assumption, Footprint
 from footprint.core.span import Span
 from footprint.errors import FootprintError, suggest
+from footprint.estimates.schema import BY_NAME, NAME, NAMES, check_names
 
 # The keys a scenario file may use: exactly the inputs of `footprint estimate` (and of footprint.estimate()).
-SCENARIO_KEYS = (
-    "profile", "profile_file", "gpus", "hours", "duration", "gpu_hours", "gpu_power", "host_power", "pue", "region",
-    "intensity", "price", "energy_price", "flops", "params", "active_params", "tokens", "precision", "mfu", "label",
-)
+SCENARIO_KEYS = NAMES
 
 
 @dataclass(frozen=True)
@@ -73,26 +71,20 @@ def reference_side(ref: Any) -> Side:
     profile = get_profile(ref.profile) if ref.profile else None
     hours = reference_gpu_hours(ref)
     flops = reference_flops(ref)
-    intensity = _factor(ref, None, "intensity")
+    given = publisher_estimate(ref)
+    own_grid = _factor(ref, None, "intensity") is not None  # else the default region, not the reference's own
     notes = []
     if ref.status != "primary":
         notes.append(f"{ref.id} is a {ref.status}, not a published figure")
     if hours is None:
         notes.append(f"{ref.id} publishes no GPU-hours (only measured energy)")
     return Side(
-        label=ref.id, kind="reference", origin=ref.id, status=ref.status, given=publisher_estimate(ref),
+        label=ref.id, kind="reference", origin=ref.id, status=ref.status, given=given,
         gpu_hours=hours, profile=profile, gpus=ref.value("gpus"), flops=None if flops is None else flops[0],
         precision="bf16" if flops is not None else None,
-        intensity=None if intensity is None else _intensity_span(intensity), price=ref.value("price"),
+        intensity=given.input("intensity") if own_grid else None, price=ref.value("price"),
         notes=tuple(notes),
     )
-
-
-def _intensity_span(value: Any) -> Span:
-    from footprint.core import units as u
-    from footprint.core.span import parse_span
-
-    return parse_span(value, u.INTENSITY, "intensity").to("gCO2e/kWh")
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
@@ -100,26 +92,25 @@ def read_scenario(path: Path) -> dict[str, Any]:
     from footprint.core.tomlfile import read_toml
 
     data = read_toml(path, "scenario", "a TOML file with the inputs of 'footprint estimate'")
+    check_names(data, f"scenario {str(path)!r}", noun="key")
     for key in data:
-        if key not in SCENARIO_KEYS:
-            hint = suggest(key, SCENARIO_KEYS) or f"; expected the inputs of 'footprint estimate': {', '.join(SCENARIO_KEYS)}"
-            raise FootprintError(f"scenario {str(path)!r}: unknown key {key!r}{hint}")
         _check_scenario_value(path, key, data[key])
     if "profile_file" in data:
         data["profile_file"] = str((path.parent / str(data["profile_file"])).resolve())
     return data
 
 
-_SCENARIO_NAMES = ("profile", "profile_file", "region", "precision", "label")
-
-
 def _check_scenario_value(path: Path, key: str, value: Any) -> None:
-    """Names are strings; every other input is what its option takes: a string, a number, or [LOW, HIGH]."""
+    """Names are strings; every other input is what its option takes: a string, a number, or [LOW, HIGH] where
+    the schema allows a range."""
     def plain(v: Any) -> bool:
         return isinstance(v, (str, int, float)) and not isinstance(v, bool)
 
-    if key in _SCENARIO_NAMES:
+    i = BY_NAME[key]
+    if i.value == NAME:
         ok, expected = isinstance(value, str), "a string"
+    elif not i.range_ok:
+        ok, expected = plain(value), "a single value such as 8"
     else:
         ok = plain(value) or (isinstance(value, list) and len(value) == 2 and all(plain(v) for v in value))
         expected = "a value such as \"550 W\" or 1.1, or a range such as \"1.1..1.4\" or [1.1, 1.4]"
@@ -144,21 +135,21 @@ def scenario_side(path: Path) -> Side:
 
 
 def _own(fp: Footprint, name: str) -> Span | None:
-    a = fp.assumption(name)
-    return a.value if a is not None and isinstance(a.value, Span) else None
+    value = fp.input(name)
+    return value if isinstance(value, Span) else None
 
 
 def _from_footprint(fp: Footprint, label: str, kind: str, origin: str, status: str, profile: HardwareProfile | None,
                     notes: tuple[str, ...] = ()) -> Side:
-    precision = fp.assumption("precision")
-    intensity = fp.assumption("intensity")
-    own_intensity = None
-    if intensity is not None and intensity.origin != "default" and isinstance(intensity.value, Span):
-        own_intensity = intensity.value
+    # the side's facts come from the inputs the Footprint was computed from, never from its printed assumptions
+    precision = fp.input("precision")
+    chosen = fp.assumption("intensity")
+    defaulted = chosen is not None and chosen.origin == "default"  # the default region: not the side's own grid
     return Side(
         label=label, kind=kind, origin=origin, status=status, given=fp, gpu_hours=fp.gpu_hours, profile=profile,
-        gpus=fp.gpus, flops=fp.flops, precision=None if precision is None else str(precision.value),
-        intensity=own_intensity, price=_own(fp, "price"), energy_price=_own(fp, "energy_price"), notes=notes,
+        gpus=fp.gpus, flops=fp.flops, precision=None if precision is None else str(precision),
+        intensity=None if defaulted else _own(fp, "intensity"), price=_own(fp, "price"),
+        energy_price=_own(fp, "energy_price"), notes=notes,
     )
 
 
@@ -202,6 +193,7 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         assumptions.append(Assumption(str(a.get("name")), value, str(a.get("origin", "")), str(a.get("source", ""))))
     mfu = data.get("implied_mfu")
     return Footprint(
+        inputs=_inputs_from_json(data, assumptions, origin),
         kind=str(data.get("kind", "estimate")), gpu_hours=spans["gpu_hours"],
         energy_gpu=spans.get("energy_gpu", zero_kwh), energy_host=spans.get("energy_host", zero_kwh),
         energy_overhead=spans.get("energy_overhead", zero_kwh), energy=spans["energy"],
@@ -211,6 +203,25 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         energy_cpu=spans.get("energy_cpu"), energy_ram=spans.get("energy_ram"), label=str(data.get("label") or ""),
         details=dict(data.get("details") or {}),
     )
+
+
+def _inputs_from_json(data: dict[str, Any], assumptions: list[Assumption], origin: str) -> dict[str, Any]:
+    """The "inputs" object of a saved result; a result saved without one has its inputs in its assumptions."""
+    raw = data.get("inputs")
+    if not isinstance(raw, dict):
+        # profile and gpus are shown as text there ("H800 (h800)", "2,048"); the result's own keys hold them
+        return {a.name: a.value for a in assumptions if a.name in BY_NAME and a.name not in ("profile", "gpus")}
+    inputs: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in BY_NAME:
+            continue  # an input of a later version: not one this version can use
+        if isinstance(value, dict):
+            inputs[name] = span_from_json(value, f"{origin}: input {name}")
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            inputs[name] = value
+        else:
+            raise FootprintError(f"{origin}: input {name}: {value!r} is not a quantity, a whole number or a string")
+    return inputs
 
 
 def _profile_by_id(profile_id: str | None) -> tuple[HardwareProfile | None, tuple[str, ...]]:

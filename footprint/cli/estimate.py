@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import click
 
-from footprint.cli.options import power_options, profile_options, site_options
+from footprint.cli.options import input_options
 from footprint.cli.page_options import page_options, wrote
+from footprint.estimates.schema import BY_NAME, NAMES
 
 
 @click.command()
-@profile_options
-@click.option("--gpus", metavar="N", help="Number of accelerators.")
-@click.option("--hours", metavar="H", help="Wall time in hours (or any time: '54 days').")
-@click.option("--duration", metavar="TEXT", help="Wall time as a quantity: '54 days', '80 h'.")
-@click.option("--gpu-hours", metavar="X", help="Total accelerator-hours instead of GPUs x time, e.g. 2.788e6.")
-@power_options
-@site_options
-@click.option("--flops", metavar="X", help="Compute mode: total training FLOPs, e.g. 3.3e24.")
-@click.option("--params", metavar="X", help="Compute mode: parameters (FLOPs = 6 x params x tokens).")
-@click.option("--active-params", metavar="X", help="Compute mode: active parameters per token (MoE), e.g. 37e9.")
-@click.option("--tokens", metavar="X", help="Compute mode: training tokens, e.g. 14.8e12.")
-@click.option("--precision", metavar="P", help="Compute mode: fp8, bf16, fp16, tf32, fp64 or fp4 (default bf16).")
-@click.option("--mfu", metavar="X", help="Compute mode: model FLOP utilisation in (0, 1], or LOW..HIGH.")
+@input_options(*NAMES)
 @click.option("--basis", type=click.Choice(["model-card", "tdp"], case_sensitive=False),
               help="model-card (or tdp): GPU-hours x TDP, host 0 W, PUE 1, the basis of published model cards "
                    "and of 'footprint compare'. Replaces --gpu-power, --host-power and --pue.")
-@click.option("--label", default="", help="A name for this run in reports.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @page_options
 def estimate(as_json: bool, basis: str | None, html_path: str | None, statement: str | None, **options: str | None) -> None:
@@ -45,7 +33,7 @@ def estimate(as_json: bool, basis: str | None, html_path: str | None, statement:
     from footprint.render.report import table, to_json
 
     if basis is not None:
-        given = [f"--{k.replace('_', '-')}" for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
+        given = [BY_NAME[k].flag for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
         if given:
             from footprint.errors import FootprintError
 

@@ -1,4 +1,4 @@
-"""Options shared by commands that estimate (estimate, run, compare): site, power and price."""
+"""Options shared by commands that estimate (estimate, run, report): built from the one input schema."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+
+from footprint.estimates.schema import BY_NAME, Input
 
 F = Callable[..., Any]
 
@@ -19,25 +21,31 @@ def _stack(*decorators: F) -> F:
     return apply
 
 
-site_options = _stack(
-    click.option("--pue", metavar="X", help="Data-centre PUE (>= 1), or LOW..HIGH. Default 1.1."),
-    click.option("--region", metavar="CODE",
-                 help="Grid region: ISO-3 country (CHN), province/state (CN-ZJ, US-VA), cloud region "
-                      "(gcp:us-central1) or 'world' (the default). See 'footprint regions'."),
-    click.option("--intensity", metavar="X", help="Grid carbon intensity, e.g. '582 g/kWh' or '0.385 kg/kWh', or LOW..HIGH."),
-    click.option("--price", metavar="X", help="Price per GPU-hour, e.g. '2 USD/h'."),
-    click.option("--energy-price", metavar="X", help="Electricity price, e.g. '0.08 USD/kWh' (added to cost)."),
-)
+class InputOption(click.Option):
+    """An option for one schema input; its help (with the default and the default's source) is written when shown."""
 
-power_options = _stack(
-    click.option("--gpu-power", metavar="X",
-                 help="Average draw per GPU: a power ('550 W') or a fraction of TDP (0.8, '80%'), or LOW..HIGH. Default: TDP."),
-    click.option("--host-power", metavar="X",
-                 help="Non-GPU IT power per GPU (CPU, DRAM, NIC, switches), e.g. '150 W'; '0 W' = GPU-only. "
-                      "Default: the profile's node nameplate overhead."),
-)
+    def __init__(self, *args: Any, schema_input: Input, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema_input = schema_input
 
-profile_options = _stack(
-    click.option("--profile", metavar="NAME", help="Hardware profile or alias (h800, h100, a100, ...)."),
-    click.option("--profile-file", metavar="PATH", help="A profile TOML file to use instead of --profile."),
-)
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        # the default's source lives in defaults.toml: read it only when help is printed, not on every start
+        self.help = self.schema_input.help_text()
+        return super().get_help_record(ctx)
+
+
+def input_option(name: str) -> F:
+    """The click option for the schema input `name` (its flag, metavar and help come from the schema)."""
+    i = BY_NAME[name]
+    return click.option(i.flag, i.name, cls=InputOption, schema_input=i, metavar=i.metavar, default=i.cli_default,
+                        help=i.help)
+
+
+def input_options(*names: str) -> F:
+    """The click options for the schema inputs `names`, in that order."""
+    return _stack(*(input_option(n) for n in names))
+
+
+site_options = input_options("pue", "region", "intensity", "price", "energy_price")
+power_options = input_options("gpu_power", "host_power")
+profile_options = input_options("profile", "profile_file")

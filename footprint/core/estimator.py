@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from footprint.core.result import Assumption, Footprint
 from footprint.core.span import Span
@@ -35,6 +35,8 @@ class RunSpec:
     energy_price: Span | None = None  # USD per kWh of facility energy
     profile: str | None = None
     label: str = ""
+    # every input as used (given or defaulted), by its schema name: Span, int or str; carried to the Footprint
+    inputs: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprint:
@@ -65,6 +67,7 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
         implied_mfu=implied_mfu,
         assumptions=tuple(assumptions) + tuple(extra),
         label=spec.label,
+        inputs=dict(spec.inputs),
     )
 
 

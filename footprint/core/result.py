@@ -66,6 +66,10 @@ class Footprint:
     energy_ram: Span | None = None
     label: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # every input as it was used, given or defaulted, by its schema name (footprint.estimates.schema):
+    # a Span, an int (gpus) or a str (profile, region, precision, label). Comparisons and renderers read these
+    # values, never the printed assumptions.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         """The result rows (energy, emissions, cost, ...) in readable units; ``summary()`` adds the assumptions."""
@@ -86,6 +90,10 @@ class Footprint:
     def assumption(self, name: str) -> Assumption | None:
         return next((a for a in self.assumptions if a.name == name), None)
 
+    def input(self, name: str) -> Any:
+        """The value an input was used at (a Span, int or str), or None where it played no part."""
+        return self.inputs.get(name)
+
     def as_json(self) -> dict[str, Any]:
         """The JSON object: quantities as {"magnitude", "units"} (+ "low"/"high" for ranges)."""
         out: dict[str, Any] = {"kind": self.kind, "label": self.label, "profile": self.profile, "gpus": self.gpus}
@@ -96,6 +104,8 @@ class Footprint:
         if self.implied_mfu is not None:
             out["implied_mfu"] = self.implied_mfu.as_json("")
         out["assumptions"] = [a.as_json() for a in self.assumptions]
+        if self.inputs:
+            out["inputs"] = {k: v.as_json() if isinstance(v, Span) else v for k, v in self.inputs.items()}
         if self.details:
             out["details"] = self.details
         return out

@@ -6,10 +6,7 @@ are read from footprint/data/defaults.toml, and every value used is recorded wit
 
 from __future__ import annotations
 
-import functools
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from footprint.core import units as u
@@ -18,13 +15,23 @@ from footprint.core.profiles import PRECISIONS, HardwareProfile
 from footprint.core.result import Assumption
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError
+from footprint.estimates.schema import BY_NAME, NAMES, check_names, defaults
+
+# build_spec takes a resolved HardwareProfile in place of the names that pick one
+SPEC_INPUTS = tuple(n for n in NAMES if n not in ("profile", "profile_file"))
 
 
-@functools.cache
-def defaults() -> dict[str, Any]:
-    """The documented defaults, each with its source."""
-    with Path(__file__).resolve().parents[1].joinpath("data").joinpath("defaults.toml").open("rb") as fh:
-        return tomllib.load(fh)
+def read_quantity(name: str, value: Any, what: str | None = None) -> Span:
+    """Parse and check the quantity input `name` by its schema bounds; errors name `what` (default: its flag)."""
+    i = BY_NAME[name]
+    b = i.bounds
+    assert b is not None, f"{name} is not a quantity input"
+    what = what or i.flag
+    span = parse_span(value, getattr(u, b.dimension), what, bare_unit=b.bare_unit)
+    if b.unit is not None:
+        span = span.to(b.unit)
+    return _check(span, what, minimum=b.minimum, inclusive=b.inclusive, maximum=b.maximum, expected=b.expected,
+                  given=value)
 
 
 def _check(span: Span, what: str, *, minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None,
@@ -93,60 +100,54 @@ def parse_fraction_or_power(value: Any, what: str) -> tuple[str, Span]:
     return kind, span
 
 
-def build_spec(
-    *,
-    profile: HardwareProfile | None = None,
-    gpus: Any = None,
-    hours: Any = None,
-    duration: Any = None,
-    gpu_hours: Any = None,
-    gpu_power: Any = None,
-    host_power: Any = None,
-    pue: Any = None,
-    region: str | None = None,
-    intensity: Any = None,
-    price: Any = None,
-    energy_price: Any = None,
-    flops: Any = None,
-    params: Any = None,
-    active_params: Any = None,
-    tokens: Any = None,
-    precision: str | None = None,
-    mfu: Any = None,
-    label: str = "",
-) -> tuple[RunSpec, tuple[Assumption, ...]]:
-    """Validate and resolve every input; raise FootprintError (one line, naming the value) on bad input."""
+def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tuple[RunSpec, tuple[Assumption, ...]]:
+    """Validate and resolve every input; raise FootprintError (one line, naming the value) on bad input.
+
+    `inputs` are the schema's inputs (footprint.estimates.schema) but the profile, which comes resolved. Every
+    value used, given or defaulted, is kept on the RunSpec as `inputs` (name -> Span, int or str).
+    """
+    check_names(inputs, "build_spec()", SPEC_INPUTS)
+    given = {k: v for k, v in inputs.items() if v is not None}
+    gpus, hours, duration, gpu_hours = (given.get(k) for k in ("gpus", "hours", "duration", "gpu_hours"))
+    gpu_power, host_power = given.get("gpu_power"), given.get("host_power")
+    label = str(inputs.get("label") or "")
     notes: list[Assumption] = []
+    resolved: dict[str, Any] = {}
     d = defaults()
     if profile is not None:
         notes.append(Assumption("profile", f"{profile.name} ({profile.id})", "profile",
                                 f"from {profile.path or 'plugin'} via plugin {profile.plugin!r}"))
+        resolved["profile"] = profile.id
 
     n_gpus = parse_count(gpus, "--gpus") if gpus is not None else None
     if n_gpus is not None:
         notes.append(Assumption("gpus", f"{n_gpus:,}", "user"))
+        resolved["gpus"] = n_gpus
 
     # --- run length
     if hours is not None and duration is not None:
         raise FootprintError("give either --hours or --duration, not both")
     wall = None
     if hours is not None:
-        wall = _check(parse_span(hours, u.TIME, "--hours", bare_unit="h").to("h"), "--hours", expected="a positive time")
+        wall = read_quantity("hours", hours)
     elif duration is not None:
-        wall = _check(parse_span(duration, u.TIME, "--duration").to("h"), "--duration", expected="a positive time")
+        wall = read_quantity("duration", duration)
     if wall is not None and gpu_hours is not None:
         raise FootprintError("give either --hours/--duration or --gpu-hours, not both")
     total_hours = None
     if gpu_hours is not None:
-        total_hours = _check(parse_span(gpu_hours, u.TIME, "--gpu-hours", bare_unit="h").to("h"), "--gpu-hours",
-                             expected="a positive number of GPU-hours such as 2.788e6")
+        total_hours = read_quantity("gpu_hours", gpu_hours)
         notes.append(Assumption("gpu_hours", total_hours, "user"))
+        resolved["gpu_hours"] = total_hours
     if wall is not None:
         notes.append(Assumption("duration", wall, "user"))
+        resolved["duration"] = wall
 
     # --- compute mode
-    total_flops, peak, mfu_span, chosen_precision = _compute_inputs(profile, flops, params, active_params, tokens, precision, mfu,
-                                                 notes, timed=wall is not None or total_hours is not None)
+    total_flops, peak, mfu_span, chosen_precision = _compute_inputs(
+        profile, given.get("flops"), given.get("params"), given.get("active_params"), given.get("tokens"),
+        given.get("precision"), given.get("mfu"), notes, timed=wall is not None or total_hours is not None,
+        resolved=resolved)
 
     # --- power
     tdp = profile.tdp if profile is not None else None
@@ -195,16 +196,21 @@ def build_spec(
                 why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
             notes.append(Assumption("host_power", host, "profile", why))
     else:
-        host = _check(parse_span(host_power, u.POWER, "--host-power").to("W"), "--host-power", inclusive=True,
-                      expected="a power of 0 W or more, such as '150 W'")
+        host = read_quantity("host_power", host_power)
         notes.append(Assumption("host_power", host, "user"))
 
-    site = resolve_site(pue=pue, region=region, intensity=intensity, price=price, energy_price=energy_price, notes=notes)
+    resolved["gpu_power"] = power
+    resolved["host_power"] = host
+    site = resolve_site(pue=given.get("pue"), region=given.get("region"), intensity=given.get("intensity"),
+                        price=given.get("price"), energy_price=given.get("energy_price"), notes=notes, resolved=resolved)
+    if label:
+        resolved["label"] = label
 
     spec = RunSpec(
         gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
         gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
         energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
+        inputs=resolved,
     )
     return spec, tuple(notes)
 
@@ -220,28 +226,31 @@ class Site:
 
 
 def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any = None, price: Any = None,
-                 energy_price: Any = None, notes: list[Assumption] | None = None) -> Site:
-    """Validate the site options (defaults from defaults.toml), appending an assumption for each to `notes`."""
+                 energy_price: Any = None, notes: list[Assumption] | None = None,
+                 resolved: dict[str, Any] | None = None) -> Site:
+    """Validate the site options (defaults from defaults.toml), appending an assumption for each to `notes` and
+    the value used for each to `resolved` (name -> Span or region code)."""
     notes = [] if notes is None else notes
+    resolved = {} if resolved is None else resolved
     d = defaults()
     if pue is None:
         pue_span = Span(u.Q(float(d["pue"]["value"]), ""))
         notes.append(Assumption("pue", pue_span, "default", d["pue"]["source"]))
     else:
-        pue_span = _check(parse_span(pue, u.COUNT, "--pue"), "--pue", minimum=1.0, inclusive=True, maximum=10.0, given=pue,
-                          expected="a PUE of at least 1, such as 1.1 or '1.1..1.4'")
+        pue_span = read_quantity("pue", pue)
         notes.append(Assumption("pue", pue_span, "user"))
-    intensity_span = _intensity(region, intensity, notes)
+    resolved["pue"] = pue_span
+    intensity_span = _intensity(region, intensity, notes, resolved)
     price_span = None
     if price is not None:
-        price_span = _check(parse_span(price, u.PRICE_PER_TIME, "--price").to("USD/h"), "--price", inclusive=True,
-                            expected="a price per GPU-hour such as '2 USD/h'")
+        price_span = read_quantity("price", price)
         notes.append(Assumption("price", price_span, "user"))
+        resolved["price"] = price_span
     energy_price_span = None
     if energy_price is not None:
-        energy_price_span = _check(parse_span(energy_price, u.PRICE_PER_ENERGY, "--energy-price").to("USD/kWh"),
-                                   "--energy-price", inclusive=True, expected="an electricity price such as '0.1 USD/kWh'")
+        energy_price_span = read_quantity("energy_price", energy_price)
         notes.append(Assumption("energy_price", energy_price_span, "user"))
+        resolved["energy_price"] = energy_price_span
     return Site(pue_span, intensity_span, price_span, energy_price_span)
 
 
@@ -251,15 +260,15 @@ def _pct(span: Span) -> str:
     return f"{float(span.central.magnitude):.0%}"
 
 
-def _intensity(region: str | None, intensity: Any, notes: list[Assumption]) -> Span:
+def _intensity(region: str | None, intensity: Any, notes: list[Assumption], resolved: dict[str, Any]) -> Span:
     from footprint.plugins.grid import lookup
 
     if region is not None and intensity is not None:
         raise FootprintError("give either --region or --intensity, not both")
     if intensity is not None:
-        span = _check(parse_span(intensity, u.INTENSITY, "--intensity").to("gCO2e/kWh"), "--intensity", inclusive=True,
-                      expected="a carbon intensity of 0 or more, such as '582 g/kWh'")
+        span = read_quantity("intensity", intensity)
         notes.append(Assumption("intensity", span, "user", "a plain mass per kWh is read as CO2e per kWh"))
+        resolved["intensity"] = span
         return span
     origin = "region data"
     if region is None:
@@ -272,25 +281,29 @@ def _intensity(region: str | None, intensity: Any, notes: list[Assumption]) -> S
         source = f"{defaults()['region']['source']}; {source}"
     notes.append(Assumption("region", grid.code, origin, grid.name))
     notes.append(Assumption("intensity", span, origin, source))
+    resolved["region"] = grid.code
+    resolved["intensity"] = span
     return span
 
 
 def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, active_params: Any, tokens: Any,
-                    precision: str | None, mfu: Any, notes: list[Assumption], timed: bool
+                    precision: str | None, mfu: Any, notes: list[Assumption], timed: bool, resolved: dict[str, Any]
                     ) -> tuple[Span | None, Any, Span | None, str | None]:
     model_params = active_params if active_params is not None else params
     if flops is not None and (model_params is not None or tokens is not None):
         raise FootprintError("give either --flops or --params/--active-params with --tokens, not both")
     total = None
     if flops is not None:
-        total = _check(parse_span(flops, u.COMPUTE, "--flops").to("FLOP"), "--flops", expected="a positive FLOP count such as 3.3e24")
+        total = read_quantity("flops", flops)
         notes.append(Assumption("flops", total, "user"))
     elif model_params is not None or tokens is not None:
         if model_params is None or tokens is None:
             raise FootprintError("compute mode needs both --params (or --active-params) and --tokens")
         which = "--active-params" if active_params is not None else "--params"
-        n = _check(parse_span(model_params, u.COUNT, which), which, expected="a positive parameter count such as 37e9")
-        t = _check(parse_span(tokens, u.COUNT, "--tokens"), "--tokens", expected="a positive token count such as 14.8e12")
+        n = read_quantity(which.strip("-").replace("-", "_"), model_params)
+        t = read_quantity("tokens", tokens)
+        resolved[which.strip("-").replace("-", "_")] = n
+        resolved["tokens"] = t
         total = (n * t * 6 * u.Q(1.0, "FLOP")).to("FLOP")
         notes.append(Assumption("flops", total, "derived", f"6 x {which.strip('-')} x tokens (Kaplan et al. 2020 training-FLOP approximation)"))
     mfu_span = None
@@ -299,19 +312,22 @@ def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, ac
             raise FootprintError("--mfu needs compute mode: --flops, or --params/--active-params with --tokens")
         if timed:
             raise FootprintError("--mfu derives the run length from compute; do not also give --hours/--gpu-hours")
-        mfu_span = _check(parse_span(mfu, u.COUNT, "--mfu"), "--mfu", maximum=1.0, expected="an MFU in (0, 1], such as 0.4",
-                          given=mfu)
+        mfu_span = read_quantity("mfu", mfu)
         notes.append(Assumption("mfu", mfu_span, "user"))
+        resolved["mfu"] = mfu_span
     peak = None
     if total is not None:
         if precision is None:
-            precision = "bf16"
-            notes.append(Assumption("precision", precision, "default", "bf16: the usual training precision; pass --precision"))
+            precision = BY_NAME["precision"].default
+            notes.append(Assumption("precision", precision, "default",
+                                    f"{precision}: {BY_NAME['precision'].default_source}; pass --precision"))
         else:
             precision = precision.strip().lower()
             if precision not in PRECISIONS:
                 raise FootprintError(f"--precision: {precision!r} is unknown; expected one of {', '.join(PRECISIONS)}")
             notes.append(Assumption("precision", precision, "user"))
+        resolved["flops"] = total
+        resolved["precision"] = precision
         if profile is not None and precision in profile.measured:
             m = profile.measured[precision]
             peak = m.throughput.to("FLOP/s")

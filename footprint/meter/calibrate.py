@@ -11,8 +11,6 @@ matmul to test the pipeline anywhere (with ``FOOTPRINT_FAKE_GPUS``; its throughp
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -240,65 +238,54 @@ def _load_for(backend: LoadBackend, seconds: float) -> float:
     return flops
 
 
-def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-
-
 def measured_profile_toml(profile: HardwareProfile, results: list[Calibration], facts: dict[str, Any], today: date | None = None) -> str:
-    """The datasheet profile's TOML with a new id and name, plus one ``[measured.<precision>]`` table per result."""
+    """The datasheet profile's TOML with a new id and name, plus one ``[measured.<precision>]`` table per result.
+
+    The datasheet file is edited as TOML (tomlkit keeps its comments, layout and sources), so any valid profile,
+    a multi-line ``aliases`` array included, stays valid.
+    """
+    import tomlkit
+
     today = today or date.today()
     new_id = f"{profile.id}-measured"
-    lines = [f"# Written by 'footprint calibrate' on {today.isoformat()} from measurements on {facts.get('name')} "
-             f"(driver {facts.get('driver')}){' with SIMULATED GPUs' if facts.get('simulated') else ''}.",
-             f"# Datasheet figures copied from profile {profile.id!r}" + (f" ({profile.path})" if profile.path else "") + ".",
-             ""]
+    header = [f"# Written by 'footprint calibrate' on {today.isoformat()} from measurements on {facts.get('name')} "
+              f"(driver {facts.get('driver')}){' with SIMULATED GPUs' if facts.get('simulated') else ''}.",
+              f"# Datasheet figures copied from profile {profile.id!r}" + (f" ({profile.path})" if profile.path else "") + ".",
+              "", ""]
     source_path = Path(profile.path) if profile.path else None
     if source_path is not None and source_path.is_file():
-        lines.extend(_copy_without_measured(source_path.read_text(encoding="utf-8"), new_id, profile.name))
+        doc = tomlkit.parse(source_path.read_text(encoding="utf-8"))
+        doc.pop("measured", None)  # calibrating from a measured file replaces its old measurements
+        doc["id"] = new_id
+        doc["name"] = profile.name + " (measured)"
+        aliases = tomlkit.array()
+        aliases.comment("the datasheet profile keeps its aliases")
+        doc["aliases"] = aliases
     else:
-        lines.extend([
-            "schema = 1", f"id = {_toml_string(new_id)}", f"name = {_toml_string(profile.name + ' (measured)')}",
-            f"nvml_names = [{', '.join(_toml_string(n) for n in profile.nvml_names)}]", "",
-            "[tdp]", *([f"value = {_toml_string(f'{profile.tdp.value:~}')}", f"source = {_toml_string(profile.tdp.source)}"]
-                       if profile.tdp is not None else ['value = "unknown"', f"source = {_toml_string(profile.tdp_unknown)}"]),
-        ])
-    for r in results:
-        lines.extend([
-            "",
-            f"[measured.{r.precision}]",
-            f"throughput = {_toml_string(f'{r.throughput_tflops:.6g} TFLOP/s')}",
-            f"power = {_toml_string(f'{r.power_w:.4g} W')}",
-            f"source = {_toml_string(f'footprint calibrate: {r.load} for {r.seconds:.3g} s; GPU energy by {r.method}')}",
-            f"note = {_toml_string('achieved dense matmul throughput (not the datasheet peak) and average board power during that load')}",
-            f"date = {_toml_string(today.isoformat())}",
-            f"gpu_name = {_toml_string(str(facts.get('name', '')))}",
-            f"driver = {_toml_string(str(facts.get('driver', '')))}",
-        ])
-    return "\n".join(lines).rstrip() + "\n"
-
-
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-
-
-def _copy_without_measured(text: str, new_id: str, name: str) -> list[str]:
-    out: list[str] = []
-    skipping = False
-    top_level = True  # id, name and aliases are top-level keys; [node] has a 'name' of its own
-    for line in text.splitlines():
-        header = _HEADER.match(line)
-        if header:
-            top_level = False
-            skipping = header.group(1).split(".")[0].strip() == "measured"
-        if skipping:
-            continue
-        if not top_level:
-            out.append(line)
-            continue
-        if re.match(r"^id\s*=", line):
-            line = f"id = {_toml_string(new_id)}"
-        elif re.match(r"^name\s*=", line):
-            line = f"name = {_toml_string(name + ' (measured)')}"
-        elif re.match(r"^aliases\s*=", line):
-            line = "aliases = []  # the datasheet profile keeps its aliases"
-        out.append(line)
-    return out
+        doc = tomlkit.document()
+        doc["schema"] = 1
+        doc["id"] = new_id
+        doc["name"] = profile.name + " (measured)"
+        doc["nvml_names"] = list(profile.nvml_names)
+        tdp = tomlkit.table()
+        if profile.tdp is not None:
+            tdp["value"] = f"{profile.tdp.value:~}"
+            tdp["source"] = profile.tdp.source
+        else:
+            tdp["value"] = "unknown"
+            tdp["source"] = profile.tdp_unknown
+        doc["tdp"] = tdp
+    if results:
+        measured = tomlkit.table(is_super_table=True)
+        for r in results:
+            table = tomlkit.table()
+            table["throughput"] = f"{r.throughput_tflops:.6g} TFLOP/s"
+            table["power"] = f"{r.power_w:.4g} W"
+            table["source"] = f"footprint calibrate: {r.load} for {r.seconds:.3g} s; GPU energy by {r.method}"
+            table["note"] = "achieved dense matmul throughput (not the datasheet peak) and average board power during that load"
+            table["date"] = today.isoformat()
+            table["gpu_name"] = str(facts.get("name", ""))
+            table["driver"] = str(facts.get("driver", ""))
+            measured[r.precision] = table
+        doc["measured"] = measured
+    return "\n".join(header[:-1]) + "\n" + tomlkit.dumps(doc).strip() + "\n"

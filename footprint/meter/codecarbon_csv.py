@@ -45,12 +45,12 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
     from footprint import __version__
 
     seconds = _mag(fp.duration, "s")
-    pue = fp.assumption("pue")
-    pue_value = float(pue.value.central.magnitude) if pue is not None and not isinstance(pue.value, str) else 1.0
+    pue = fp.input("pue")
+    pue_value = float(pue.central.to("").magnitude) if pue is not None else 1.0
     gpu_kwh, cpu_kwh, ram_kwh = (_mag(x, "kWh") * pue_value for x in (fp.energy_gpu, fp.energy_cpu, fp.energy_ram))
     emissions = _mag(fp.emissions, "kgCO2e")
-    region = fp.assumption("region")
-    code = str(region.value) if region is not None else ""
+    region = fp.assumption("region")  # its source is the grid's name, the country_name column
+    code = str(fp.input("region") or "")
     provider, cloud_region = (code.split(":", 1) if ":" in code else ("", ""))
     country_iso = code if len(code) == 3 and code.isalpha() and code.isupper() else ""
     gpus = fp.details.get("gpus", [])

@@ -82,13 +82,15 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
 
     notes: list[Assumption] = []
     options = site_options(parts, site or {})
-    resolved = resolve_site(notes=notes, **options)
+    inputs: dict[str, Any] = {}
+    resolved = resolve_site(notes=notes, resolved=inputs, **options)
     hourly = _time_resolved_intensity(parts, options)
     if hourly is not None:  # a grid plugin gave hourly data: weight each hour's energy by its own intensity
         from dataclasses import replace
 
         resolved = replace(resolved, intensity=hourly.value)
         notes = [hourly if n.name == "intensity" else n for n in notes]
+        inputs["intensity"] = hourly.value
     gpu_j = sum(p.energy("gpu") for p in parts)
     cpu_j = sum(p.energy("cpu") for p in parts)
     ram_j = sum(p.energy("ram") for p in parts)
@@ -123,6 +125,8 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         energy_overhead=overhead, energy=energy, emissions=emissions, assumptions=tuple(measured + notes), cost=cost,
         gpus=n_gpus, duration=Span(Q(duration_s / 3600, "h")), profile=profile, energy_cpu=energy_cpu,
         energy_ram=energy_ram, label=label, details=details,
+        inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
+                **inputs, **({"label": label} if label else {})},
     )
 
 

@@ -48,8 +48,9 @@ def _assumed(fp: Any, name: str, co2_only: bool = False) -> str:
     from footprint.core.fmt import span
     from footprint.core.span import Span
 
-    a = fp.assumption(name)
-    if a is None:
+    value = fp.input(name)
+    if value is None:
         return "-"
-    value = span(a.value, co2_only=co2_only) if isinstance(a.value, Span) else str(a.value)
-    return value + (" (default)" if a.origin == "default" else "")
+    how = fp.assumption(name)
+    shown = span(value, co2_only=co2_only) if isinstance(value, Span) else str(value)
+    return shown + (" (default)" if how is not None and how.origin == "default" else "")
