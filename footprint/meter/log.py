@@ -286,7 +286,8 @@ def _bounded_lines(fh: IO[str]) -> Iterator[str]:
 
 
 BLOCK_BYTES = 1 << 20
-NUMBER = r"[0-9][-+.0-9eE]{0,63}"  # starts with a digit, so never negative; json.loads checks the grammar
+NUMBER = r"[0-9][-+.0-9eE]{0,63}+"  # starts with a digit, so never negative; json.loads checks the grammar (possessive:
+# a number never gives characters back, which spares the regex engine its backtracking records)
 
 
 @functools.lru_cache(maxsize=8)
