@@ -175,8 +175,10 @@ def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLo
         from concurrent.futures import ProcessPoolExecutor
 
         # forkserver: workers start from a clean process, never as a fork of one whose threads (a BLAS pool
-        # started by an import) might hold a lock
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        # started by an import) might hold a lock; the server imports this module once for all of them
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
             chunk = max(1, len(streamed) // (workers * 8))  # a few chunks per worker: even shares, few round trips
             for i, log in zip(streamed, pool.map(_streamed_node_log, [paths[i] for i in streamed], chunksize=chunk), strict=True):
                 logs[i] = _shared_lists(log, lists)
