@@ -20,7 +20,7 @@ from footprint.result import Footprint
 
 MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
 TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
-POOL_MIN_BYTES = 8 << 20  # logs to stream, in all: below this (about half a second of reading on one core),
+POOL_MIN_BYTES = 32 << 20  # logs to stream, in all: below this (about a second and a half of reading on one core),
 # starting worker processes costs more than it saves
 
 
