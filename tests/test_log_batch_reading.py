@@ -163,3 +163,33 @@ def test_a_damaged_plain_record_is_named_by_its_line_and_its_neighbours_count(tm
     assert run.problems == [f"{path}:1001: 'e' is [Infinity]; expected 1 finite, non-negative energies in J; skipped"]
     assert run.ledger.channels[0].energy == 100.0 * 1999
     assert run.ledger.intervals == 1999 and run.ledger.t == 10_000.0
+
+
+def _old_lines(path: Path) -> list[str]:
+    """Lines as a text-mode file read with readline(MAX_LINE) gives them: what the reader read before blocks."""
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        return list(meter_log._bounded_lines(fh))
+
+
+def _block_lines(path: Path) -> list[str]:
+    lines = []
+    with path.open("rb") as fh:
+        for block in meter_log._blocks(fh):
+            pieces = re.findall(r"[^\n]*\n|[^\n]+$", block) if block else [""]
+            lines.extend(meter_log._bounded(piece) for piece in pieces)
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blocks_split_lines_as_a_text_file_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    # CR and CRLF line ends, undecodable bytes, characters of several bytes, and lines longer than the limit,
+    # with a small limit and small blocks so that all of them meet block ends
+    monkeypatch.setattr(meter_log, "MAX_LINE", 64)
+    monkeypatch.setattr(meter_log, "BLOCK_BYTES", 37)
+    rng = random.Random(seed)
+    pieces = [b"\n", b"\r\n", b"\r", b"\xff", "é€".encode(), b'{"type":"interval"}', b"x" * 70, b"y" * 300, b"z" * 5]
+    for i in range(40):
+        path = tmp_path / f"{seed}-{i}.jsonl"
+        weights = [6, 1 if i % 2 else 0, 1 if i % 3 else 0, 1, 1, 4, 1, 1 if i % 4 == 0 else 0, 6]
+        path.write_bytes(b"".join(rng.choices(pieces, weights=weights, k=rng.randint(0, 60))))
+        assert _block_lines(path) == _old_lines(path)
