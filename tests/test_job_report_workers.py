@@ -98,3 +98,34 @@ def test_a_file_that_is_no_log_is_the_same_one_line_error_from_the_pool(job_dir:
 def test_workers_must_be_a_positive_count(job_dir: Path) -> None:
     result = run_cli("report", str(job_dir), "--workers", "0")
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1 and "'--workers': 0" in result.err
+
+
+def _totals(logs: list[Any]) -> list[Any]:
+    return [(log.path, log.complete, log.bad_lines, log.totals.duration, [c.energy for c in log.totals.channels]) for log in logs]
+
+
+def test_with_other_threads_running_the_workers_start_from_a_server_and_agree(job_dir: Path) -> None:
+    import threading
+
+    paths = sorted(job_dir.rglob("*.jsonl"))
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait)  # a thread of our own: forking now could copy a held lock
+    waiter.start()
+    try:
+        pooled = read_node_logs(paths, workers=2)
+    finally:
+        stop.set()
+        waiter.join()
+    assert _totals(pooled) == _totals(read_node_logs(paths, workers=1))
+
+
+def test_when_no_pool_can_start_the_logs_are_read_here(job_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise BrokenProcessPool("no processes")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", broken)
+    paths = sorted(job_dir.rglob("*.jsonl"))
+    assert _totals(read_node_logs(paths, workers=2)) == _totals(read_node_logs(paths, workers=1))

@@ -170,19 +170,47 @@ def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLo
     if workers < 2:
         for i in streamed:
             logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    elif not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
+        for i in streamed:
+            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
+    return [log for log in logs if log is not None]
 
-        # forkserver: workers start from a clean process, never as a fork of one whose threads (a BLAS pool
-        # started by an import) might hold a lock; the server imports this module once for all of them
+
+def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | None],
+                  lists: dict[tuple[Any, ...], list[Any]], workers: int) -> bool:
+    """Read the logs ``streamed`` (indexes into ``paths``) in ``workers`` processes, into ``logs``; False if no
+    pool could be started or kept (process limits, no /dev/shm)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if _threads() == 1:
+        context = multiprocessing.get_context("fork")  # nothing runs but this thread: the cheapest start
+    else:
+        # a fork of a process with other threads (a BLAS pool started by an import) might inherit a held lock:
+        # workers start from a clean server process instead, which imports this module once for all of them
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
+    try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             chunk = max(1, len(streamed) // (workers * 8))  # a few chunks per worker: even shares, few round trips
             for i, log in zip(streamed, pool.map(_streamed_node_log, [paths[i] for i in streamed], chunksize=chunk), strict=True):
                 logs[i] = _shared_lists(log, lists)
-    return [log for log in logs if log is not None]
+    except (BrokenProcessPool, PermissionError, BlockingIOError):
+        return False
+    return True
+
+
+def _threads() -> int:
+    """Threads of this process, as the system counts them (native ones included); 2 if it cannot tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 2
 
 
 def _shared_lists(log: NodeLog | None, lists: dict[tuple[Any, ...], list[Any]]) -> NodeLog | None:
