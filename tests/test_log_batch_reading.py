@@ -193,3 +193,15 @@ def test_blocks_split_lines_as_a_text_file_does(tmp_path: Path, monkeypatch: pyt
         weights = [6, 1 if i % 2 else 0, 1 if i % 3 else 0, 1, 1, 4, 1, 1 if i % 4 == 0 else 0, 6]
         path.write_bytes(b"".join(rng.choices(pieces, weights=weights, k=rng.randint(0, 60))))
         assert _block_lines(path) == _old_lines(path)
+
+
+def test_running_sum_adds_one_by_one_as_the_live_meter_does() -> None:
+    from footprint.meter.ledger import running_sum
+
+    # at 1e15 J a double holds eighths of a joule: each 0.4 J added one by one counts as 0.375 J
+    values = [0.4] * 1000
+    total = 1e15
+    for value in values:
+        total += value
+    assert running_sum(values, 1e15) == total
+    assert total != 1e15 + sum(values)  # the one-by-one sum is what the Ledger gives, rounding and all
