@@ -1,12 +1,15 @@
 """``footprint report DIR`` over the node logs of a multi-node job: time and peak memory for 10, 100 and 1,000
-nodes, each log a one-day, 8-GPU run at the default interval, against just reading the files' bytes.
+nodes, each log a one-day, 8-GPU run at the default interval, against reading the files' bytes and against the
+floor of parsing every line with ``json.loads``.
 
 The logs are generated here (a header, 17,280 interval records, a final record with the totals) in the format
-``footprint run --log-dir`` writes. One node in a hundred is cut short (no final record), so that the report
-streams some logs. A second pass with every log cut short shows what streaming alone costs.
+``footprint run --log-dir`` writes. Three mixes: every log finished (summed from its first and last lines), one
+in a hundred cut short (no final record: streamed), and every log cut short. Each mix is reported with the
+default (cut-short logs streamed by one worker process per usable core, when there is enough to read) and with
+``--workers 1`` (one process), the two alternating round by round.
 
     python benchmarks/job_report.py                 # 10, 100, 1000 nodes
-    python benchmarks/job_report.py --nodes 10 100 --keep /tmp/logs
+    python benchmarks/job_report.py --nodes 10 100 --rounds 5 --keep /tmp/logs
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +60,7 @@ def body() -> tuple[bytes, list[float], float, int]:
 
 
 def generate(folder: Path, nodes: int, cut_every: int) -> int:
+    """Write the logs; ``cut_every``: one log in this many has no final record (0: none, 1: all)."""
     records, totals, duration, steps = body()
     final = json.dumps({"type": "final", "t": duration, "ended": "2027-01-01T00:00:00+00:00",
                         "totals": {"t": duration, "intervals": steps,
@@ -87,36 +92,59 @@ def timed(args: list[str]) -> tuple[float, float]:
 
 
 READ = "import sys, pathlib\nfor p in sorted(pathlib.Path(sys.argv[1]).rglob('*.jsonl')):\n    with open(p, 'rb') as f:\n        while f.read(1 << 20): pass\n"
+# the floor for reading every record: json.loads over every line of every log, the logs shared among the cores
+PARSE = """import json, os, pathlib, sys
+from concurrent.futures import ProcessPoolExecutor
+def parse(p):
+    with open(p) as f:
+        for line in f:
+            json.loads(line)
+if __name__ == "__main__":
+    paths = sorted(pathlib.Path(sys.argv[1]).rglob("*.jsonl"))
+    with ProcessPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+        list(pool.map(parse, paths, chunksize=max(1, len(paths) // 16)))
+"""
 
 
-def measure(folder: Path) -> dict[str, float]:
-    timed([sys.executable, "-c", READ, str(folder)])  # warm the page cache: both sides read from memory
+def measure(folder: Path, rounds: int, floor: bool) -> dict[str, float]:
+    timed([sys.executable, "-c", READ, str(folder)])  # warm the page cache: every side reads from memory
     read_s, read_mb = min(timed([sys.executable, "-c", READ, str(folder)]) for _ in range(3))
     report = [sys.executable, "-m", "footprint", "report", str(folder), "--json"]
-    report_s, report_mb = min(timed(report) for _ in range(3))
-    return {"read_s": read_s, "read_mb": read_mb, "report_s": report_s, "report_mb": report_mb}
+    runs: dict[str, list[tuple[float, float]]] = {"pool": [], "serial": []}
+    for _ in range(rounds):  # interleaved: the machine's load falls on both alike
+        runs["pool"].append(timed(report))
+        runs["serial"].append(timed([*report, "--workers", "1"]))
+    result = {"read_s": read_s, "read_mb": read_mb}
+    for name, values in runs.items():
+        result[f"{name}_s"] = statistics.median(v[0] for v in values)
+        result[f"{name}_mb"] = max(v[1] for v in values)
+    if floor:
+        script = folder / "parse.py"
+        script.write_text(PARSE)
+        result["floor_s"] = min(timed([sys.executable, str(script), str(folder)])[0] for _ in range(max(1, rounds // 2)))
+        script.unlink()
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nodes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--streamed-up-to", type=int, default=100, help="also time all-cut-short logs up to this many nodes")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of pool and one process, alternating (medians)")
+    parser.add_argument("--floor", action="store_true", help="also time json.loads over every line, on every core")
     parser.add_argument("--keep", metavar="DIR", help="write the logs here and keep them")
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="footprint-job-bench-"))
-    rows = []
+    print(f"{len(os.sched_getaffinity(0))} usable cores; medians of {args.rounds} rounds", flush=True)
     try:
         for nodes in args.nodes:
-            for label, cut_every in (("1% cut short", 100), ("all cut short", 1)):
-                if cut_every == 1 and nodes > args.streamed_up_to:
-                    continue
+            for label, cut_every in (("all finished", 0), ("1% cut short", 100), ("all cut short", 1)):
                 folder = base / f"{nodes}-{cut_every}"
                 size = generate(folder, nodes, cut_every)
-                result = measure(folder)
-                rows.append((nodes, label, size, result))
-                print(f"{nodes:>5} nodes, {label:<13} {size / 1e9:7.2f} GB: report {result['report_s']:7.2f} s "
-                      f"{result['report_mb']:6.0f} MB peak | read bytes {result['read_s']:6.2f} s {result['read_mb']:4.0f} MB "
-                      f"| ratio {result['report_s'] / result['read_s']:6.2f}x", flush=True)
+                r = measure(folder, args.rounds, args.floor)
+                floor = f" | json.loads floor {r['floor_s']:6.2f} s" if "floor_s" in r else ""
+                print(f"{nodes:>5} nodes, {label:<13} {size / 1e9:5.2f} GB: report {r['pool_s']:6.2f} s {r['pool_mb']:4.0f} MB"
+                      f" | --workers 1 {r['serial_s']:6.2f} s {r['serial_mb']:4.0f} MB | read bytes {r['read_s']:5.2f} s{floor}",
+                      flush=True)
                 if not args.keep:
                     shutil.rmtree(folder)
     finally:

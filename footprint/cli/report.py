@@ -15,10 +15,12 @@ from footprint.cli.page_options import page_options, wrote
 @click.option("--label", default=None, help="A name for the result (default: the run's label).")
 @click.option("--run", "run_id", metavar="ID", help="Only the run with this run id (or its first characters), from a log that holds several.")
 @click.option("--job", "job_id", metavar="ID", help="With a directory: report this job when the directory holds several.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="With a directory: processes that read the logs cut short (default: one per core, when there is enough to read).")
 @site_options
 @page_options
 def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str | None, run_id: str | None, job_id: str | None,
-           html_path: str | None, statement: str | None, **site: str | None) -> None:
+           workers: int | None, html_path: str | None, statement: str | None, **site: str | None) -> None:
     """Rebuild the result of a metered run from its log.
 
     Reads logs written by 'footprint run' (or footprint.track(log=...)), whether the run finished or was killed;
@@ -49,7 +51,7 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
         from footprint.meter.job import job_footprint, merge_job
         from footprint.render.summary import job_lines
 
-        merge = merge_job(logs[0], job_id)
+        merge = merge_job(logs[0], job_id, workers)
         for warning in merge.warnings:
             click.echo(f"footprint: {warning}", err=True)
         fp = job_footprint(merge, site, label)

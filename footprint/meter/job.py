@@ -9,6 +9,7 @@ node in one job (several job steps) add up. Nodes the launcher listed but that l
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from footprint.meter.ledger import Ledger, Totals
 
 MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
 TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
+POOL_MIN_BYTES = 32 << 20  # logs to stream, in all: below this (about a second and a half of reading on one core),
+# starting worker processes costs more than it saves
 
 
 def totals_record(ledger: Ledger) -> dict[str, Any]:
@@ -108,24 +111,121 @@ def _last_line(path: Path) -> dict[str, Any] | None:
 
 def read_node_log(path: str | Path) -> NodeLog:
     """A node's log: from its header and final record when it finished, else streamed."""
+    p = Path(path)
+    return _finished_node_log(p) or _streamed_node_log(p)
+
+
+def _finished_node_log(p: Path) -> NodeLog | None:
+    """A finished log from its first and last lines; None if it has no final record with totals."""
     from footprint.meter.log import FORMAT, VERSION
 
-    p = Path(path)
-    header = _first_line(p)
-    if header is not None and header.get("type") == "header" and header.get("format") == FORMAT \
-            and int(header.get("version", 0)) <= VERSION:
+    try:
+        header = _first_line(p)
+        version = header.get("version", 0) if header is not None else None
+        if header is None or header.get("type") != "header" or header.get("format") != FORMAT \
+                or type(version) is not int or version > VERSION:
+            return None
         final = _last_line(p)
-        if final is not None and final.get("type") == "final":
-            totals = totals_from_final(header, final)
-            if totals is not None:
-                header = {**header, "log": str(p), "ranks": final.get("ranks", header.get("ranks", []))}
-                totals.header = header
-                return NodeLog(str(p), header, totals, True)
-    ledger, log = stream_totals(p)  # cut short, or no totals in the final record: stream it (raises if not a log)
+    except OSError:  # unreadable: streaming it says so in one line
+        return None
+    if final is None or final.get("type") != "final":
+        return None
+    totals = totals_from_final(header, final)
+    if totals is None:
+        return None
+    header = {**header, "log": str(p), "ranks": final.get("ranks", header.get("ranks", []))}
+    totals.header = header
+    return NodeLog(str(p), header, totals, True)
+
+
+def _streamed_node_log(p: Path) -> NodeLog:
+    """A log cut short, or with no totals in its final record, streamed (raises if it is not a log)."""
+    ledger, log = stream_totals(p)
     ledger.header = {**log.header, "log": str(p)}
     if log.final is not None and "ranks" in log.final:
         ledger.header["ranks"] = log.final["ranks"]
     return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a Slurm step or a container may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLog]:
+    """Every log read, in the order given. Finished logs are read here (two lines each); the logs that must be
+    streamed are shared among ``workers`` processes (default: one per usable core, when they hold enough bytes
+    for a pool to pay for its start-up). The result is the same as reading them one by one: logs are
+    independent, and each is read whole by one process."""
+    lists: dict[tuple[Any, ...], list[Any]] = {}
+    logs: list[NodeLog | None] = [_shared_lists(_finished_node_log(p), lists) for p in paths]
+    streamed = [i for i, log in enumerate(logs) if log is None]
+    if workers is None:
+        size = sum(_size(paths[i]) for i in streamed)
+        workers = usable_cores() if size >= POOL_MIN_BYTES else 1
+    workers = min(workers, len(streamed))
+    if workers < 2:
+        for i in streamed:
+            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
+    elif not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
+        for i in streamed:
+            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
+    return [log for log in logs if log is not None]
+
+
+def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | None],
+                  lists: dict[tuple[Any, ...], list[Any]], workers: int) -> bool:
+    """Read the logs ``streamed`` (indexes into ``paths``) in ``workers`` processes, into ``logs``; False if no
+    pool could be started or kept (process limits, no /dev/shm)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if _threads() == 1:
+        context = multiprocessing.get_context("fork")  # nothing runs but this thread: the cheapest start
+    else:
+        # a fork of a process with other threads (a BLAS pool started by an import) might inherit a held lock:
+        # workers start from a clean server process instead, which imports this module once for all of them
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            chunk = max(1, len(streamed) // (workers * 8))  # a few chunks per worker: even shares, few round trips
+            for i, log in zip(streamed, pool.map(_streamed_node_log, [paths[i] for i in streamed], chunksize=chunk), strict=True):
+                logs[i] = _shared_lists(log, lists)
+    except (BrokenProcessPool, PermissionError, BlockingIOError):
+        return False
+    return True
+
+
+def _threads() -> int:
+    """Threads of this process, as the system counts them (native ones included); 2 if it cannot tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 2
+
+
+def _shared_lists(log: NodeLog | None, lists: dict[tuple[Any, ...], list[Any]]) -> NodeLog | None:
+    """Every node's header repeats the job's node list: keep one copy of it, as each log is read (flat memory)."""
+    names = log.header.get("expected_nodes") if log is not None else None
+    if log is not None and isinstance(names, list):
+        log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
+    return log
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
@@ -195,16 +295,10 @@ def find_logs(directory: str | Path) -> list[Path]:
     return logs
 
 
-def merge_job(directory: str | Path, job: str | None = None) -> JobMerge:
-    """Read and merge the node logs of one job under ``directory``; refuse a mix of jobs unless ``job`` picks one."""
-    logs = []
-    lists: dict[tuple[Any, ...], list[Any]] = {}
-    for path in find_logs(directory):
-        log = read_node_log(path)
-        names = log.header.get("expected_nodes")
-        if isinstance(names, list):  # every node's header repeats the job's node list: keep one copy
-            log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
-        logs.append(log)
+def merge_job(directory: str | Path, job: str | None = None, workers: int | None = None) -> JobMerge:
+    """Read and merge the node logs of one job under ``directory``; refuse a mix of jobs unless ``job`` picks one.
+    ``workers``: processes to stream cut-short logs with (see ``read_node_logs``)."""
+    logs = read_node_logs(find_logs(directory), workers)
     jobs = sorted({log.job for log in logs})
     if job is None:
         if len(jobs) > 1:
