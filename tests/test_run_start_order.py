@@ -79,3 +79,25 @@ def test_given_powers_are_checked_before_the_command_and_used(tmp_path: Path) ->
     assert header["type"] == "header"
     cpu = [c for c in header["channels"] if c["component"] in ("cpu", "ram")]
     assert cpu, header["channels"]
+
+
+def test_the_cpu_power_table_and_its_matching_read_as_codecarbons_rows_do() -> None:
+    import csv
+    import re
+    from importlib.util import find_spec
+
+    from footprint.meter import host_model
+
+    spec = find_spec("codecarbon")
+    assert spec is not None and spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "hardware" / "cpu_power.csv"
+    want: dict[str, float] = {}
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                want[row["Name"].strip()] = float(row["TDP"])
+            except (KeyError, ValueError, TypeError, AttributeError):
+                continue
+    assert host_model.cpu_power_table() == want and len(want) > 1000
+    for name in [*list(want)[::50], "AMD EPYC", "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", "--", ""]:
+        assert host_model._tokens(name) == frozenset(re.sub(r"[^0-9a-z]+", " ", name.lower()).split()), name
