@@ -279,7 +279,22 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
         fast = _read_plainly(value, kind, bare_unit)
         if fast is not None:
             return fast
+    elif type(value) is registry().Quantity and _passes_unchanged(value._units, kind):
+        mag = value.magnitude
+        if type(mag) in (int, float) and math.isfinite(mag):
+            return value  # what the full checks return for a finite magnitude in these units
     return _parse_quantity(value, kind, what, bare_unit=bare_unit)
+
+
+@functools.lru_cache(maxsize=512)
+def _passes_unchanged(units: Any, kind: Kind) -> bool:
+    """Whether the full checks return a finite Quantity in `units` (a unit container) as it is, for `kind`: the
+    estimate hands its own Quantities back through them many times per call."""
+    sample = registry().Quantity(7.5, units)
+    try:
+        return _parse_quantity(sample, kind, "sample") is sample
+    except FootprintError:
+        return False
 
 
 def _read_plainly(text: str, kind: Kind, bare_unit: str | None) -> pint.Quantity | None:

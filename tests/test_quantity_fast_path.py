@@ -53,3 +53,22 @@ def test_a_plain_mass_per_energy_is_still_read_as_co2e() -> None:
 def test_a_percent_is_still_a_plain_fraction() -> None:
     for _ in range(2):
         assert u.parse_quantity("5 %", u.COUNT, "--mfu").magnitude == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_a_quantity_passes_as_the_full_checks_pass_it(kind: u.Kind) -> None:
+    values = [0, 7, -5, 2.5, 1e300, float("nan"), float("inf")]
+    for unit in [x for x in UNITS if x not in ("nosuchunit", "W W", "$/h")]:
+        for value in values:
+            q = u.registry().Quantity(value, unit)
+            for _ in range(2):  # the second check takes the remembered answer for these units
+                try:
+                    got = u.parse_quantity(q, kind, "--x")
+                except FootprintError as exc:
+                    got = f"error: {exc}"
+                try:
+                    want = u._parse_quantity(q, kind, "--x")
+                except FootprintError as exc:
+                    want = f"error: {exc}"
+                assert repr(got) == repr(want), (value, unit, kind.name)
+                assert (got is q) == (want is q), (value, unit, kind.name)

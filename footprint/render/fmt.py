@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -44,14 +45,21 @@ def number(x: float, sig: int = SIG) -> str:
     return text
 
 
-def ladder_of(q: pint.Quantity) -> str | None:
-    """The ladder name for a quantity's dimension (energy, power, ...), or None for one we do not scale."""
+# Printing a report formats a few hundred values, each through pint's conversions and unit formatting (~300 us a
+# range): the ladder of a dimension, conversion factors and unit texts depend only on the unit definitions, so
+# they are worked out once per process (see units.py: the registry is built once and never redefined).
+
+
+@functools.cache
+def _ladders_by_dimension() -> dict[Any, str]:
     from footprint.units import registry
 
-    for name, steps in LADDERS.items():
-        if q.dimensionality == registry().parse_units(steps[0][0]).dimensionality:
-            return name
-    return None
+    return {registry().parse_units(steps[0][0]).dimensionality: name for name, steps in LADDERS.items()}
+
+
+def ladder_of(q: pint.Quantity) -> str | None:
+    """The ladder name for a quantity's dimension (energy, power, ...), or None for one we do not scale."""
+    return _ladders_by_dimension().get(q.dimensionality)
 
 
 def pick_unit(values: Iterable[pint.Quantity | Span | None], ladder: str) -> str:
@@ -63,19 +71,30 @@ def pick_unit(values: Iterable[pint.Quantity | Span | None], ladder: str) -> str
         if v is None:
             continue
         for q in (v.lo, v.central, v.hi) if isinstance(v, Span) else (v,):
-            biggest = max(biggest, abs(float(q.to(base).magnitude)))
+            # pint converts a multiplicative unit as magnitude x factor: the same product, without its look-ups
+            biggest = max(biggest, abs(float(q.magnitude) * _factor_between(q._units, base)))
     for unit, limit in steps:
         if biggest / _factor(base, unit) < limit:
             return unit
     return steps[-1][0]
 
 
+@functools.cache
+def _factor_between(units: Any, target: str) -> float:
+    """pint's factor from `units` (a quantity's unit container) to `target`."""
+    from footprint.units import registry
+
+    return float(registry().Quantity(1, units).to(target).magnitude)
+
+
+@functools.cache
 def _factor(small: str, unit: str) -> float:
     from footprint.units import Q
 
     return float(Q(1, unit).to(small).magnitude)
 
 
+@functools.cache
 def unit_text(unit: str, co2_only: bool = False) -> str:
     """How a unit is printed: CO2e units become CO2 where the grid factor counts CO2 only."""
     from footprint.units import registry
@@ -94,7 +113,9 @@ def span(value: Span | pint.Quantity | None, unit: str | None = None, *, ladder:
         name = ladder or ladder_of(s.central)
         unit = pick_unit([s], name) if name else None
     if unit is not None:
-        s = s.to(unit)
+        from footprint.units import unit as unit_object
+
+        s = s.to(unit_object(unit))  # a built Unit: pint re-reads a unit text on every conversion
         shown = unit_text(unit, co2_only)
     else:
         shown = f"{s.central.units:~P}"
