@@ -77,6 +77,10 @@ class Span:
 
     def to(self, units: str | pint.Unit) -> Span:
         """Convert every bound to `units` (raises pint.DimensionalityError on a wrong unit)."""
+        if isinstance(units, str):
+            from footprint.units import unit
+
+            units = unit(units)  # read once: pint re-reads a unit text on every conversion
         return Span(
             self.central.to(units),
             None if self.low is None else self.low.to(units),
