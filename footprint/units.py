@@ -279,6 +279,11 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
         fast = _read_plainly(value, kind, bare_unit)
         if fast is not None:
             return fast
+    elif type(value) in (int, float):  # not bool: the full path refuses it
+        if abs(value) <= MAX_MAGNITUDE and math.isfinite(value):  # abs first: a huge int has no float
+            found = _plain_unit("", kind, bare_unit)
+            if found is not None:  # a bare number reads as a written one: a float of the bare unit
+                return registry().Quantity(float(value), found[0])
     elif type(value) is registry().Quantity and _passes_unchanged(value._units, kind):
         mag = value.magnitude
         if type(mag) in (int, float) and math.isfinite(mag):

@@ -17,7 +17,7 @@ KINDS = [u.TIME, u.POWER, u.ENERGY, u.INTENSITY, u.EMISSIONS, u.PRICE_PER_TIME, 
          u.COMPUTE, u.THROUGHPUT, u.COUNT]
 
 
-def full(text: str, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
+def full(text: object, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
     """The reading of the full checks (the path without remembered plans): repr, magnitude type, printed form."""
     try:
         q = u._parse_quantity(text, kind, "--x", bare_unit=bare)
@@ -26,7 +26,7 @@ def full(text: str, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | s
     return repr(q), type(q.magnitude), f"{q:~P}"
 
 
-def fast(text: str, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
+def fast(text: object, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
     try:
         q = u.parse_quantity(text, kind, "--x", bare_unit=bare)
     except FootprintError as exc:
@@ -72,3 +72,10 @@ def test_a_quantity_passes_as_the_full_checks_pass_it(kind: u.Kind) -> None:
                     want = f"error: {exc}"
                 assert repr(got) == repr(want), (value, unit, kind.name)
                 assert (got is q) == (want is q), (value, unit, kind.name)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_a_bare_number_reads_as_the_full_checks_read_it(kind: u.Kind) -> None:
+    for bare in (None, "", "h", "FLOP"):
+        for value in [0, 7, -5, 2.5, 4.05e11, 10**100, 10**101, 1e101, float("nan"), float("inf"), True, False]:
+            assert fast(value, kind, bare) == fast(value, kind, bare) == full(value, kind, bare), (value, kind.name, bare)
