@@ -1,4 +1,5 @@
-"""Values read through the remembered unit plans are exactly what the full checks give, errors included."""
+"""Values read through the remembered unit plans are exactly what the full checks give, errors included; a range
+converted to the units it is already in is what pint's conversion gives."""
 
 from __future__ import annotations
 
@@ -79,3 +80,16 @@ def test_a_bare_number_reads_as_the_full_checks_read_it(kind: u.Kind) -> None:
     for bare in (None, "", "h", "FLOP"):
         for value in [0, 7, -5, 2.5, 4.05e11, 10**100, 10**101, 1e101, float("nan"), float("inf"), True, False]:
             assert fast(value, kind, bare) == fast(value, kind, bare) == full(value, kind, bare), (value, kind.name, bare)
+
+
+def test_converting_a_span_gives_what_pint_gives_bound_by_bound() -> None:
+    from footprint.span import Span
+
+    ureg = u.registry()
+    for low, high, unit in [(1, 2, "h"), (1.5, 2.5, "h"), (7, 7, "kWh"), (100, 300, "gCO2e/kWh"), (5, 9, "")]:
+        span = Span.between(ureg.Quantity(low, unit), ureg.Quantity(high, unit), "x")
+        for target in (unit, "min" if unit == "h" else unit, u.unit(unit)):
+            got = span.to(target)
+            for mine, bound in zip((got.central, got.low, got.high), (span.central, span.low, span.high), strict=True):
+                want = None if bound is None else bound.to(target)
+                assert repr(mine) == repr(want) and (mine is None or type(mine.magnitude) is type(want.magnitude))
