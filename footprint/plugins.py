@@ -474,7 +474,7 @@ def _short(value: Any) -> str:
 
 def describe() -> list[dict[str, Any]]:
     """Loaded plugins with their hooks, distribution and version, plus failures and dropped answers so far (for
-    ``footprint plugins``, which runs every hook first so that failures inside hooks show)."""
+    ``footprint plugins``; its ``--check`` runs every hook first so that failures inside hooks show)."""
     st = state()
     out: list[dict[str, Any]] = []
     failed = {f.name: f.error for f in st.failures}
