@@ -101,3 +101,22 @@ def test_the_cpu_power_table_and_its_matching_read_as_codecarbons_rows_do() -> N
     assert host_model.cpu_power_table() == want and len(want) > 1000
     for name in [*list(want)[::50], "AMD EPYC", "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", "--", ""]:
         assert host_model._tokens(name) == frozenset(re.sub(r"[^0-9a-z]+", " ", name.lower()).split()), name
+
+
+def test_plain_watts_read_as_pint_reads_them() -> None:
+    from footprint import units as u
+    from footprint.meter.host_model import _plain_watts
+
+    for number in ["0", "150", "1.5", ".5", "2.", "1e3", "3.3E-2", "0.15", "123456789", "+7", "-5", "1e100"]:
+        for unit in ["W", "kW", "MW", "mW"]:
+            for text in (f"{number} {unit}", f"{number}{unit}", f"  {number}  {unit} "):
+                want = float(u.parse_quantity(text, u.POWER, "--cpu-power").to("W").magnitude)
+                assert _plain_watts(text) == want, text
+    for other in ["150 Wh", "1e101 W", "150 watt", "150", "W", "1.5 kW*2", "ten W"]:
+        assert _plain_watts(other) is None, other
+
+
+def test_a_plain_power_is_read_before_the_command_without_the_registry(tmp_path: Path) -> None:
+    done = run_recorded(tmp_path, "--cpu-power", "150 W", "--ram-power", "0.01 kW", "--", PY, "-c", "pass", MARK)
+    assert done["code"] == 0
+    assert done["spawned"] == [{"pint": False, "numpy": False, "registry": False}]

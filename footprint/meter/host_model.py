@@ -398,6 +398,26 @@ class ModelRamMeter(MeterFactory):
         return Opened(channels=[channel], facts={"ram_total_gb": round(total or 0.0, 2)})
 
 
+# what pint makes of these units: 'run' reads '150 W' without building the unit registry before the command starts
+_WATTS_PER = {"W": 1.0, "kW": 1000.0, "MW": 1000000.0, "mW": 0.001}
+
+
+def _plain_watts(value: Any) -> float | None:
+    """'150 W' or '0.2 kW' in watts, read as pint reads it, or None for anything else (pint then reads it, or words
+    the error)."""
+    from footprint.units import UnreadableValueError, read_number, split_value
+
+    if not isinstance(value, str):
+        return None
+    try:
+        number, unit_text = split_value(value.strip())
+        if unit_text not in _WATTS_PER:
+            return None
+        return float(read_number(number)) * _WATTS_PER[unit_text]
+    except UnreadableValueError:
+        return None
+
+
 def host_settings(cpu_scope: str = "process", cpu_power: Any = None, ram_power: Any = None) -> MeterSettings:
     """MeterSettings for the CPU and RAM models from the user's options; FootprintError on a bad power."""
     from footprint.errors import FootprintError
@@ -409,7 +429,9 @@ def host_settings(cpu_scope: str = "process", cpu_power: Any = None, ram_power: 
     def watts(value: Any, what: str) -> float | None:
         if value is None:
             return None
-        w = float(parse_quantity(value, POWER, what).to("W").magnitude)
+        w = _plain_watts(value)
+        if w is None:
+            w = float(parse_quantity(value, POWER, what).to("W").magnitude)
         if not (math.isfinite(w) and w >= 0):
             raise FootprintError(f"{what}: {value!r} is out of range; expected a power of 0 W or more, such as '150 W'")
         return w
