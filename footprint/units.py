@@ -349,6 +349,7 @@ def _plain_unit(unit_text: str, kind: Kind, bare_unit: str | None) -> tuple[pint
 
 
 def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None) -> pint.Quantity:
+    """parse_quantity's full checks: the reading every remembered plan is settled against."""
     import pint
 
     ureg = registry()
