@@ -133,11 +133,16 @@ def test_an_unwritable_cache_is_skipped(cache_home: Path, monkeypatch: pytest.Mo
     assert set(os.listdir(cache_home)) == {"not-a-dir", "scenario.toml"}
 
 
-def test_dates_are_parsed_every_time(cache_home: Path) -> None:
+def test_dates_and_times_come_back_from_the_cache_as_parsed(cache_home: Path) -> None:
     path = cache_home / "dated.toml"
-    path.write_text("date = 2024-05-01\n", encoding="utf-8")
-    assert str(read_toml_cached(path, "profile file")["date"]) == "2024-05-01"
-    assert not cache_dir().exists() or not list(cache_dir().glob("*.marshal"))
+    path.write_text('date = 2024-05-01\nat = 2024-05-01T12:30:00+05:00\nutc = 2024-05-01T12:30:00Z\nlocal = 2024-05-01T12:30:00\n'
+                    'clock = 07:32:00\nlist = [2024-05-01, "2024-05-01"]\nplain = ["date", "2024-05-01"]\n', encoding="utf-8")
+    want = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert read_toml_cached(path, "profile file") == want
+    assert len(list(cache_dir().glob("*.marshal"))) == 1
+    again = read_toml_cached(path, "profile file")  # from the cache
+    assert again == want and [type(v) for v in again.values()] == [type(v) for v in want.values()]
+    assert type(again["list"][0]) is type(want["list"][0]) and again["plain"] == ["date", "2024-05-01"]
 
 
 def test_toml_errors_are_worded_as_before(cache_home: Path) -> None:

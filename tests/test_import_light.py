@@ -49,16 +49,16 @@ def test_import_footprint_loads_no_plugin_registry_or_gpu_library(tmp_path: Path
     assert not {"footprint.plugins.manager", "footprint.core.units", "footprint.meter", "click"} & modules
 
 
-@pytest.mark.parametrize("args", [("--help",), ("--version",), ("estimate", "--help")])
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("estimate", "--help"), ("plugins",), ("plugins", "--json")])
 def test_commands_that_need_no_units_do_not_import_pint_or_nvml(tmp_path: Path, args: tuple[str, ...], tpu_site: Site) -> None:
     # with the tpu plugin selected, so its module's import is held to the same rule
     modules = loaded_modules(tmp_path, *args, plugins="tpu", site=tpu_site)
     assert heavy(modules) == []
 
 
-@pytest.mark.parametrize("args", [("plugins",), ("plugins", "--json")])
-def test_plugins_runs_every_hook_but_touches_no_gpu_library(tmp_path: Path, args: tuple[str, ...], tpu_site: Site) -> None:
-    # `footprint plugins` runs the hooks to find plugins that fail inside them; meters are registered, not opened
+@pytest.mark.parametrize("args", [("plugins", "--check"), ("plugins", "--check", "--json")])
+def test_plugins_check_runs_every_hook_but_touches_no_gpu_library(tmp_path: Path, args: tuple[str, ...], tpu_site: Site) -> None:
+    # `footprint plugins --check` runs the hooks to find plugins that fail inside them; meters are registered, not opened
     modules = loaded_modules(tmp_path, *args, plugins="tpu", site=tpu_site)
     assert "footprint_tpu" in modules
     assert not {"pynvml", "codecarbon"} & {m.split(".")[0] for m in modules}

@@ -109,11 +109,13 @@ def test_footprint_error_in_one_plugins_hook_disables_only_that_plugin(monkeypat
     listed = json.loads(run_cli("plugins", "--json").out)
     (entry,) = [p for p in listed if p["name"] == "badprof"]
     assert entry["hooks"] == ["footprint_register_profiles"] and "tdpp" in entry["error"]
-    # and as a real process: `run` starts the child, `plugins` shows FAILED
-    listed_text = footprint(site, tmp_path, "plugins", selection="badprof")
+    # and as a real process: `run` starts the child, `plugins --check` (which runs the hooks) shows FAILED
+    listed_text = footprint(site, tmp_path, "plugins", "--check", selection="badprof")
     assert listed_text.returncode == 0
     assert any(line.startswith("badprof  FAILED: footprint_register_profiles raised FootprintError")
                for line in listed_text.stdout.splitlines())
+    unchecked = footprint(site, tmp_path, "plugins", selection="badprof")  # runs no hook, and says so
+    assert "badprof  (" in unchecked.stdout and "'footprint plugins --check' runs each once" in unchecked.stdout
     marker = tmp_path / "child-ran"
     run = footprint(site, tmp_path, "run", "--log", str(tmp_path / "run.jsonl"), "--", sys.executable, "-c",
                     f"open({str(marker)!r}, 'w').write('yes')", selection="badprof")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,17 +80,18 @@ def _data_path() -> Path:
 
 @functools.cache
 def _data() -> dict[str, Any]:
-    with _data_path().open("rb") as fh:
-        return tomllib.load(fh)
+    from footprint.core.toml_cache import read_toml_cached
+
+    return read_toml_cached(_data_path(), "claims file")
 
 
 @functools.cache
 def _sources() -> dict[str, str]:
     """Source keys of claims.toml and of the shipped references.toml (claims cite both)."""
     from footprint.claims.references import shipped_reference_file
+    from footprint.core.toml_cache import read_toml_cached
 
-    with shipped_reference_file().open("rb") as fh:
-        refs = tomllib.load(fh).get("sources", {})
+    refs = read_toml_cached(shipped_reference_file(), "references file").get("sources", {})
     return {**{str(k): str(v) for k, v in refs.items()}, **{str(k): str(v) for k, v in _data().get("sources", {}).items()}}
 
 

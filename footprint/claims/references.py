@@ -15,7 +15,7 @@ outputs. Plugins add references through the ``footprint_register_references`` ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +281,92 @@ def load_reference_file(path: str | Path) -> list[Reference]:
 
     data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
     return references_from_dict(data, str(path))
+
+
+# The fields a deferred reference reads on first use: every published value with a unit, and its checks
+_DEFERRED = ("hardware", "inputs", "method", "outputs", "location")
+
+
+class _Deferred:
+    """A reference field read from the file on first access (a non-data descriptor: once read, the instance's own
+    value is found first, and dataclasses.replace() sets it like any field)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, ref: Any, owner: type | None = None) -> Any:
+        if ref is None:
+            return self
+        ref._read_values()
+        return ref.__dict__[self.name]
+
+
+class DeferredReference(Reference):
+    """A reference whose id, name and status are read at once and whose published values (and their checks) on
+    first use: a command uses a few of the shipped references, and reading one's ~10 values through the unit
+    checks costs about a millisecond. Used for the shipped file, which the test suite reads in full; a plugin's
+    references are checked when they load, so a mistake there disables that plugin at once."""
+
+    @classmethod
+    def read(cls, ref_id: str, data: dict[str, Any], sources: dict[str, str], origin: str) -> DeferredReference:
+        reader = _Reader(ref_id, data, sources, origin)
+        unknown = set(data) - _REF_KEYS
+        if unknown:
+            first = sorted(unknown)[0]
+            raise reader.fail(first, f"unknown key{suggest(first, _REF_KEYS)}")
+        status = data.get("status")
+        if status not in STATUSES:
+            raise reader.fail("status", f"{status!r} is unknown; expected one of {', '.join(STATUSES)}")
+        if "name" not in data or "hardware" not in data:
+            raise reader.fail("name", "name and hardware are required")
+        ref = object.__new__(cls)  # the dataclass __init__ would need the values
+        ref.__dict__.update(id=ref_id, name=str(data["name"]), status=status, profile=data.get("profile"),
+                            notes=str(data.get("notes", "")), part_of=data.get("part_of"),
+                            stages=tuple(data.get("stages", ())), plugin="", origin=origin,
+                            _source=(ref_id, data, sources, origin))
+        return ref
+
+    def _read_values(self) -> None:
+        full = _Reader(*self.__dict__["_source"]).reference()
+        self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
+
+    def with_plugin(self, plugin: str) -> Reference:
+        copy = object.__new__(DeferredReference)
+        copy.__dict__.update(self.__dict__, plugin=plugin)
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        # equal to the Reference the same table reads to: where the values were read is no difference
+        if not isinstance(other, Reference):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Reference))
+
+    __hash__ = Reference.__hash__
+
+
+for _name in _DEFERRED:
+    setattr(DeferredReference, _name, _Deferred(_name))
+
+
+def defer_reference_file(path: str | Path) -> list[Reference]:
+    """A references TOML file read as load_reference_file reads it, each reference's values read on first use."""
+    from footprint.core.toml_cache import read_toml_cached
+
+    data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
+    origin = str(path)
+    if data.get("schema", 1) != 1:
+        raise FootprintError(f"{origin}: schema {data.get('schema')!r} is unsupported; expected 1")
+    raw_sources = data.get("sources", {})
+    if not isinstance(raw_sources, dict):
+        raise FootprintError(f"{origin}: sources: expected a table of KEY = \"source text\"")
+    sources = {str(k): str(v) for k, v in raw_sources.items()}
+    table = data.get("references")
+    if not isinstance(table, dict) or not table:
+        raise FootprintError(f"{origin}: no [references.ID] tables")
+    for ref_id, body in table.items():
+        if not isinstance(body, dict):
+            raise FootprintError(f"{origin}: reference {ref_id!r}: expected a table")
+    return [DeferredReference.read(str(ref_id), body, sources, origin) for ref_id, body in table.items()]
 
 
 def shipped_reference_file() -> Path:

@@ -55,6 +55,21 @@ def _factor(ref: Reference, output: Output | None, name: str) -> Any:
 
 def publisher_estimate(ref: Reference, output: Output | None = None) -> Footprint:
     """Our estimator on the reference's published inputs, with the publisher's factors (host power 0 W unless given)."""
+    from footprint.plugins.manager import memo
+
+    # the same reference is estimated again and again (for each output, each claim, each side of a compare): the
+    # result depends only on the reference and the four factors, and on the profiles, so it is kept per plugin set
+    key = (id(ref), tuple(repr(_factor(ref, output, name)) for name in ("gpu_power", "host_power", "pue", "intensity")))
+    estimates: dict[Any, tuple[Reference, Footprint]] = memo("publisher estimates", dict)
+    found = estimates.get(key)
+    if found is not None and found[0] is ref:  # the object itself: another Reference may reuse a freed id()
+        return found[1]
+    fp = _estimate(ref, output)
+    estimates[key] = (ref, fp)  # holds the reference, so its id() is not reused while the entry lives
+    return fp
+
+
+def _estimate(ref: Reference, output: Output | None) -> Footprint:
     from footprint.core.estimator import compute
     from footprint.estimates.inputs import build_spec
     from footprint.plugins.catalog import get_profile

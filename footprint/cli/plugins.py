@@ -1,4 +1,4 @@
-"""``footprint plugins``: loaded plugins, their hooks, and those that failed (runs every hook to find out)."""
+"""``footprint plugins``: loaded plugins, their hooks, and those that failed (``--check`` runs every hook to find out)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ import click
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def plugins(as_json: bool) -> None:
+@click.option("--check", is_flag=True, help="Also run every hook once (touching no hardware) and list the plugins "
+              "that fail inside one or answer with the wrong kind of value.")
+def plugins(as_json: bool, check: bool) -> None:
     """List loaded plugins (built-in and installed through the 'footprint' entry-point group) and their hooks.
 
-    Every hook is run once (no hardware is touched), so a plugin that fails inside one, or answers with the
-    wrong kind of value, is listed with what went wrong. FOOTPRINT_LOAD_PLUGINS chooses which installed plugins
-    load: unset = all, empty = none, or a comma-separated list of entry-point names. FOOTPRINT_TRACE=1 prints
-    every hook call with its plugin and time.
+    Each plugin is imported and registered, so one that fails to import, implements an unknown hook or clashes
+    with another is listed as FAILED; no hook runs, so this stays as light as --help. With --check every hook
+    also runs once (no hardware is touched: meters are registered, not opened), so a plugin that fails inside
+    one, or answers with the wrong kind of value, is listed with what went wrong. FOOTPRINT_LOAD_PLUGINS chooses
+    which installed plugins load: unset = all, empty = none, or a comma-separated list of entry-point names.
+    FOOTPRINT_TRACE=1 prints every hook call with its plugin and time.
     """
     import json
 
     from footprint.plugins.manager import describe
 
-    health_check()
+    if check:
+        health_check()
     found = describe()
     if as_json:
         click.echo(json.dumps(found, indent=2))
@@ -32,6 +37,8 @@ def plugins(as_json: bool) -> None:
             click.echo(f"{p['name']}  ({origin})  hooks: {', '.join(p['hooks'])}")
         for reason in p.get("dropped", []):
             click.echo(f"{p['name']}  ignored: {reason}")
+    if not check:
+        click.echo("(hooks not run: 'footprint plugins --check' runs each once to find plugins that fail inside one)")
 
 
 def health_check() -> None:

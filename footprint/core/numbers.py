@@ -6,9 +6,10 @@ so a Span's ``str()`` can use it without a circle.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pint
@@ -46,14 +47,21 @@ def number(x: float, sig: int = SIG) -> str:
     return text
 
 
-def ladder_of(q: pint.Quantity) -> str | None:
-    """The ladder name for a quantity's dimension (energy, power, ...), or None for one we do not scale."""
+# Printing a report formats a few hundred values, each through pint's conversions and unit formatting (~300 us a
+# range): the ladder of a dimension, conversion factors and unit texts depend only on the unit definitions, so
+# they are worked out once per process (see units.py: the registry is built once and never redefined).
+
+
+@functools.cache
+def _ladders_by_dimension() -> dict[Any, str]:
     from footprint.core.units import registry
 
-    for name, steps in LADDERS.items():
-        if q.dimensionality == registry().parse_units(steps[0][0]).dimensionality:
-            return name
-    return None
+    return {registry().parse_units(steps[0][0]).dimensionality: name for name, steps in LADDERS.items()}
+
+
+def ladder_of(q: pint.Quantity) -> str | None:
+    """The ladder name for a quantity's dimension (energy, power, ...), or None for one we do not scale."""
+    return _ladders_by_dimension().get(q.dimensionality)
 
 
 def pick_unit(values: Iterable[pint.Quantity | None], ladder: str) -> str:
@@ -63,19 +71,30 @@ def pick_unit(values: Iterable[pint.Quantity | None], ladder: str) -> str:
     biggest = 0.0
     for q in values:
         if q is not None:
-            biggest = max(biggest, abs(float(q.to(base).magnitude)))
+            # pint converts a multiplicative unit as magnitude x factor: the same product, without its look-ups
+            biggest = max(biggest, abs(float(q.magnitude) * _factor_between(q._units, base)))
     for unit, limit in steps:
         if biggest / _factor(base, unit) < limit:
             return unit
     return steps[-1][0]
 
 
+@functools.cache
+def _factor_between(units: Any, target: str) -> float:
+    """pint's factor from `units` (a quantity's unit container) to `target`."""
+    from footprint.core.units import registry
+
+    return float(registry().Quantity(1, units).to(target).magnitude)
+
+
+@functools.cache
 def _factor(small: str, unit: str) -> float:
     from footprint.core.units import Q
 
     return float(Q(1, unit).to(small).magnitude)
 
 
+@functools.cache
 def unit_text(unit: str, co2_only: bool = False) -> str:
     """How a unit is printed: CO2e units become CO2 where the grid factor counts CO2 only."""
     from footprint.core.units import registry
@@ -93,7 +112,10 @@ def quantity_text(central: pint.Quantity, low: pint.Quantity | None = None, high
         name = ladder or ladder_of(central)
         unit = pick_unit([central, *bounds], name) if name else None
     if unit is not None:
-        central, bounds = central.to(unit), [q.to(unit) for q in bounds]
+        from footprint.core.units import unit as unit_object
+
+        built = unit_object(unit)  # a built Unit: pint re-reads a unit text on every conversion
+        central, bounds = central.to(built), [q.to(built) for q in bounds]
         shown = unit_text(unit, co2_only)
     else:
         shown = f"{central.units:~P}"

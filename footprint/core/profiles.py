@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -350,3 +351,87 @@ def load_profile_file(path: str | Path) -> HardwareProfile:
 def load_profile_dir(directory: str | Path) -> list[HardwareProfile]:
     """Load every *.toml profile in a directory (sorted, so the order is stable)."""
     return [load_profile_file(p) for p in sorted(Path(directory).glob("*.toml"))]
+
+
+# The figures a deferred profile reads on first use: every field with a unit, and those written beside them
+_DEFERRED = ("tdp", "tdp_unknown", "idle_power", "memory", "memory_bandwidth", "peaks", "node", "host_power_figure",
+             "measured")
+
+
+class _Deferred:
+    """A profile field read from the file on first access (a non-data descriptor: once read, the instance's own
+    value is found first, and dataclasses.replace() sets it like any field)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, profile: Any, owner: type | None = None) -> Any:
+        if profile is None:
+            return self
+        profile._read_figures()
+        return profile.__dict__[self.name]
+
+
+class DeferredProfile(HardwareProfile):
+    """A profile whose names are read at once and whose figures (and their full check) on first use.
+
+    A command asks for one or two profiles out of the catalog, and reading one's Quantities costs about a
+    millisecond and needs the unit registry, which ``footprint run`` must not build before the command starts
+    (it matches the GPUs it finds by name). Used for the shipped profiles, which the test suite checks in full;
+    a user's own profiles are checked when they load, so a mistake there shows at once.
+    """
+
+    @classmethod
+    def read(cls, data: dict[str, Any], origin: str) -> DeferredProfile:
+        """The profile of one file's mapping, its names checked now and its figures on first use."""
+        reader = _Reader(data, origin)
+        reader.check_keys(data, _TOP_KEYS, "")
+        pid = reader.string("id", required=True)
+        if pid != pid.lower() or " " in pid:
+            reader.fail("id", f"{pid!r} must be lower-case with no spaces, such as 'h100-sxm'")
+        year = data.get("year")
+        if year is not None and not isinstance(year, int):
+            reader.fail("year", f"{year!r} is not a year")
+        names = {"id": pid, "name": reader.string("name", required=True),
+                 "aliases": tuple(a.lower() for a in reader.strings("aliases")), "vendor": reader.string("vendor"),
+                 "year": year, "nvml_names": reader.strings("nvml_names"), "device_names": reader.strings("device_names"),
+                 "interconnect": reader.string("interconnect"), "notes": reader.string("notes"), "path": origin,
+                 "plugin": ""}
+        profile = object.__new__(cls)  # the dataclass __init__ would need the figures
+        profile.__dict__.update(names, _source=(data, origin))
+        return profile
+
+    def _read_figures(self) -> None:
+        data, origin = self.__dict__["_source"]
+        full = profile_from_dict(data, origin)
+        self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
+
+    def with_plugin(self, plugin: str) -> HardwareProfile:
+        copy = object.__new__(DeferredProfile)
+        copy.__dict__.update(self.__dict__, plugin=plugin)
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        # equal to the HardwareProfile the same file loads to: where the figures were read is no difference
+        if not isinstance(other, HardwareProfile):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(HardwareProfile))
+
+    __hash__ = HardwareProfile.__hash__
+
+
+for _name in _DEFERRED:
+    setattr(DeferredProfile, _name, _Deferred(_name))
+
+
+def defer_profile_dir(directory: str | Path) -> list[HardwareProfile]:
+    """Every *.toml profile in a directory as a DeferredProfile (sorted, as load_profile_dir)."""
+    from footprint.core.toml_cache import read_toml_cached
+
+    out: list[HardwareProfile] = []
+    for path in sorted(Path(directory).glob("*.toml")):
+        data = read_toml_cached(path, "profile file", "a path to a .toml profile")
+        if not isinstance(data, dict):
+            raise FootprintError(f"{path}: expected a table")
+        out.append(DeferredProfile.read(data, str(path)))
+    return out

@@ -77,6 +77,13 @@ class Span:
 
     def to(self, units: str | pint.Unit) -> Span:
         """Convert every bound to `units` (raises pint.DimensionalityError on a wrong unit)."""
+        if isinstance(units, str):
+            from footprint.core.units import unit
+
+            units = unit(units)  # read once: pint re-reads a unit text on every conversion
+        target = units._units
+        if all(q is None or q._units == target for q in (self.central, self.low, self.high)):
+            return self  # pint returns the magnitudes unchanged (an int stays one); this skips its ~25 us a bound
         return Span(
             self.central.to(units),
             None if self.low is None else self.low.to(units),

@@ -2,13 +2,15 @@
 
 Python's TOML parser is pure Python: the shipped references and profiles (about 60 kB) take ~13 ms to parse, a
 tenth of what ``footprint references`` adds to building the pint registry. The parsed table is stored with
-``marshal`` (plain dicts, lists, strings and numbers; nothing executes on load) under the user's cache folder,
+``marshal`` (plain dicts, lists, strings and numbers, dates as tagged ISO text; nothing executes on load) under
+the user's cache folder,
 named by a hash of the file's bytes and the Python version, so an edited file is simply a new entry. Any
 failure to read or write the cache falls back to parsing, exactly as ``read_toml`` does.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import marshal
 import os
@@ -20,7 +22,9 @@ from typing import Any
 from footprint.core.tomlfile import MAX_BYTES, read_toml
 
 # bump when the stored layout changes
-_LAYOUT = b"footprint-toml-1"
+_LAYOUT = b"footprint-toml-2"
+# TOML dates and times are stored as (tag, ISO text): TOML arrays load as lists, so a tuple never means anything else
+_TIME_TYPES = {"date": datetime.date, "datetime": datetime.datetime, "time": datetime.time}
 
 
 def cache_dir() -> Path:
@@ -46,20 +50,44 @@ def read_toml_cached(path: str | Path, what: str, expected: str = "a TOML file")
     key = hashlib.sha256(_LAYOUT + sys.version.encode() + b"\0" + data).hexdigest()
     entry = cache_dir() / f"{key}.marshal"
     try:
-        table = marshal.loads(entry.read_bytes())
+        dated, table = marshal.loads(entry.read_bytes())
         if isinstance(table, dict):
-            return table
-    except (OSError, EOFError, ValueError, TypeError):
+            return _thaw(table) if dated else table
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass  # no entry yet, or an unreadable one: parse
     table = read_toml(path, what, expected)
     _store(entry, table)
     return table
 
 
+def _freeze(value: Any) -> Any:
+    """The table with every date and time as (tag, ISO text), which marshal can store."""
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    for tag, kind in _TIME_TYPES.items():
+        if type(value) is kind:
+            return (tag, value.isoformat())
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v) for v in value]
+    if isinstance(value, tuple):
+        tag, text = value
+        return _TIME_TYPES[tag].fromisoformat(text)
+    return value
+
+
 def _store(entry: Path, table: dict[str, Any]) -> None:
     try:
-        blob = marshal.dumps(table)
-    except ValueError:  # a TOML date or time: not a plain value, so this file is parsed every time
+        frozen = _freeze(table)
+        blob = marshal.dumps((frozen != table, frozen))
+    except ValueError:  # a value marshal cannot keep: this file is parsed every time
         return
     partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
     try:

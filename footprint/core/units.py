@@ -275,6 +275,81 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
     A plain mass per energy is read as CO2e per energy (and a plain mass as CO2e) where emissions are expected.
     A bare number is accepted only where `bare_unit` (or the kind's) says what it means.
     """
+    if isinstance(value, str):
+        fast = _read_plainly(value, kind, bare_unit)
+        if fast is not None:
+            return fast
+    elif type(value) in (int, float):  # not bool: the full path refuses it
+        if abs(value) <= MAX_MAGNITUDE and math.isfinite(value):  # abs first: a huge int has no float
+            found = _plain_unit("", kind, bare_unit)
+            if found is not None:  # a bare number reads as a written one: a float of the bare unit
+                return registry().Quantity(float(value), found[0])
+    elif type(value) is registry().Quantity and _passes_unchanged(value._units, kind):
+        mag = value.magnitude
+        if type(mag) in (int, float) and math.isfinite(mag):
+            return value  # what the full checks return for a finite magnitude in these units
+    return _parse_quantity(value, kind, what, bare_unit=bare_unit)
+
+
+@functools.lru_cache(maxsize=512)
+def _passes_unchanged(units: Any, kind: Kind) -> bool:
+    """Whether the full checks return a finite Quantity in `units` (a unit container) as it is, for `kind`: the
+    estimate hands its own Quantities back through them many times per call."""
+    sample = registry().Quantity(7.5, units)
+    try:
+        return _parse_quantity(sample, kind, "sample") is sample
+    except FootprintError:
+        return False
+
+
+def _read_plainly(text: str, kind: Kind, bare_unit: str | None) -> pint.Quantity | None:
+    """'<number> <unit>' as parse_quantity reads it, when that reading is the number times the unit, unchanged.
+
+    Data files hold hundreds of such values (the shipped references ~200), and the full path checks each one's
+    dimension, CO2e reading and dimensionless scaling afresh (~90 us). Whether a unit text of a kind needs any
+    of that is settled once (see _plain_unit); anything unusual, and every error, takes the full path.
+    """
+    try:
+        number, unit_text = split_value(text.strip())
+        magnitude = read_number(number)
+    except UnreadableValueError:
+        return None
+    found = _plain_unit(unit_text, kind, bare_unit)
+    if found is None:
+        return None
+    unit_object, divides = found
+    return registry().Quantity(float(magnitude) if divides else magnitude, unit_object)
+
+
+@functools.lru_cache(maxsize=512)
+def _plain_unit(unit_text: str, kind: Kind, bare_unit: str | None) -> tuple[pint.Unit, bool] | None:
+    """(Unit, whether the magnitude becomes a float) when parse_quantity reads '<N> unit_text' of `kind` as N
+    times that Unit, else None. Settled on samples of both number types against the full path, which then is the
+    reference reading: a CO2e re-reading, a percent scaled to a plain number or a failed check all differ from it.
+    """
+    # a bare number is a float of the bare unit, where the kind has one
+    written = unit_text or (bare_unit if bare_unit is not None else kind.bare_unit)
+    if written is None:
+        return None  # the full path says a unit is missing
+    try:
+        unit_object = parse_unit(written)
+    except Exception:  # the full path words the error
+        return None
+    divides = "/" in unit_text or not unit_text
+    for sample in ("7", "7.5"):
+        try:
+            full = _parse_quantity(f"{sample} {unit_text}".strip(), kind, "sample", bare_unit=bare_unit)
+        except FootprintError:
+            return None
+        number = read_number(sample)
+        plain = registry().Quantity(float(number) if divides else number, unit_object)
+        if repr(full) != repr(plain) or type(full.magnitude) is not type(plain.magnitude):
+            return None
+    return unit_object, divides
+
+
+def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None) -> pint.Quantity:
+    """parse_quantity's full checks: the reading every remembered plan is settled against."""
     import pint
 
     ureg = registry()

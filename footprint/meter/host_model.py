@@ -55,10 +55,15 @@ def cpu_power_table() -> dict[str, float]:
     table: dict[str, float] = {}
     try:
         with path.open(newline="") as fh:
-            for row in csv.DictReader(fh):
+            rows = csv.reader(fh)  # plain rows: a DictReader builds a dict for each of ~5,000 rows on every 'run'
+            header = next(rows, [])
+            if "Name" not in header or "TDP" not in header:
+                return {}
+            name, tdp = header.index("Name"), header.index("TDP")
+            for row in rows:
                 try:
-                    table[row["Name"].strip()] = float(row["TDP"])
-                except (KeyError, ValueError, TypeError, AttributeError):
+                    table[row[name].strip()] = float(row[tdp])
+                except (IndexError, ValueError):
                     continue  # the shipped table has a few malformed rows (e.g. '27.29.5'); skip them, not the table
     except OSError:
         return {}
@@ -75,9 +80,13 @@ def _clean(name: str) -> str:
     return " ".join(name.split())
 
 
+_WORD = re.compile(r"[0-9a-z]+")
+
+
 def _tokens(name: str) -> frozenset[str]:
-    """rapidfuzz's default_process: lower case, non-alphanumerics as spaces."""
-    return frozenset(re.sub(r"[^0-9a-z]+", " ", name.lower()).split())
+    """rapidfuzz's default_process: lower case, non-alphanumerics as spaces (the words between them, found in one
+    pass: every 'run' on an unlisted CPU takes the tokens of all ~5,000 table names)."""
+    return frozenset(_WORD.findall(name.lower()))
 
 
 def match_tdp(model: str, table: dict[str, float]) -> tuple[str, float] | None:
@@ -389,6 +398,26 @@ class ModelRamMeter(MeterFactory):
         return Opened(channels=[channel], facts={"ram_total_gb": round(total or 0.0, 2)})
 
 
+# what pint makes of these units: 'run' reads '150 W' without building the unit registry before the command starts
+_WATTS_PER = {"W": 1.0, "kW": 1000.0, "MW": 1000000.0, "mW": 0.001}
+
+
+def _plain_watts(value: Any) -> float | None:
+    """'150 W' or '0.2 kW' in watts, read as pint reads it, or None for anything else (pint then reads it, or words
+    the error)."""
+    from footprint.core.units import UnreadableValueError, read_number, split_value
+
+    if not isinstance(value, str):
+        return None
+    try:
+        number, unit_text = split_value(value.strip())
+        if unit_text not in _WATTS_PER:
+            return None
+        return float(read_number(number)) * _WATTS_PER[unit_text]
+    except UnreadableValueError:
+        return None
+
+
 def host_settings(cpu_scope: str = "process", cpu_power: Any = None, ram_power: Any = None) -> MeterSettings:
     """MeterSettings for the CPU and RAM models from the user's options; FootprintError on a bad power."""
     from footprint.core.units import POWER, parse_quantity
@@ -400,7 +429,9 @@ def host_settings(cpu_scope: str = "process", cpu_power: Any = None, ram_power: 
     def watts(value: Any, what: str) -> float | None:
         if value is None:
             return None
-        w = float(parse_quantity(value, POWER, what).to("W").magnitude)
+        w = _plain_watts(value)
+        if w is None:
+            w = float(parse_quantity(value, POWER, what).to("W").magnitude)
         if not (math.isfinite(w) and w >= 0):
             raise FootprintError(f"{what}: {value!r} is out of range; expected a power of 0 W or more, such as '150 W'")
         return w

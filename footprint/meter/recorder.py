@@ -99,7 +99,9 @@ class Recorder:
         from footprint.estimates.inputs import resolve_site
 
         opts = self.options
-        resolve_site(**{k: v for k, v in opts.site.items() if v is not None})  # bad --region etc. fail before the job starts
+        given = {k: v for k, v in opts.site.items() if v is not None}
+        if given:  # a bad --region etc. fails before the job starts; the defaults need no check (nor the unit registry)
+            resolve_site(**given)
         settings = opts.settings or MeterSettings()
         settings.all_gpus = opts.all_gpus or settings.all_gpus
         settings.poll_hz = opts.poll_hz
