@@ -113,3 +113,12 @@ def test_windows_sum_whole_intervals(tmp_path: Path) -> None:
     assert ledger.channels[0].energy == 2500.0
     # the 1 s interval is too short for a power figure of its own: it counts together with the 5 s one before it
     assert ledger.channels[0].peak_w == pytest.approx(1300.0 / 6.0)
+
+
+def test_the_log_header_names_the_platform_as_python_does() -> None:
+    """The header's "platform" is read without platform.platform()'s `uname -p` child process, and says the same."""
+    import platform
+
+    from footprint.meter.recorder import platform_text
+
+    assert platform_text() == platform.platform()

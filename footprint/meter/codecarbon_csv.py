@@ -43,6 +43,7 @@ def _mag(value: Any, units: str) -> float:
 def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) -> dict[str, Any]:
     """The codecarbon row for a measured Footprint (machine-level tracking, like codecarbon's default)."""
     from footprint import __version__
+    from footprint.meter.recorder import platform_text
 
     seconds = _mag(fp.duration, "s")
     pue = fp.input("pue")
@@ -78,7 +79,7 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "region": code.lower() if code and not country_iso and not provider else "",
         "cloud_provider": provider,
         "cloud_region": cloud_region,
-        "os": platform.platform(),
+        "os": platform_text(),
         "python_version": platform.python_version(),
         "codecarbon_version": f"footprint {__version__}",
         "cpu_count": os.cpu_count() or 0,

@@ -61,6 +61,17 @@ def default_log_path(now: datetime | None = None) -> Path:
     return Path("footprint-runs") / f"{now:%Y%m%dT%H%M%SZ}-{host}-{os.getpid()}.jsonl"
 
 
+def platform_text() -> str:
+    """What ``platform.platform()`` says ('Linux-6.1.0-x86_64-with-glibc2.36'), without the `uname -p` child
+    process it starts for the processor field (~15 ms before the command could start), which on Linux repeats
+    the machine's architecture or says 'unknown', and is left out either way."""
+    if sys.platform != "linux":
+        return platform.platform()
+    u = os.uname()
+    libc, version = platform.libc_ver()
+    return "-".join(part for part in (u.sysname, u.release, u.machine, "with", f"{libc}{version}") if part).replace(" ", "_")
+
+
 @dataclass
 class RecorderOptions:
     """Everything a recording needs; site values are the user's raw options (validated at start)."""
@@ -154,7 +165,7 @@ class Recorder:
             channels.append(info)
         return {
             "type": "header", "format": FORMAT, "version": VERSION, "run_id": uuid.uuid4().hex, "footprint": __version__,
-            "python": platform.python_version(), "platform": platform.platform(), "host": socket.gethostname(),
+            "python": platform.python_version(), "platform": platform_text(), "host": socket.gethostname(),
             "pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds"), "start_unix": round(time.time(), 3),
             "command": self.options.command, "label": self.options.label,
             "log": str(self.options.log_path) if self.options.log_path is not None else None,
