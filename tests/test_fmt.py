@@ -8,6 +8,7 @@ from footprint.core import fmt
 from footprint.core.span import Span
 from footprint.core.units import Q
 from tests.cli_run import run_cli
+from tests.plugin_dists import Site
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
@@ -57,7 +58,7 @@ def test_printing_an_estimates_energy_reads_as_a_quantity() -> None:
     assert summary.startswith(text.split("\n")[0]) and "inputs and assumptions" in summary and "Touvron" not in text
 
 
-def test_tpus_are_accelerators_not_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tpus_are_accelerators_not_gpus(monkeypatch: pytest.MonkeyPatch, tpu_site: Site) -> None:
     from footprint.plugins import manager as plugins
 
     monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "tpu")  # the TPU profiles ship in the footprint-tpu plugin
