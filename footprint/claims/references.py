@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint.core import units as u
+from footprint.core.deferred import Deferred
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError, suggest
 
@@ -258,20 +259,25 @@ class _Reader:
         )
 
 
-def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> list[Reference]:
-    """Read a mapping shaped like footprint/data/references.toml; raise FootprintError naming the bad field."""
+def _file_shape(data: dict[str, Any], origin: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The sources and the [references.ID] tables of a references file, its shape checked."""
     if data.get("schema", 1) != 1:
         raise FootprintError(f"{origin}: schema {data.get('schema')!r} is unsupported; expected 1")
     raw_sources = data.get("sources", {})
     if not isinstance(raw_sources, dict):
         raise FootprintError(f"{origin}: sources: expected a table of KEY = \"source text\"")
-    sources = {str(k): str(v) for k, v in raw_sources.items()}
     table = data.get("references")
     if not isinstance(table, dict) or not table:
         raise FootprintError(f"{origin}: no [references.ID] tables")
     for ref_id, body in table.items():
         if not isinstance(body, dict):
             raise FootprintError(f"{origin}: reference {ref_id!r}: expected a table")
+    return {str(k): str(v) for k, v in raw_sources.items()}, table
+
+
+def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> list[Reference]:
+    """Read a mapping shaped like footprint/data/references.toml; raise FootprintError naming the bad field."""
+    sources, table = _file_shape(data, origin)
     return [_Reader(str(ref_id), body, sources, origin).reference() for ref_id, body in table.items()]
 
 
@@ -285,20 +291,6 @@ def load_reference_file(path: str | Path) -> list[Reference]:
 
 # The fields a deferred reference reads on first use: every published value with a unit, and its checks
 _DEFERRED = ("hardware", "inputs", "method", "outputs", "location")
-
-
-class _Deferred:
-    """A reference field read from the file on first access (a non-data descriptor: once read, the instance's own
-    value is found first, and dataclasses.replace() sets it like any field)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, ref: Any, owner: type | None = None) -> Any:
-        if ref is None:
-            return self
-        ref._read_values()
-        return ref.__dict__[self.name]
 
 
 class DeferredReference(Reference):
@@ -326,7 +318,7 @@ class DeferredReference(Reference):
                             _source=(ref_id, data, sources, origin))
         return ref
 
-    def _read_values(self) -> None:
+    def _read_deferred(self) -> None:
         full = _Reader(*self.__dict__["_source"]).reference()
         self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
 
@@ -345,7 +337,7 @@ class DeferredReference(Reference):
 
 
 for _name in _DEFERRED:
-    setattr(DeferredReference, _name, _Deferred(_name))
+    setattr(DeferredReference, _name, Deferred(_name))
 
 
 def defer_reference_file(path: str | Path) -> list[Reference]:
@@ -354,18 +346,7 @@ def defer_reference_file(path: str | Path) -> list[Reference]:
 
     data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
     origin = str(path)
-    if data.get("schema", 1) != 1:
-        raise FootprintError(f"{origin}: schema {data.get('schema')!r} is unsupported; expected 1")
-    raw_sources = data.get("sources", {})
-    if not isinstance(raw_sources, dict):
-        raise FootprintError(f"{origin}: sources: expected a table of KEY = \"source text\"")
-    sources = {str(k): str(v) for k, v in raw_sources.items()}
-    table = data.get("references")
-    if not isinstance(table, dict) or not table:
-        raise FootprintError(f"{origin}: no [references.ID] tables")
-    for ref_id, body in table.items():
-        if not isinstance(body, dict):
-            raise FootprintError(f"{origin}: reference {ref_id!r}: expected a table")
+    sources, table = _file_shape(data, origin)
     return [DeferredReference.read(str(ref_id), body, sources, origin) for ref_id, body in table.items()]
 
 

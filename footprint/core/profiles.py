@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from footprint.core.deferred import Deferred
 from footprint.errors import FootprintError, suggest
 
 if TYPE_CHECKING:
@@ -358,20 +359,6 @@ _DEFERRED = ("tdp", "tdp_unknown", "idle_power", "memory", "memory_bandwidth", "
              "measured")
 
 
-class _Deferred:
-    """A profile field read from the file on first access (a non-data descriptor: once read, the instance's own
-    value is found first, and dataclasses.replace() sets it like any field)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, profile: Any, owner: type | None = None) -> Any:
-        if profile is None:
-            return self
-        profile._read_figures()
-        return profile.__dict__[self.name]
-
-
 class DeferredProfile(HardwareProfile):
     """A profile whose names are read at once and whose figures (and their full check) on first use.
 
@@ -401,7 +388,7 @@ class DeferredProfile(HardwareProfile):
         profile.__dict__.update(names, _source=(data, origin))
         return profile
 
-    def _read_figures(self) -> None:
+    def _read_deferred(self) -> None:
         data, origin = self.__dict__["_source"]
         full = profile_from_dict(data, origin)
         self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
@@ -421,7 +408,7 @@ class DeferredProfile(HardwareProfile):
 
 
 for _name in _DEFERRED:
-    setattr(DeferredProfile, _name, _Deferred(_name))
+    setattr(DeferredProfile, _name, Deferred(_name))
 
 
 def defer_profile_dir(directory: str | Path) -> list[HardwareProfile]:
