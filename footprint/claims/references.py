@@ -15,12 +15,12 @@ outputs. Plugins add references through the ``footprint_register_references`` ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from footprint.core import units as u
-from footprint.core.deferred import Deferred
+from footprint.core.deferred import DeferredRecord
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError, suggest
 
@@ -224,7 +224,8 @@ class _Reader:
         return Output(name, quantity, value, self.source(key, raw.get("source")), step, mode,
                       None if tol is None else float(tol), dict(method), expect, str(raw.get("reason", "")))
 
-    def reference(self) -> Reference:
+    def check_head(self) -> None:
+        """The checks a reference passes before its values are read: known keys, a status, name and hardware."""
         d = self.data
         unknown = set(d) - _REF_KEYS
         if unknown:
@@ -235,6 +236,11 @@ class _Reader:
             raise self.fail("status", f"{status!r} is unknown; expected one of {', '.join(STATUSES)}")
         if "name" not in d or "hardware" not in d:
             raise self.fail("name", "name and hardware are required")
+
+    def reference(self) -> Reference:
+        d = self.data
+        self.check_head()
+        status = d.get("status")
         inputs: dict[str, Field] = {}
         for key, raw in self.table("inputs").items():
             if key not in _INPUT_KINDS:
@@ -293,24 +299,19 @@ def load_reference_file(path: str | Path) -> list[Reference]:
 _DEFERRED = ("hardware", "inputs", "method", "outputs", "location")
 
 
-class DeferredReference(Reference):
+class DeferredReference(DeferredRecord, Reference):
     """A reference whose id, name and status are read at once and whose published values (and their checks) on
     first use: a command uses a few of the shipped references, and reading one's ~10 values through the unit
     checks costs about a millisecond. Used for the shipped file, which the test suite reads in full; a plugin's
     references are checked when they load, so a mistake there disables that plugin at once."""
 
+    record = Reference
+    deferred = _DEFERRED
+
     @classmethod
     def read(cls, ref_id: str, data: dict[str, Any], sources: dict[str, str], origin: str) -> DeferredReference:
-        reader = _Reader(ref_id, data, sources, origin)
-        unknown = set(data) - _REF_KEYS
-        if unknown:
-            first = sorted(unknown)[0]
-            raise reader.fail(first, f"unknown key{suggest(first, _REF_KEYS)}")
+        _Reader(ref_id, data, sources, origin).check_head()
         status = data.get("status")
-        if status not in STATUSES:
-            raise reader.fail("status", f"{status!r} is unknown; expected one of {', '.join(STATUSES)}")
-        if "name" not in data or "hardware" not in data:
-            raise reader.fail("name", "name and hardware are required")
         ref = object.__new__(cls)  # the dataclass __init__ would need the values
         ref.__dict__.update(id=ref_id, name=str(data["name"]), status=status, profile=data.get("profile"),
                             notes=str(data.get("notes", "")), part_of=data.get("part_of"),
@@ -322,22 +323,8 @@ class DeferredReference(Reference):
         full = _Reader(*self.__dict__["_source"]).reference()
         self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
 
-    def with_plugin(self, plugin: str) -> Reference:
-        copy = object.__new__(DeferredReference)
-        copy.__dict__.update(self.__dict__, plugin=plugin)
-        return copy
-
-    def __eq__(self, other: object) -> bool:
-        # equal to the Reference the same table reads to: where the values were read is no difference
-        if not isinstance(other, Reference):
-            return NotImplemented
-        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Reference))
-
     __hash__ = Reference.__hash__
 
-
-for _name in _DEFERRED:
-    setattr(DeferredReference, _name, Deferred(_name))
 
 
 def defer_reference_file(path: str | Path) -> list[Reference]:

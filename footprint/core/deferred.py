@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 
@@ -17,3 +18,30 @@ class Deferred:
             return self
         obj._read_deferred()
         return obj.__dict__[self.name]
+
+
+class DeferredRecord:
+    """Mixed into a subclass of a frozen dataclass (`record`) whose fields in `deferred` are read on first use:
+    equal to the record the same data reads to, and copied with a plugin name without reading anything."""
+
+    record: type
+    deferred: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.deferred:
+            setattr(cls, name, Deferred(name))
+
+    def _read_deferred(self) -> None:
+        raise NotImplementedError  # each record says how its deferred fields are read
+
+    def with_plugin(self, plugin: str) -> Any:
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__, plugin=plugin)
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        # where the figures were read is no difference
+        if not isinstance(other, self.record):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(self.record))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from footprint.core.deferred import Deferred
+from footprint.core.deferred import DeferredRecord
 from footprint.errors import FootprintError, suggest
 
 if TYPE_CHECKING:
@@ -359,7 +358,7 @@ _DEFERRED = ("tdp", "tdp_unknown", "idle_power", "memory", "memory_bandwidth", "
              "measured")
 
 
-class DeferredProfile(HardwareProfile):
+class DeferredProfile(DeferredRecord, HardwareProfile):
     """A profile whose names are read at once and whose figures (and their full check) on first use.
 
     A command asks for one or two profiles out of the catalog, and reading one's Quantities costs about a
@@ -367,6 +366,9 @@ class DeferredProfile(HardwareProfile):
     (it matches the GPUs it finds by name). Used for the shipped profiles, which the test suite checks in full;
     a user's own profiles are checked when they load, so a mistake there shows at once.
     """
+
+    record = HardwareProfile
+    deferred = _DEFERRED
 
     @classmethod
     def read(cls, data: dict[str, Any], origin: str) -> DeferredProfile:
@@ -393,22 +395,8 @@ class DeferredProfile(HardwareProfile):
         full = profile_from_dict(data, origin)
         self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
 
-    def with_plugin(self, plugin: str) -> HardwareProfile:
-        copy = object.__new__(DeferredProfile)
-        copy.__dict__.update(self.__dict__, plugin=plugin)
-        return copy
-
-    def __eq__(self, other: object) -> bool:
-        # equal to the HardwareProfile the same file loads to: where the figures were read is no difference
-        if not isinstance(other, HardwareProfile):
-            return NotImplemented
-        return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(HardwareProfile))
-
     __hash__ = HardwareProfile.__hash__
 
-
-for _name in _DEFERRED:
-    setattr(DeferredProfile, _name, Deferred(_name))
 
 
 def defer_profile_dir(directory: str | Path) -> list[HardwareProfile]:
