@@ -1,0 +1,205 @@
+"""Checkpoint records: the live meter's running totals, written every few minutes, so that a log cut short (the
+meter killed, the node lost) is read from its last checkpoint on instead of from its first record.
+
+A checkpoint is trusted as the final record's totals are: it is the meter's own ledger, written by the same
+process as the records it sums. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
+of its run's header; ``line``: its line number counted from that header), so a copy of it at any other place
+(a log pasted after itself, a run appended to a copied log) is not taken for one, and the records around it
+are read as ever. A checkpoint that cannot be used is passed over for the one before it, or for a read from the
+start; the reader that streams the records after it still names a damaged one by its line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from footprint.meter.ledger import Ledger
+from footprint.meter.log import FORMAT, MAX_LINE, VERSION, MeterLog, _blocks, _check_time, _Reader, _shown, check_header
+
+CHECKPOINT_EVERY_S = 600.0  # of run time: 144 short lines a day, against 17,280 intervals at the default 5 s
+SCAN_BYTES = 1 << 20  # read backwards from the end in blocks of this many bytes
+START = b'{"type":"checkpoint",'  # how the meter writes one: "type" is its first key, as in every record
+KEYS = ("t", "run_id", "from", "at", "line", "ledger")
+
+
+def checkpoint_record(ledger: Ledger, run_id: Any, start: int, at: int, line: int) -> dict[str, Any]:
+    """The checkpoint a live meter appends: its ledger's state after the interval it has just written, at byte
+    offset ``at`` and line ``line`` of a run whose header starts at byte offset ``start``."""
+    return {"type": "checkpoint", "t": ledger.t, "run_id": run_id, "from": start, "at": at, "line": line,
+            "ledger": ledger.state()}
+
+
+def checkpoint_problem(record: dict[str, Any], channels: int, last_t: float) -> str | None:
+    """What is wrong with a checkpoint record of a run with ``channels`` channels (None if it is well formed)."""
+    wrong = _check_time(record, last_t)
+    if wrong:
+        return f"checkpoint: {wrong}"
+    places = [record.get(key) for key in ("from", "at", "line")]
+    if not all(type(v) is int and v >= 0 for v in places) or not places[0] < places[1] or places[2] < 2:
+        return f"checkpoint: 'from', 'at' and 'line' are {_shown(places)}; expected byte offsets and a line number"
+    state = record.get("ledger")
+    header = {"channels": [{"key": str(i), "component": "gpu"} for i in range(channels)]}
+    if Ledger.resume(header, state) is None:
+        return f"checkpoint: 'ledger' is {_shown(state)}; expected the running totals of {channels} channels"
+    return None
+
+
+def read_runs_resumed(path: str | Path) -> list[MeterLog]:
+    """Every run in a log with its totals, as ``read_runs`` gives them, but each run that carries a usable
+    checkpoint is taken up from its last one: only the records after it are read (and checked). A log without
+    checkpoints is read whole. Problems in the records before a checkpoint are not seen, as for a finished log
+    summed from its final record."""
+    from footprint.meter.log import read_runs
+
+    p = Path(path)
+    if not p.is_file():
+        return read_runs(p)  # says why in one line
+    try:
+        fh = p.open("rb")
+    except OSError:
+        return read_runs(p)
+    with fh:
+        end = fh.seek(0, io.SEEK_END)
+        chain = []
+        limit = end
+        while limit > 0:
+            found = _last_usable(fh, p, limit)
+            if found is None:
+                break
+            chain.append(found)
+            limit = found[0]
+        if not chain:
+            fh.seek(0)
+            reader = _Reader(p, keep_records=False)
+            for text in _blocks(fh):
+                reader.block(text)
+        else:
+            reader = _Reader(p, keep_records=False)
+            pos = 0
+            for start, header_text, record, ledger, after in reversed(chain):
+                _feed(reader, fh, pos, start)
+                reader.line(header_text)
+                current = reader.current
+                assert current is not None  # the header was checked as the reader checks it
+                current.ledger = ledger
+                current.last_t = float(record["t"])
+                reader.lineno += record["line"] - 1
+                pos = after
+            _feed(reader, fh, pos, end)
+    if not reader.runs:
+        return read_runs(p)  # an empty or foreign file: the full reader says what is wrong with it
+    reader.runs[0].problems[:0] = reader.orphan_problems
+    return reader.runs
+
+
+def _feed(reader: _Reader, fh: IO[bytes], start: int, stop: int) -> None:
+    """Bytes ``start`` to ``stop`` of the log (whole lines, except perhaps a last one cut) through the reader."""
+    if start >= stop:
+        return
+    window = io.BufferedReader(_Window(fh, start, stop), SCAN_BYTES)
+    for text in _blocks(window):
+        reader.block(text)
+
+
+class _Window(io.RawIOBase):
+    """Bytes ``start`` to ``stop`` of an open file, as a file of their own."""
+
+    def __init__(self, fh: IO[bytes], start: int, stop: int) -> None:
+        self.fh, self.start, self.stop, self.pos = fh, start, stop, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.stop - self.start}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self.stop - self.start - self.pos)
+        if want <= 0:
+            return 0
+        self.fh.seek(self.start + self.pos)
+        data = self.fh.read(want)
+        buffer[:len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+
+def _last_usable(fh: IO[bytes], path: Path, limit: int) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
+    """The last checkpoint ending before byte ``limit`` that can be resumed from: (its run's header offset, the
+    header line, the checkpoint, the ledger it resumes, the offset after it); None if there is none."""
+    for at, line in _checkpoint_lines(fh, limit):
+        found = _usable(fh, path, at, line)
+        if found is not None:
+            return found
+    return None
+
+
+def _usable(fh: IO[bytes], path: Path, at: int, line: bytes) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict) or not all(key in record for key in KEYS) or record.get("at") != at:
+        return None
+    start = record["from"]
+    if type(start) is not int or not 0 <= start < at or type(record["line"]) is not int or record["line"] < 2:
+        return None
+    if start > 0:
+        fh.seek(start - 1)
+        if fh.read(1) != b"\n":
+            return None
+    fh.seek(start)
+    raw = fh.readline(MAX_LINE)
+    if not raw.endswith(b"\n") or start + len(raw) > at:
+        return None
+    header_text = raw.decode("utf-8", "replace")
+    try:
+        header = json.loads(header_text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(header, dict) or header.get("type") != "header" or header.get("format") != FORMAT \
+            or type(header.get("version")) is not int or header["version"] > VERSION or check_header(header) \
+            or header.get("run_id") != record["run_id"]:
+        return None
+    if checkpoint_problem(record, len(header.get("channels", [])), 0.0) is not None:
+        return None
+    ledger = Ledger.resume(header, record["ledger"])
+    if ledger is None:
+        return None
+    return start, header_text, record, ledger, at + len(line)
+
+
+def _checkpoint_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
+    """Every whole line before byte ``limit`` that starts as a checkpoint, last first, with its byte offset;
+    the file is read backwards a block at a time, so memory stays bounded whatever the log's length."""
+    lo = limit
+    buf = b""
+    while lo > 0:
+        size = min(SCAN_BYTES, lo)
+        lo -= size
+        fh.seek(lo)
+        buf = fh.read(size) + buf
+        j = buf.rfind(START)
+        while j >= 0:
+            if lo + j == 0 or (j > 0 and buf[j - 1] == 0x0A):
+                end = buf.find(b"\n", j)
+                if end >= 0:
+                    yield lo + j, buf[j:end + 1]
+            j = buf.rfind(START, 0, j) if j > 0 else -1
+        # keep the part of the first line that this block may have cut: the block before completes it
+        first = buf.find(b"\n")
+        buf = buf[:first + 1] if first >= 0 else buf
+        if len(buf) > 4 * MAX_LINE:
+            buf = b""  # no record is this long: whatever line it belongs to is no checkpoint
