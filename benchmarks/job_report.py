@@ -24,10 +24,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from footprint.meter.checkpoint import CHECKPOINT_EVERY_S, checkpoint_record  # noqa: E402
+from footprint.meter.ledger import Ledger  # noqa: E402
 from footprint.meter.log import FORMAT, VERSION  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
 
@@ -46,22 +50,48 @@ def header(job: str, node: str, nodes: int) -> dict[str, object]:
             "expected_nodes": [f"n{i}" for i in range(nodes)], "ranks": [0]}
 
 
-def body() -> tuple[bytes, list[float], float, int]:
-    """The interval records of one day (the same for every node), their per-channel totals, duration, count."""
+def body(checkpoints: bool) -> tuple[list[bytes | SimpleNamespace], list[float], float, int]:
+    """The interval records of one day (the same for every node) in pieces, with the ledger's state wherever the
+    meter appends a checkpoint (every CHECKPOINT_EVERY_S of run time, none after the last interval: a log cut
+    short then has the most records after its last checkpoint); their per-channel totals, duration, count."""
     dt = DEFAULT_INTERVAL_S
     steps = int(DAY_S / dt)
     totals = [0.0] * (GPUS + 2)
-    lines = []
+    pieces: list[bytes | SimpleNamespace] = []
+    lines: list[str] = []
+    ledger = Ledger(header("4242", "n0", 1))
     for k in range(1, steps + 1):
         e = [round((550.0 + 10 * ((k + i) % 7)) * dt, 3) for i in range(GPUS)] + [round(400.0 * dt, 3), round(60.0 * dt, 3)]
         totals = [a + b for a, b in zip(totals, e, strict=True)]
-        lines.append(json.dumps({"type": "interval", "t": round(k * dt, 3), "dt": dt, "e": e}, separators=(",", ":")))
-    return ("\n".join(lines) + "\n").encode(), totals, steps * dt, steps
+        record = {"type": "interval", "t": round(k * dt, 3), "dt": dt, "e": e}
+        lines.append(json.dumps(record, separators=(",", ":")))
+        if checkpoints:
+            ledger.add(record)
+            if ledger.t % CHECKPOINT_EVERY_S == 0 and k < steps:
+                pieces += [("\n".join(lines) + "\n").encode(), SimpleNamespace(lines=len(lines), state=json.loads(json.dumps(ledger.state())), t=ledger.t)]
+                lines = []
+    pieces.append(("\n".join(lines) + "\n").encode())
+    return pieces, totals, steps * dt, steps
 
 
-def generate(folder: Path, nodes: int, cut_every: int) -> int:
+def write_body(fh: BinaryIO, pieces: list[bytes | SimpleNamespace], at: int) -> None:
+    """The records after a header of ``at`` bytes, each checkpoint naming its own place as the meter's do."""
+    line = 1
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            fh.write(piece)
+            at += len(piece)
+            continue
+        line += piece.lines + 1
+        saved = SimpleNamespace(t=piece.t, state=lambda piece=piece: piece.state)
+        data = json.dumps(checkpoint_record(saved, None, 0, at, line), separators=(",", ":")).encode() + b"\n"  # type: ignore[arg-type]
+        fh.write(data)
+        at += len(data)
+
+
+def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True) -> int:
     """Write the logs; ``cut_every``: one log in this many has no final record (0: none, 1: all)."""
-    records, totals, duration, steps = body()
+    pieces, totals, duration, steps = body(checkpoints)
     final = json.dumps({"type": "final", "t": duration, "ended": "2027-01-01T00:00:00+00:00",
                         "totals": {"t": duration, "intervals": steps,
                                    "channels": [[e, 0.0, 0.0, 0.0, 0, {}] for e in totals]},
@@ -72,8 +102,9 @@ def generate(folder: Path, nodes: int, cut_every: int) -> int:
     for n in range(nodes):
         path = job / f"n{n}.jsonl"
         with path.open("wb") as fh:
-            fh.write(json.dumps(header("4242", f"n{n}", nodes), separators=(",", ":")).encode() + b"\n")
-            fh.write(records)
+            first = json.dumps(header("4242", f"n{n}", nodes), separators=(",", ":")).encode() + b"\n"
+            fh.write(first)
+            write_body(fh, pieces, len(first))
             if not cut_every or n % cut_every:
                 fh.write(final)
         size += path.stat().st_size
@@ -132,14 +163,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of pool and one process, alternating (medians)")
     parser.add_argument("--floor", action="store_true", help="also time json.loads over every line, on every core")
     parser.add_argument("--keep", metavar="DIR", help="write the logs here and keep them")
+    parser.add_argument("--no-checkpoints", action="store_true",
+                        help="logs without checkpoint records, as meters before them wrote (cut-short logs read whole)")
+    parser.add_argument("--mixes", nargs="+", default=["all finished", "1% cut short", "all cut short"],
+                        choices=["all finished", "1% cut short", "all cut short"])
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="footprint-job-bench-"))
-    print(f"{len(os.sched_getaffinity(0))} usable cores; medians of {args.rounds} rounds", flush=True)
+    print(f"{len(os.sched_getaffinity(0))} usable cores; medians of {args.rounds} rounds; "
+          f"{'no checkpoints' if args.no_checkpoints else f'a checkpoint every {CHECKPOINT_EVERY_S:g} s'}", flush=True)
     try:
         for nodes in args.nodes:
             for label, cut_every in (("all finished", 0), ("1% cut short", 100), ("all cut short", 1)):
+                if label not in args.mixes:
+                    continue
                 folder = base / f"{nodes}-{cut_every}"
-                size = generate(folder, nodes, cut_every)
+                size = generate(folder, nodes, cut_every, not args.no_checkpoints)
                 r = measure(folder, args.rounds, args.floor)
                 floor = f" | json.loads floor {r['floor_s']:6.2f} s" if "floor_s" in r else ""
                 print(f"{nodes:>5} nodes, {label:<13} {size / 1e9:5.2f} GB: report {r['pool_s']:6.2f} s {r['pool_mb']:4.0f} MB"
