@@ -16,6 +16,7 @@ from footprint.meter.checkpoint import read_runs_resumed
 from footprint.meter.ledger import ChannelTotals, Ledger
 from footprint.meter.log import FORMAT, VERSION, LogWriter, MeterLog, read_runs
 from footprint.meter.recorder import Recorder, RecorderOptions
+from tests.cli_run import run_cli
 
 
 def _channel(c: ChannelTotals) -> tuple[Any, ...]:
@@ -24,6 +25,7 @@ def _channel(c: ChannelTotals) -> tuple[Any, ...]:
 
 def _totals(run: MeterLog) -> tuple[Any, ...]:
     ledger: Ledger = run.ledger
+    assert ledger.header is run.header
     return (run.run_id, run.line, run.final, run.cut_line, run.last_t, ledger.t, ledger.intervals, ledger.hourly,
             [_channel(c) for c in ledger.channels])
 
@@ -35,13 +37,14 @@ def _header(rng: random.Random, channels: int) -> dict[str, Any]:
             "channels": chans}
 
 
-def _record_run(path: Path, rng: random.Random, every: float, finish: bool, intervals: int | None = None) -> None:
+def _record_run(path: Path, rng: random.Random, every: float, finish: bool, intervals: int | None = None,
+                **extra: Any) -> None:
     """One run appended to ``path`` as the live meter writes it: its records go through the recorder's sink, which
     writes them, adds them to its ledger and appends a checkpoint every ``every`` seconds of run time."""
     channels = rng.choice([1, 3, 10])
     recorder = Recorder(RecorderOptions(interval=5.0))
     recorder.writer = LogWriter(path)
-    recorder.header = _header(rng, channels)
+    recorder.header = {**_header(rng, channels), **extra}
     recorder.ledger = Ledger(recorder.header)
     recorder.checkpoint_every = recorder.next_checkpoint = every
     recorder._emit(recorder.header)
@@ -192,3 +195,39 @@ def test_the_live_meter_writes_checkpoints_every_few_minutes_of_run_time(tmp_pat
     intervals = [r for r in records if r["type"] in ("interval", "checkpoint")]
     assert all(a["type"] == "interval" for a, b in pairwise(intervals) if b["type"] == "checkpoint")
     assert read_runs(path)[0].problems == []  # today's reader takes them as known records
+
+
+def _without_checkpoints(folder: Path, into: Path) -> None:
+    """The same logs as meters before checkpoints wrote them: every checkpoint line taken out."""
+    for path in folder.rglob("*.jsonl"):
+        target = into / path.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        target.write_text("".join(line for line in lines if not line.startswith('{"type":"checkpoint"')), encoding="utf-8")
+
+
+def test_report_of_a_job_cut_short_is_the_report_of_reading_every_record(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    nodes = [f"n{i}" for i in range(6)]
+    folder = tmp_path / "logs" / "77"
+    folder.mkdir(parents=True)
+    for i, node in enumerate(nodes):
+        path = folder / f"{node}.jsonl"
+        for _ in range(2 if i == 2 else 1):  # node 2: two job steps in one log
+            _record_run(path, rng, every=60.0, finish=i in (0, 2), intervals=rng.randint(200, 400),
+                        job="77", node=node, expected_nodes=nodes, num_nodes=len(nodes))
+        text = path.read_text(encoding="utf-8")
+        if i not in (0, 2):
+            path.write_text(text[: rng.randint(len(text) * 3 // 4, len(text) - 1)], encoding="utf-8")  # killed
+    (folder / "copy-of-n1.jsonl").write_text((folder / "n1.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    _without_checkpoints(tmp_path / "logs", tmp_path / "old")
+    for args in (["--workers", "1"], []):
+        mine = run_cli("report", str(tmp_path / "logs"), "--json", *args)
+        whole = run_cli("report", str(tmp_path / "old"), "--json", *args)
+        assert mine.code == 0, mine.err
+        assert (mine.code, mine.out, mine.err.replace("/logs/", "/old/")) == (whole.code, whole.out.replace("/old/", "/logs/"), whole.err)
+        assert "node n3: cut short" in mine.err and "2 copies of one run" in mine.err
+    one = run_cli("report", str(folder / "n4.jsonl"), "--json")
+    old = run_cli("report", str(tmp_path / "old" / "77" / "n4.jsonl"), "--json")
+    assert (one.code, one.out) == (old.code, old.out.replace("/old/", "/logs/"))
+    assert "did not finish" in one.err

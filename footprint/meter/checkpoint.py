@@ -85,6 +85,7 @@ def read_runs_resumed(path: str | Path) -> list[MeterLog]:
                 reader.line(header_text)
                 current = reader.current
                 assert current is not None  # the header was checked as the reader checks it
+                ledger.header = current.header  # one dict, as the reader's own ledger shares it with its run
                 current.ledger = ledger
                 current.last_t = float(record["t"])
                 reader.lineno += record["line"] - 1
