@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from footprint.meter import checkpoint as meter_checkpoint
-from footprint.meter.checkpoint import read_runs_resumed
+from footprint.meter.checkpoint import Checkpoints, read_runs_resumed
 from footprint.meter.ledger import ChannelTotals, Ledger
 from footprint.meter.log import FORMAT, VERSION, LogWriter, MeterLog, read_runs
 from footprint.meter.recorder import Recorder, RecorderOptions
@@ -46,7 +46,7 @@ def _record_run(path: Path, rng: random.Random, every: float, finish: bool, inte
     recorder.writer = LogWriter(path)
     recorder.header = {**_header(rng, channels), **extra}
     recorder.ledger = Ledger(recorder.header)
-    recorder.checkpoint_every = recorder.next_checkpoint = every
+    recorder.checkpoints = Checkpoints(every)
     recorder._emit(recorder.header)
     t = 0.0
     for _ in range(rng.randint(0, 600) if intervals is None else intervals):
@@ -114,6 +114,9 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_log_read_from_its_checkpoints_gives_exactly_the_totals_of_reading_every_record(
         tmp_path: Path, small_blocks: None, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     rng = random.Random(seed)
+    # checkpoints point back to earlier ones for their earlier hours after this many (a day in the meter; here
+    # runs are shorter, so that such chains are followed, and broken by damage)
+    monkeypatch.setattr(meter_checkpoint, "ANCHOR_HOURS", seed % 3)
     used = _count_resumes(monkeypatch)
     for i in range(12):
         path = _log(tmp_path, f"{seed}-{i}.jsonl", rng)
@@ -231,3 +234,20 @@ def test_report_of_a_job_cut_short_is_the_report_of_reading_every_record(tmp_pat
     old = run_cli("report", str(tmp_path / "old" / "77" / "n4.jsonl"), "--json")
     assert (one.code, one.out) == (old.code, old.out.replace("/old/", "/logs/"))
     assert "did not finish" in one.err
+
+
+def test_a_long_run_keeps_its_checkpoints_short_and_reads_its_earlier_hours_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three days: each checkpoint holds at most a day of hours and points back to an earlier one for the rest."""
+    path = tmp_path / "long.jsonl"
+    _record_run(path, random.Random(2), every=meter_checkpoint.CHECKPOINT_EVERY_S, finish=False, intervals=3 * 17_280)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    checkpoints = [json.loads(line) for line in lines if line.startswith('{"type":"checkpoint"')]
+    assert max(len(c["ledger"]["hourly"]) for c in checkpoints) <= meter_checkpoint.ANCHOR_HOURS + 1
+    assert sum(c["older"] is None for c in checkpoints) < len(checkpoints) // 2
+    for cut in (len(lines) - 1, len(lines) * 2 // 3, len(lines) * 2 // 5):  # killed at three times, after a day
+        path.write_text("".join(lines[:cut]), encoding="utf-8")
+        used = _count_resumes(monkeypatch)
+        full, mine = read_runs(path)[0], read_runs_resumed(path)[0]
+        assert _totals(mine) == _totals(full)
+        assert used[-1]["older"] is not None  # resumed from a checkpoint that holds only its last hours
+        assert len(mine.ledger.hourly) > 2 * meter_checkpoint.ANCHOR_HOURS * cut // len(lines)

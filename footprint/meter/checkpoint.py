@@ -21,16 +21,46 @@ from footprint.meter.ledger import Ledger
 from footprint.meter.log import FORMAT, MAX_LINE, VERSION, MeterLog, _blocks, _check_time, _Reader, _shown, check_header
 
 CHECKPOINT_EVERY_S = 600.0  # of run time: 144 short lines a day, against 17,280 intervals at the default 5 s
+ANCHOR_HOURS = 24  # a checkpoint holding more hours than this becomes the one later checkpoints point back to for
+# their earlier hours, so that a checkpoint stays about a kilobyte however long the run (a month of hours in every
+# checkpoint would add half again to a month's log)
 SCAN_BYTES = 1 << 20  # read backwards from the end in blocks of this many bytes
 START = b'{"type":"checkpoint",'  # how the meter writes one: "type" is its first key, as in every record
-KEYS = ("t", "run_id", "from", "at", "line", "ledger")
+KEYS = ("t", "run_id", "from", "at", "line", "ledger", "older", "since")
 
 
-def checkpoint_record(ledger: Ledger, run_id: Any, start: int, at: int, line: int) -> dict[str, Any]:
-    """The checkpoint a live meter appends: its ledger's state after the interval it has just written, at byte
-    offset ``at`` and line ``line`` of a run whose header starts at byte offset ``start``."""
-    return {"type": "checkpoint", "t": ledger.t, "run_id": run_id, "from": start, "at": at, "line": line,
-            "ledger": ledger.state()}
+class Checkpoints:
+    """When a live meter appends a checkpoint, and what it holds: the ledger's state after the interval just
+    written, with the energy of the hours from ``since`` on; the earlier hours (final by then) are in the
+    checkpoint at byte offset ``older``, which points back in turn (null: it holds every hour)."""
+
+    def __init__(self, every: float = CHECKPOINT_EVERY_S) -> None:
+        self.every = every
+        self.next = every
+        self.since: int | None = None
+        self.older: int | None = None
+
+    def due(self, t: float) -> bool:
+        return t >= self.next
+
+    def record(self, ledger: Ledger, run_id: Any, start: int, at: int, line: int) -> dict[str, Any]:
+        """The checkpoint to append at byte offset ``at`` and line ``line`` of a run whose header starts at byte
+        offset ``start``."""
+        self.next = ledger.t + self.every
+        state = ledger.state(self.since)
+        record = checkpoint_record(ledger.t, state, run_id, start, at, line, self.older, self.since)
+        hours = state["hourly"]
+        if len(hours) > ANCHOR_HOURS and (self.since is None or hours[-1][0] > self.since):
+            # later ones hold the hours from the last one here on, and point back here
+            self.older, self.since = at, hours[-1][0]
+        return record
+
+
+def checkpoint_record(t: float, state: dict[str, Any], run_id: Any, start: int, at: int, line: int,
+                      older: int | None = None, since: int | None = None) -> dict[str, Any]:
+    """A checkpoint record (see ``Checkpoints``): a ledger's ``state`` at run time ``t``."""
+    return {"type": "checkpoint", "t": t, "run_id": run_id, "from": start, "at": at, "line": line,
+            "older": older, "since": since, "ledger": state}
 
 
 def checkpoint_problem(record: dict[str, Any], channels: int, last_t: float) -> str | None:
@@ -41,6 +71,10 @@ def checkpoint_problem(record: dict[str, Any], channels: int, last_t: float) -> 
     places = [record.get(key) for key in ("from", "at", "line")]
     if not all(type(v) is int and v >= 0 for v in places) or not places[0] < places[1] or places[2] < 2:
         return f"checkpoint: 'from', 'at' and 'line' are {_shown(places)}; expected byte offsets and a line number"
+    older, since = record.get("older"), record.get("since")
+    if (older is None) != (since is None) or (older is not None and not (
+            type(older) is int and places[0] < older < places[1] and type(since) is int)):
+        return f"checkpoint: 'older' and 'since' are {_shown([older, since])}; expected an earlier checkpoint's offset and an hour, or nulls"
     state = record.get("ledger")
     header = {"channels": [{"key": str(i), "component": "gpu"} for i in range(channels)]}
     if Ledger.resume(header, state) is None:
@@ -179,7 +213,39 @@ def _usable(fh: IO[bytes], path: Path, at: int, line: bytes) -> tuple[int, str, 
     ledger = Ledger.resume(header, record["ledger"])
     if ledger is None:
         return None
+    earlier = _earlier_hours(fh, record)
+    if earlier is None:
+        return None
+    ledger.hourly = {**earlier, **ledger.hourly}
     return start, header_text, record, ledger, at + len(line)
+
+
+def _earlier_hours(fh: IO[bytes], record: dict[str, Any]) -> dict[int, float] | None:
+    """The hours before a checkpoint's ``since``, from the checkpoints it points back to (each of the same run,
+    earlier in the file, holding the hours up to the next one's ``since``); None if one of them is not there."""
+    from footprint.meter.ledger import hourly_entries
+
+    parts: list[dict[int, float]] = []
+    newer = record
+    while newer["older"] is not None:
+        at = newer["older"]
+        fh.seek(at)
+        raw = fh.readline(MAX_LINE)
+        try:
+            older = json.loads(raw) if raw.endswith(b"\n") and raw.startswith(START) else None
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(older, dict) or not all(key in older for key in KEYS) or older["at"] != at \
+                or older["from"] != record["from"] or older["run_id"] != record["run_id"] \
+                or checkpoint_problem(older, len(record["ledger"]["channels"]), 0.0) is not None \
+                or (older["since"] is not None and not older["since"] < newer["since"]):
+            return None
+        hours = hourly_entries(older["ledger"]["hourly"])
+        if hours is None:
+            return None
+        parts.append({hour: joules for hour, joules in hours.items() if hour < newer["since"]})
+        newer = older
+    return {hour: joules for part in reversed(parts) for hour, joules in part.items()}
 
 
 def _checkpoint_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:

@@ -226,13 +226,14 @@ class Ledger:
             window.append(diff)
         self.windows.append((name, Totals(self.header, window, t - start, start, True)))
 
-    def state(self) -> dict[str, Any]:
+    def state(self, since: int | None = None) -> dict[str, Any]:
         """What a checkpoint record carries to resume this ledger: every running sum as the ledger keeps it (JSON
-        writes floats exactly), so that a resumed ledger adds the records after it to the same floats."""
+        writes floats exactly), so that a resumed ledger adds the records after it to the same floats. With
+        ``since``, only the hours from that one on (the earlier ones are final: an earlier checkpoint holds them)."""
         return {"t": self.t, "intervals": self.intervals,
                 "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead)]
                              for c in self.channels],
-                "hourly": [[hour, joules] for hour, joules in self.hourly.items()]}
+                "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
 
     @classmethod
     def resume(cls, header: dict[str, Any], state: Any) -> Ledger | None:
@@ -260,10 +261,10 @@ class Ledger:
             channel.energy, channel.estimated, channel.peak_w, channel.gap_s = numbers[:4]  # type: ignore[assignment]
             channel.group, channel.lead = (numbers[4], numbers[5]), (numbers[6], numbers[7])  # type: ignore[assignment]
             channel.counter_resets, channel.flags = row[4], dict(flags)
-        for entry in hourly:
-            if not isinstance(entry, list) or len(entry) != 2 or type(entry[0]) is not int or _number(entry[1]) is None:
-                return None
-            ledger.hourly[entry[0]] = float(entry[1])
+        hours = hourly_entries(hourly)
+        if hours is None:
+            return None
+        ledger.hourly = hours
         ledger.t, ledger.intervals = t, intervals
         return ledger
 
@@ -272,6 +273,20 @@ class Ledger:
         for channel in channels:
             channel.peak_w = channel.peak()
         return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly))
+
+
+def hourly_entries(entries: Any) -> dict[int, float] | None:
+    """Energy per UTC hour from a checkpoint's ``[[hour, J], ...]``; None if that is not what it holds."""
+    from footprint.meter.log import _number
+
+    if not isinstance(entries, list):
+        return None
+    hours: dict[int, float] = {}
+    for entry in entries:
+        if not isinstance(entry, list) or len(entry) != 2 or type(entry[0]) is not int or _number(entry[1]) is None:
+            return None
+        hours[entry[0]] = float(entry[1])
+    return hours
 
 
 def _pair(value: Any) -> tuple[Any, Any]:
