@@ -244,7 +244,7 @@ def test_a_long_run_keeps_its_checkpoints_short_and_reads_its_earlier_hours_back
     checkpoints = [json.loads(line) for line in lines if line.startswith('{"type":"checkpoint"')]
     assert max(len(c["ledger"]["hourly"]) for c in checkpoints) <= meter_checkpoint.ANCHOR_HOURS + 1
     assert sum(c["older"] is None for c in checkpoints) < len(checkpoints) // 2
-    for cut in (len(lines) - 1, len(lines) * 2 // 3, len(lines) * 2 // 5):  # killed at three times, after a day
+    for cut in (len(lines) - 1, len(lines) * 2 // 3, len(lines) // 2):  # killed at three times, each after a day
         path.write_text("".join(lines[:cut]), encoding="utf-8")
         used = _count_resumes(monkeypatch)
         full, mine = read_runs(path)[0], read_runs_resumed(path)[0]
