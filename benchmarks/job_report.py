@@ -30,7 +30,7 @@ from typing import BinaryIO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from footprint.meter.checkpoint import CHECKPOINT_EVERY_S, checkpoint_record  # noqa: E402
+from footprint.meter.checkpoint import CHECKPOINT_EVERY_S, Checkpoints  # noqa: E402
 from footprint.meter.ledger import Ledger  # noqa: E402
 from footprint.meter.log import FORMAT, VERSION  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
@@ -68,7 +68,9 @@ def body(checkpoints: bool) -> tuple[list[bytes | SimpleNamespace], list[float],
         if checkpoints:
             ledger.add(record)
             if ledger.t % CHECKPOINT_EVERY_S == 0 and k < steps:
-                pieces += [("\n".join(lines) + "\n").encode(), SimpleNamespace(lines=len(lines), state=json.loads(json.dumps(ledger.state())), t=ledger.t)]
+                saved = SimpleNamespace(t=ledger.t, lines=len(lines), whole=json.loads(json.dumps(ledger.state())))
+                saved.state = lambda since=None, s=saved: {**s.whole, "hourly": [h for h in s.whole["hourly"] if since is None or h[0] >= since]}
+                pieces += [("\n".join(lines) + "\n").encode(), saved]
                 lines = []
     pieces.append(("\n".join(lines) + "\n").encode())
     return pieces, totals, steps * dt, steps
@@ -77,14 +79,15 @@ def body(checkpoints: bool) -> tuple[list[bytes | SimpleNamespace], list[float],
 def write_body(fh: BinaryIO, pieces: list[bytes | SimpleNamespace], at: int) -> None:
     """The records after a header of ``at`` bytes, each checkpoint naming its own place as the meter's do."""
     line = 1
+    checkpoints = Checkpoints()
     for piece in pieces:
         if isinstance(piece, bytes):
             fh.write(piece)
             at += len(piece)
+            line += piece.count(b"\n")
             continue
-        line += piece.lines + 1
-        saved = SimpleNamespace(t=piece.t, state=lambda piece=piece: piece.state)
-        data = json.dumps(checkpoint_record(saved, None, 0, at, line), separators=(",", ":")).encode() + b"\n"  # type: ignore[arg-type]
+        line += 1
+        data = json.dumps(checkpoints.record(piece, None, 0, at, line), separators=(",", ":")).encode() + b"\n"  # type: ignore[arg-type]
         fh.write(data)
         at += len(data)
 
