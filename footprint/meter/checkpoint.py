@@ -4,8 +4,9 @@ meter killed, the node lost) is read from its last checkpoint on instead of from
 A checkpoint is trusted as the final record's totals are: it is the meter's own ledger, written by the same
 process as the records it sums. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
 of its run's header; ``line``: its line number counted from that header), so a copy of it at any other place
-(a log pasted after itself, a run appended to a copied log) is not taken for one, and the records around it
-are read as ever. A checkpoint that cannot be used is passed over for the one before it, or for a read from the
+(a log pasted after itself, or after another file) is not taken for one, and the records around it are read as
+ever. A checkpoint holds the energy of the last day's hours only, and points back to the one that holds the
+hours before, so it stays about a kilobyte however long the run. A checkpoint that cannot be used is passed over for the one before it, or for a read from the
 start; the reader that streams the records after it still names a damaged one by its line.
 """
 
@@ -101,32 +102,26 @@ def read_runs_resumed(path: str | Path) -> list[MeterLog]:
         chain = []
         limit = end
         while limit > 0:
-            found = _last_usable(fh, p, limit)
+            found = _last_usable(fh, limit)
             if found is None:
                 break
             chain.append(found)
             limit = found[0]
         if not chain:
-            fh.seek(0)
-            reader = _Reader(p, keep_records=False)
-            for text in _blocks(fh):
-                reader.block(text)
-        else:
-            reader = _Reader(p, keep_records=False)
-            pos = 0
-            for start, header_text, record, ledger, after in reversed(chain):
-                _feed(reader, fh, pos, start)
-                reader.line(header_text)
-                current = reader.current
-                assert current is not None  # the header was checked as the reader checks it
-                ledger.header = current.header  # one dict, as the reader's own ledger shares it with its run
-                current.ledger = ledger
-                current.last_t = float(record["t"])
-                reader.lineno += record["line"] - 1
-                pos = after
-            _feed(reader, fh, pos, end)
-    if not reader.runs:
-        return read_runs(p)  # an empty or foreign file: the full reader says what is wrong with it
+            return read_runs(p)
+        reader = _Reader(p, keep_records=False)
+        pos = 0
+        for start, header_text, record, ledger, after in reversed(chain):
+            _feed(reader, fh, pos, start)
+            reader.line(header_text)
+            current = reader.current
+            assert current is not None  # the header was checked as the reader checks it
+            ledger.header = current.header  # one dict, as the reader's own ledger shares it with its run
+            current.ledger = ledger
+            current.last_t = float(record["t"])
+            reader.lineno += record["line"] - 1
+            pos = after
+        _feed(reader, fh, pos, end)
     reader.runs[0].problems[:0] = reader.orphan_problems
     return reader.runs
 
@@ -171,17 +166,17 @@ class _Window(io.RawIOBase):
         return len(data)
 
 
-def _last_usable(fh: IO[bytes], path: Path, limit: int) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
+def _last_usable(fh: IO[bytes], limit: int) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
     """The last checkpoint ending before byte ``limit`` that can be resumed from: (its run's header offset, the
     header line, the checkpoint, the ledger it resumes, the offset after it); None if there is none."""
     for at, line in _checkpoint_lines(fh, limit):
-        found = _usable(fh, path, at, line)
+        found = _usable(fh, at, line)
         if found is not None:
             return found
     return None
 
 
-def _usable(fh: IO[bytes], path: Path, at: int, line: bytes) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
+def _usable(fh: IO[bytes], at: int, line: bytes) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
     try:
         record = json.loads(line)
     except (ValueError, RecursionError):
