@@ -237,7 +237,7 @@ def test_report_of_a_job_cut_short_is_the_report_of_reading_every_record(tmp_pat
 
 
 def test_a_long_run_keeps_its_checkpoints_short_and_reads_its_earlier_hours_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three days: each checkpoint holds at most a day of hours and points back to an earlier one for the rest."""
+    """Three days: each checkpoint holds its last few hours and points back to an earlier one for the rest."""
     path = tmp_path / "long.jsonl"
     _record_run(path, random.Random(2), every=meter_checkpoint.CHECKPOINT_EVERY_S, finish=False, intervals=3 * 17_280)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

@@ -5,7 +5,7 @@ A checkpoint is trusted as the final record's totals are: it is the meter's own 
 process as the records it sums. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
 of its run's header; ``line``: its line number counted from that header), so a copy of it at any other place
 (a log pasted after itself, or after another file) is not taken for one, and the records around it are read as
-ever. A checkpoint holds the energy of the last day's hours only, and points back to the one that holds the
+ever. A checkpoint holds the energy of the last few hours only, and points back to the one that holds the
 hours before, so it stays about a kilobyte however long the run. A checkpoint that cannot be used is passed over for the one before it, or for a read from the
 start; the reader that streams the records after it still names a damaged one by its line.
 """
@@ -22,9 +22,9 @@ from footprint.meter.ledger import Ledger
 from footprint.meter.log import FORMAT, MAX_LINE, VERSION, MeterLog, _blocks, _check_time, _Reader, _shown, check_header
 
 CHECKPOINT_EVERY_S = 600.0  # of run time: 144 short lines a day, against 17,280 intervals at the default 5 s
-ANCHOR_HOURS = 24  # a checkpoint holding more hours than this becomes the one later checkpoints point back to for
+ANCHOR_HOURS = 6  # a checkpoint holding more hours than this becomes the one later checkpoints point back to for
 # their earlier hours, so that a checkpoint stays about a kilobyte however long the run (a month of hours in every
-# checkpoint would add half again to a month's log)
+# checkpoint would add half again to a month's log); a reader follows one link per 6 hours of run
 SCAN_BYTES = 1 << 20  # read backwards from the end in blocks of this many bytes
 START = b'{"type":"checkpoint",'  # how the meter writes one: "type" is its first key, as in every record
 KEYS = ("t", "run_id", "from", "at", "line", "ledger", "older", "since")
