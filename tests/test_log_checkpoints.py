@@ -230,10 +230,30 @@ def test_report_of_a_job_cut_short_is_the_report_of_reading_every_record(tmp_pat
         assert mine.code == 0, mine.err
         assert (mine.code, mine.out, mine.err.replace("/logs/", "/old/")) == (whole.code, whole.out.replace("/old/", "/logs/"), whole.err)
         assert "node n3: cut short" in mine.err and "2 copies of one run" in mine.err
+
+    # `report LOG` checks every record: a record damaged before the last checkpoint is still named
+    lines = (folder / "n4.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith('{"type":"checkpoint"'))
+    lines[first - 1] = "damaged\n"
+    (folder / "n4.jsonl").write_text("".join(lines), encoding="utf-8")
     one = run_cli("report", str(folder / "n4.jsonl"), "--json")
-    old = run_cli("report", str(tmp_path / "old" / "77" / "n4.jsonl"), "--json")
-    assert (one.code, one.out) == (old.code, old.out.replace("/old/", "/logs/"))
-    assert "did not finish" in one.err
+    assert one.code == 0 and f"n4.jsonl:{first}: unreadable line" in one.err and "did not finish" in one.err
+
+
+def test_a_reader_from_before_checkpoints_gets_the_same_totals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Such a reader knows no checkpoint record: it skips each with a line naming it, and counts the rest."""
+    path = tmp_path / "run.jsonl"
+    _record_run(path, random.Random(4), every=60.0, finish=True, intervals=100)
+    now = read_runs(path)[0]
+    from footprint.meter import log as meter_log
+
+    monkeypatch.setattr(meter_log, "RECORD_TYPES", ("interval", "mark", "note", "final"))
+    before = read_runs(path)[0]
+    assert _totals(before) == _totals(now) and now.problems == []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = [i + 1 for i, line in enumerate(lines) if line.startswith('{"type":"checkpoint"')]
+    assert at and before.problems == [f"{path}:{i}: unknown record type \"checkpoint\"; expected one of interval, mark, "
+                                      "note, final; skipped" for i in at]
 
 
 def test_a_long_run_keeps_its_checkpoints_short_and_reads_its_earlier_hours_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

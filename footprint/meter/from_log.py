@@ -19,12 +19,12 @@ def collect_runs(paths: list[str], run_id: str | None = None) -> tuple[list[Mete
     Of two copies of one run the longer is kept (a copy taken while the run was still going is shorter). With
     ``run_id`` (a run id or its first characters) only that run is kept.
     """
-    from footprint.meter.checkpoint import read_runs_resumed
+    from footprint.meter.log import read_runs
 
     chosen: dict[str, MeterLog] = {}
     warnings: list[str] = []
     for path in paths:
-        runs = read_runs_resumed(path)  # a run cut short is read from its last checkpoint on
+        runs = read_runs(path)  # every record checked, checkpoints too: the job report is the one that trusts them
         if run_id is not None:
             runs = [run for run in runs if run.run_id.startswith(run_id)]
         elif len(runs) > 1:
