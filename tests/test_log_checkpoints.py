@@ -271,3 +271,47 @@ def test_a_long_run_keeps_its_checkpoints_short_and_reads_its_earlier_hours_back
         assert _totals(mine) == _totals(full)
         assert used[-1]["older"] is not None  # resumed from a checkpoint that holds only its last hours
         assert len(mine.ledger.hourly) > 2 * meter_checkpoint.ANCHOR_HOURS * cut // len(lines)
+
+
+def test_the_meter_s_own_log_cut_short_reads_back_the_live_totals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real meter loop on a fake clock and fake GPUs: a finished run, then a second run appended to the same
+    log and killed (no final record). Read from its checkpoints, the second run's totals are the live ledger's."""
+    import threading
+
+    from footprint.meter.channels import MeterSettings
+    from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
+    from footprint.meter.nvml import NvmlGpuMeter
+
+    log = tmp_path / "node.jsonl"
+    clock = FakeClock(stop_at=0.0)
+    steps = [(k * 600.0, 650.0 if k % 2 else 250.0) for k in range(40)]
+    live = []
+    with fake_nvml([FakeGpu(trace=steps), FakeGpu(trace=steps)], clock=clock.now):
+        for finish in (True, False):
+            recorder = Recorder(RecorderOptions(interval=5.0, log_path=log, clock=clock,
+                                                settings=MeterSettings(powercap_root=Path("/nonexistent")),
+                                                factories=[NvmlGpuMeter()]))
+            recorder.start(threaded=False)
+            assert recorder.meter is not None and recorder.writer is not None
+            for hours, window in ((1.0, "start"), (2.5, "end")):
+                clock.stop_at = clock.now() + hours * 3600
+                recorder.meter.run(threading.Event())
+                recorder.mark("epoch", window)
+            if finish:
+                recorder.stop()
+            else:  # killed: nothing more is written
+                recorder.opened.close()  # type: ignore[union-attr]
+                recorder.writer.close()
+            assert recorder.ledger is not None
+            live.append(recorder.ledger)
+    used = _count_resumes(monkeypatch)
+    runs = read_runs_resumed(log)
+    assert [record["from"] > 0 for record in used] == [False, True]  # each run from its own last checkpoint
+    assert [run.complete for run in runs] == [True, False]
+    killed, ledger = runs[1], live[1]
+    assert killed.ledger.t == ledger.t and killed.ledger.intervals == ledger.intervals
+    assert killed.ledger.hourly == ledger.hourly
+    assert [_channel(c) for c in killed.ledger.channels] == [_channel(c) for c in ledger.channels]
+    assert [_totals(run) for run in runs] == [_totals(run) for run in read_runs(log)]
+    checkpoints = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.startswith('{"type":"checkpoint"')]
+    assert len(checkpoints) >= 2 * 3.5 * 3600 // meter_checkpoint.CHECKPOINT_EVERY_S - 2

@@ -230,8 +230,9 @@ def _size(path: Path) -> int:
 
 
 def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
-    """A log streamed record by record into a Ledger (flat memory), every record checked as 'footprint report'
-    checks it: (ledger, the MeterLog with its end state). A node log holding several runs adds them up."""
+    """A log streamed record by record into a Ledger (flat memory), from each run's last checkpoint on when it has
+    one, every record read checked as 'footprint report' checks it: (ledger, the MeterLog with its end state). A
+    node log holding several runs adds them up."""
     from footprint.meter.checkpoint import read_runs_resumed
 
     runs = read_runs_resumed(path)  # a run cut short is read from its last checkpoint on
