@@ -306,7 +306,7 @@ def test_the_meter_s_own_log_cut_short_reads_back_the_live_totals(tmp_path: Path
             live.append(recorder.ledger)
     used = _count_resumes(monkeypatch)
     runs = read_runs_resumed(log)
-    assert [record["from"] > 0 for record in used] == [False, True]  # each run from its own last checkpoint
+    assert [record["from"] > 0 for record in used] == [True, False]  # each run from its own last one, found from the end
     assert [run.complete for run in runs] == [True, False]
     killed, ledger = runs[1], live[1]
     assert killed.ledger.t == ledger.t and killed.ledger.intervals == ledger.intervals
