@@ -2,14 +2,16 @@
 nodes, each log a one-day, 8-GPU run at the default interval, against reading the files' bytes and against the
 floor of parsing every line with ``json.loads``.
 
-The logs are generated here (a header, 17,280 interval records, a final record with the totals) in the format
-``footprint run --log-dir`` writes. Three mixes: every log finished (summed from its first and last lines), one
+The logs are generated here (a header, 17,280 interval records with a checkpoint record every 10 minutes of run
+time, a final record with the totals) in the format ``footprint run --log-dir`` writes; ``--no-checkpoints``
+writes them as meters before checkpoints did. Three mixes: every log finished (summed from its first and last lines), one
 in a hundred cut short (no final record: streamed), and every log cut short. Each mix is reported with the
 default (cut-short logs streamed by one worker process per usable core, when there is enough to read) and with
 ``--workers 1`` (one process), the two alternating round by round.
 
     python benchmarks/job_report.py                 # 10, 100, 1000 nodes
     python benchmarks/job_report.py --nodes 10 100 --rounds 5 --keep /tmp/logs
+    python benchmarks/job_report.py --nodes 200 --mixes "all cut short" --no-checkpoints
 """
 
 from __future__ import annotations
