@@ -2,14 +2,16 @@
 nodes, each log a one-day, 8-GPU run at the default interval, against reading the files' bytes and against the
 floor of parsing every line with ``json.loads``.
 
-The logs are generated here (a header, 17,280 interval records, a final record with the totals) in the format
-``footprint run --log-dir`` writes. Three mixes: every log finished (summed from its first and last lines), one
+The logs are generated here (a header, 17,280 interval records with a checkpoint record every 10 minutes of run
+time, a final record with the totals) in the format ``footprint run --log-dir`` writes; ``--no-checkpoints``
+writes them as meters before checkpoints did. Three mixes: every log finished (summed from its first and last lines), one
 in a hundred cut short (no final record: streamed), and every log cut short. Each mix is reported with the
 default (cut-short logs streamed by one worker process per usable core, when there is enough to read) and with
 ``--workers 1`` (one process), the two alternating round by round.
 
     python benchmarks/job_report.py                 # 10, 100, 1000 nodes
     python benchmarks/job_report.py --nodes 10 100 --rounds 5 --keep /tmp/logs
+    python benchmarks/job_report.py --nodes 200 --mixes "all cut short" --no-checkpoints
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from footprint.meter.checkpoint import CHECKPOINT_EVERY_S, Checkpoints  # noqa: E402
+from footprint.meter.ledger import Ledger  # noqa: E402
 from footprint.meter.log import FORMAT, VERSION  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
 
@@ -46,22 +52,51 @@ def header(job: str, node: str, nodes: int) -> dict[str, object]:
             "expected_nodes": [f"n{i}" for i in range(nodes)], "ranks": [0]}
 
 
-def body() -> tuple[bytes, list[float], float, int]:
-    """The interval records of one day (the same for every node), their per-channel totals, duration, count."""
+def body(checkpoints: bool) -> tuple[list[bytes | SimpleNamespace], list[float], float, int]:
+    """The interval records of one day (the same for every node) in pieces, with the ledger's state wherever the
+    meter appends a checkpoint (every CHECKPOINT_EVERY_S of run time, none after the last interval: a log cut
+    short then has the most records after its last checkpoint); their per-channel totals, duration, count."""
     dt = DEFAULT_INTERVAL_S
     steps = int(DAY_S / dt)
     totals = [0.0] * (GPUS + 2)
-    lines = []
+    pieces: list[bytes | SimpleNamespace] = []
+    lines: list[str] = []
+    ledger = Ledger(header("4242", "n0", 1))
     for k in range(1, steps + 1):
         e = [round((550.0 + 10 * ((k + i) % 7)) * dt, 3) for i in range(GPUS)] + [round(400.0 * dt, 3), round(60.0 * dt, 3)]
         totals = [a + b for a, b in zip(totals, e, strict=True)]
-        lines.append(json.dumps({"type": "interval", "t": round(k * dt, 3), "dt": dt, "e": e}, separators=(",", ":")))
-    return ("\n".join(lines) + "\n").encode(), totals, steps * dt, steps
+        record = {"type": "interval", "t": round(k * dt, 3), "dt": dt, "e": e}
+        lines.append(json.dumps(record, separators=(",", ":")))
+        if checkpoints:
+            ledger.add(record)
+            if ledger.t % CHECKPOINT_EVERY_S == 0 and k < steps:
+                saved = SimpleNamespace(t=ledger.t, lines=len(lines), whole=json.loads(json.dumps(ledger.state())))
+                saved.state = lambda since=None, s=saved: {**s.whole, "hourly": [h for h in s.whole["hourly"] if since is None or h[0] >= since]}
+                pieces += [("\n".join(lines) + "\n").encode(), saved]
+                lines = []
+    pieces.append(("\n".join(lines) + "\n").encode())
+    return pieces, totals, steps * dt, steps
 
 
-def generate(folder: Path, nodes: int, cut_every: int) -> int:
+def write_body(fh: BinaryIO, pieces: list[bytes | SimpleNamespace], at: int) -> None:
+    """The records after a header of ``at`` bytes, each checkpoint naming its own place as the meter's do."""
+    line = 1
+    checkpoints = Checkpoints()
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            fh.write(piece)
+            at += len(piece)
+            line += piece.count(b"\n")
+            continue
+        line += 1
+        data = json.dumps(checkpoints.record(piece, None, 0, at, line), separators=(",", ":")).encode() + b"\n"  # type: ignore[arg-type]
+        fh.write(data)
+        at += len(data)
+
+
+def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True) -> int:
     """Write the logs; ``cut_every``: one log in this many has no final record (0: none, 1: all)."""
-    records, totals, duration, steps = body()
+    pieces, totals, duration, steps = body(checkpoints)
     final = json.dumps({"type": "final", "t": duration, "ended": "2027-01-01T00:00:00+00:00",
                         "totals": {"t": duration, "intervals": steps,
                                    "channels": [[e, 0.0, 0.0, 0.0, 0, {}] for e in totals]},
@@ -72,8 +107,9 @@ def generate(folder: Path, nodes: int, cut_every: int) -> int:
     for n in range(nodes):
         path = job / f"n{n}.jsonl"
         with path.open("wb") as fh:
-            fh.write(json.dumps(header("4242", f"n{n}", nodes), separators=(",", ":")).encode() + b"\n")
-            fh.write(records)
+            first = json.dumps(header("4242", f"n{n}", nodes), separators=(",", ":")).encode() + b"\n"
+            fh.write(first)
+            write_body(fh, pieces, len(first))
             if not cut_every or n % cut_every:
                 fh.write(final)
         size += path.stat().st_size
@@ -132,14 +168,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of pool and one process, alternating (medians)")
     parser.add_argument("--floor", action="store_true", help="also time json.loads over every line, on every core")
     parser.add_argument("--keep", metavar="DIR", help="write the logs here and keep them")
+    parser.add_argument("--no-checkpoints", action="store_true",
+                        help="logs without checkpoint records, as meters before them wrote (cut-short logs read whole)")
+    parser.add_argument("--mixes", nargs="+", default=["all finished", "1% cut short", "all cut short"],
+                        choices=["all finished", "1% cut short", "all cut short"])
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="footprint-job-bench-"))
-    print(f"{len(os.sched_getaffinity(0))} usable cores; medians of {args.rounds} rounds", flush=True)
+    print(f"{len(os.sched_getaffinity(0))} usable cores; medians of {args.rounds} rounds; "
+          f"{'no checkpoints' if args.no_checkpoints else f'a checkpoint every {CHECKPOINT_EVERY_S:g} s'}", flush=True)
     try:
         for nodes in args.nodes:
             for label, cut_every in (("all finished", 0), ("1% cut short", 100), ("all cut short", 1)):
+                if label not in args.mixes:
+                    continue
                 folder = base / f"{nodes}-{cut_every}"
-                size = generate(folder, nodes, cut_every)
+                size = generate(folder, nodes, cut_every, not args.no_checkpoints)
                 r = measure(folder, args.rounds, args.floor)
                 floor = f" | json.loads floor {r['floor_s']:6.2f} s" if "floor_s" in r else ""
                 print(f"{nodes:>5} nodes, {label:<13} {size / 1e9:5.2f} GB: report {r['pool_s']:6.2f} s {r['pool_mb']:4.0f} MB"

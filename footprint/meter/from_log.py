@@ -24,7 +24,7 @@ def collect_runs(paths: list[str], run_id: str | None = None) -> tuple[list[Mete
     chosen: dict[str, MeterLog] = {}
     warnings: list[str] = []
     for path in paths:
-        runs = read_runs(path)
+        runs = read_runs(path)  # every record checked, checkpoints too: the job report is the one that trusts them
         if run_id is not None:
             runs = [run for run in runs if run.run_id.startswith(run_id)]
         elif len(runs) > 1:

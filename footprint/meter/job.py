@@ -2,7 +2,8 @@
 
 A finished log ends with a final record that carries the run's totals, so it is summed from its first and last
 lines without reading the intervals in between; a log cut short (a node killed) is streamed record by record up
-to its last complete interval. The same run found twice (a copied log) is counted once; several runs of one
+to its last complete interval, from its last checkpoint record on (the running totals the meter writes every
+few minutes) when it has one. The same run found twice (a copied log) is counted once; several runs of one
 node in one job (several job steps) add up. Nodes the launcher listed but that left no log are named missing.
 """
 
@@ -229,11 +230,12 @@ def _size(path: Path) -> int:
 
 
 def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
-    """A log streamed record by record into a Ledger (flat memory), every record checked as 'footprint report'
-    checks it: (ledger, the MeterLog with its end state). A node log holding several runs adds them up."""
-    from footprint.meter.log import read_runs
+    """A log streamed record by record into a Ledger (flat memory), from each run's last checkpoint on when it has
+    one, every record read checked as 'footprint report' checks it: (ledger, the MeterLog with its end state). A
+    node log holding several runs adds them up."""
+    from footprint.meter.checkpoint import read_runs_resumed
 
-    runs = read_runs(path)
+    runs = read_runs_resumed(path)  # a run cut short is read from its last checkpoint on
     last = runs[-1]
     ledger = last.ledger
     for earlier in runs[:-1]:

@@ -226,11 +226,71 @@ class Ledger:
             window.append(diff)
         self.windows.append((name, Totals(self.header, window, t - start, start, True)))
 
+    def state(self, since: int | None = None) -> dict[str, Any]:
+        """What a checkpoint record carries to resume this ledger: every running sum as the ledger keeps it (JSON
+        writes floats exactly), so that a resumed ledger adds the records after it to the same floats. With
+        ``since``, only the hours from that one on (the earlier ones are final: an earlier checkpoint holds them)."""
+        return {"t": self.t, "intervals": self.intervals,
+                "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead)]
+                             for c in self.channels],
+                "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+
+    @classmethod
+    def resume(cls, header: dict[str, Any], state: Any) -> Ledger | None:
+        """A ledger for ``header`` continued from a checkpoint's ``state``; None if the state is not one this header's
+        ledger could have written (wrong channel count, a value that is not a finite number...). Window totals are
+        not carried: a report from a log gives the run's totals, not its windows."""
+        from footprint.meter.log import _number
+
+        ledger = cls(header)
+        if not isinstance(state, dict):
+            return None
+        rows, hourly = state.get("channels"), state.get("hourly")
+        t, intervals = _number(state.get("t")), state.get("intervals")
+        if not isinstance(rows, list) or len(rows) != len(ledger.channels) or not isinstance(hourly, list) \
+                or t is None or t < 0 or type(intervals) is not int or intervals < 0:
+            return None
+        for channel, row in zip(ledger.channels, rows, strict=True):
+            if not isinstance(row, list) or len(row) != 8:
+                return None
+            numbers = [_number(v) for v in (*row[:4], *_pair(row[6]), *_pair(row[7]))]
+            flags = row[5]
+            if any(v is None for v in numbers) or type(row[4]) is not int or row[4] < 0 or not isinstance(flags, dict) \
+                    or not all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in flags.items()):
+                return None
+            channel.energy, channel.estimated, channel.peak_w, channel.gap_s = numbers[:4]  # type: ignore[assignment]
+            channel.group, channel.lead = (numbers[4], numbers[5]), (numbers[6], numbers[7])  # type: ignore[assignment]
+            channel.counter_resets, channel.flags = row[4], dict(flags)
+        hours = hourly_entries(hourly)
+        if hours is None:
+            return None
+        ledger.hourly = hours
+        ledger.t, ledger.intervals = t, intervals
+        return ledger
+
     def totals(self, complete: bool = True) -> Totals:
         channels = [c.copy() for c in self.channels]
         for channel in channels:
             channel.peak_w = channel.peak()
         return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly))
+
+
+def hourly_entries(entries: Any) -> dict[int, float] | None:
+    """Energy per UTC hour from a checkpoint's ``[[hour, J], ...]``; None if that is not what it holds."""
+    from footprint.meter.log import _number
+
+    if not isinstance(entries, list):
+        return None
+    hours: dict[int, float] = {}
+    for entry in entries:
+        if not isinstance(entry, list) or len(entry) != 2 or type(entry[0]) is not int or _number(entry[1]) is None:
+            return None
+        hours[entry[0]] = float(entry[1])
+    return hours
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
 
 
 def load_totals(path: str) -> tuple[Ledger, Any]:

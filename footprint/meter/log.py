@@ -36,7 +36,7 @@ MAX_SECONDS = 1e9  # about 30 years
 MAX_LINE = 1 << 20  # characters: a header with hundreds of devices is a few tens of kB
 MAX_PROBLEMS_SHOWN = 10  # per file; the rest are counted in one line
 COMPONENTS = ("gpu", "cpu", "ram")
-RECORD_TYPES = ("interval", "mark", "note", "final")
+RECORD_TYPES = ("interval", "mark", "note", "checkpoint", "final")
 
 
 class LogWriter:
@@ -47,6 +47,8 @@ class LogWriter:
         self.count = 0
         self.failed: str | None = None  # why writing stopped (e.g. "No space left on device")
         self.appended = False  # the file already held a run: this one follows it
+        self.start = 0  # the byte offset of this writer's first record (its run's header) in a regular file
+        self.written = 0  # bytes of records written since
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # 0o666 and the umask, as any program that creates a file; O_APPEND keeps each line whole
@@ -63,6 +65,7 @@ class LogWriter:
                 raise FootprintError(f"--log: {str(self.path)!r} is being written by another running meter; "
                                      "expected a log path that no running 'footprint run' uses") from None
             self._end_cut_line()
+            self.start = os.fstat(self.fd).st_size
 
     def _end_cut_line(self) -> None:
         """A log whose last writer died mid-line gets a newline first, so our header starts a line of its own."""
@@ -91,9 +94,11 @@ class LogWriter:
 
     def write(self, record: dict[str, Any]) -> bool:
         """Append one record; False once writing has failed (the caller keeps metering in memory)."""
-        if not self._write_bytes((json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")):
+        data = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+        if not self._write_bytes(data):
             return False
         self.count += 1
+        self.written += len(data)
         if self.count % FSYNC_EVERY == 0 or record.get("type") in ("header", "final"):
             self.sync()
         return True
@@ -198,6 +203,10 @@ def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | 
         return None  # free text about a channel; nothing is counted from it
     if kind == "final":
         return _check_time(record, last_t) if "t" in record else None
+    if kind == "checkpoint":
+        from footprint.meter.checkpoint import checkpoint_problem
+
+        return checkpoint_problem(record, channels, last_t)
     wrong = _check_time(record, last_t)
     if wrong:
         return wrong
@@ -436,6 +445,8 @@ class _Reader:
         wrong = check_record(record, len(current.ledger.channels), current.last_t)
         if wrong:
             current.problems.append(f"{p}:{lineno}: {wrong}; skipped")
+            return
+        if record["type"] == "checkpoint":  # the running totals so far, for readers that resume from it: adds nothing
             return
         if record["type"] != "note":  # notes come from polls between intervals: not part of the interval timeline
             current.last_t = float(record.get("t", current.last_t))

@@ -21,6 +21,7 @@ from typing import Any
 from footprint.core.result import Footprint
 from footprint.errors import FootprintError
 from footprint.meter.channels import VISIBLE_DEVICES_VARIABLES, MeterFactory, MeterSettings
+from footprint.meter.checkpoint import Checkpoints
 from footprint.meter.ledger import Ledger
 from footprint.meter.log import FORMAT, VERSION, LogWriter
 from footprint.meter.sampler import DEFAULT_INTERVAL_S, Clock, Meter, MeterThread, OpenedMeters, open_session
@@ -104,6 +105,7 @@ class Recorder:
         self.opened: OpenedMeters | None = None
         self.header: dict[str, Any] = {}
         self.log_failed_at: float | None = None  # seconds into the run when writing the log stopped
+        self.checkpoints = Checkpoints()  # the running totals appended every few minutes of run time
 
     def start(self, threaded: bool = True) -> None:
         """Validate the site, open the meters, write the header and take the baseline reading."""
@@ -180,6 +182,13 @@ class Recorder:
         if self.writer is not None and not self.writer.write(record) and self.log_failed_at is None:
             self.log_failed_at = float(record.get("t", self.ledger.t if self.ledger is not None else 0.0))
 
+    def _checkpoint(self) -> None:
+        """Append the ledger's running totals, so that a reader of this log, if it is cut short, starts from here."""
+        assert self.ledger is not None and self.writer is not None
+        writer = self.writer
+        self._emit(self.checkpoints.record(self.ledger, self.header.get("run_id"), writer.start, writer.start + writer.written,
+                                           writer.count + 1))
+
     def log_loss(self) -> str | None:
         """One line naming what the log lost and since when, or None when the log is whole."""
         if self.writer is None or self.log_failed_at is None:
@@ -191,6 +200,8 @@ class Recorder:
         self._emit(record)
         assert self.ledger is not None
         self.ledger.add(record)
+        if record.get("type") == "interval" and self.checkpoints.due(self.ledger.t) and self.writer is not None:
+            self._checkpoint()
         if self.on_record is not None:
             try:
                 self.on_record(record, self.ledger)
