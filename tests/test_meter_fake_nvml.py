@@ -132,3 +132,48 @@ def test_what_other_tools_read_is_there_too() -> None:
         assert pynvml.nvmlDeviceGetComputeRunningProcesses(handle) == []
         assert pynvml.nvmlDeviceGetGraphicsRunningProcesses(handle) == []
         pynvml.nvmlShutdown()
+
+
+def test_without_an_nvml_library_the_meter_says_so_without_importing_pynvml(tmp_path: Path) -> None:
+    """On a machine with no NVIDIA driver the GPU meter reports what pynvml.nvmlInit() would (library not found)
+    without importing pynvml, which costs 30-50 ms before the command can start."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from footprint.meter import nvml\n"
+        "from footprint.meter.channels import MeterSettings\n"
+        "nvml.NVML_LIBRARY = 'libfootprint-no-such-library.so.1'\n"
+        "opened = nvml.NvmlGpuMeter().open(MeterSettings(powercap_root=Path('/nonexistent'), proc_root=Path('/nonexistent')))\n"
+        "imported = 'pynvml' in sys.modules\n"
+        "import pynvml\n"
+        "expected = 'unavailable: ' + nvml.error_name(pynvml.NVMLError(pynvml.NVML_ERROR_LIBRARY_NOT_FOUND))\n"
+        "print(json.dumps({'imported': imported, 'facts': opened.facts, 'channels': len(opened.channels), 'expected': expected}))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "FOOTPRINT_FAKE_GPUS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["imported"] is False
+    assert seen["facts"]["nvml"] == seen["expected"]
+    assert seen["facts"]["no_driver"] is True
+    assert seen["channels"] == 0
+
+
+def test_a_fake_installed_under_pynvml_is_still_metered_when_no_library_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library check asks pynvml when a library is already in place (the fake): the fake GPUs are metered."""
+    from footprint.meter import nvml
+    from footprint.meter.channels import MeterSettings
+
+    monkeypatch.delenv("FOOTPRINT_FAKE_GPUS", raising=False)
+    monkeypatch.setattr(nvml, "NVML_LIBRARY", "libfootprint-no-such-library.so.1")
+    with fake_nvml([FakeGpu(name="NVIDIA H100 80GB HBM3", power="350 W")]):
+        opened = nvml.NvmlGpuMeter().open(MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent")))
+        try:
+            assert len(opened.channels) == 1
+            assert "no_driver" not in opened.facts
+        finally:
+            opened.close()

@@ -9,6 +9,7 @@ the trapezoid rule. A counter that goes backwards (driver reload) starts a new e
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,6 +254,26 @@ def probe(nvml: Any, device: Device, poll_hz: float) -> CounterGpu | PollingGpu 
     return None
 
 
+NVML_LIBRARY = "libnvidia-ml.so.1"  # the name pynvml loads on Linux
+
+
+def nvml_library_loads() -> bool:
+    """Whether pynvml's nvmlInit() could find the NVML library: the same load it makes on Linux (elsewhere, and
+    when a library is already in place, such as a fake installed under pynvml, pynvml is asked)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    loaded = sys.modules.get("pynvml")
+    if loaded is not None and getattr(loaded, "nvmlLib", None) is not None:
+        return True
+    import ctypes
+
+    try:
+        ctypes.CDLL(NVML_LIBRARY)
+    except OSError:
+        return False
+    return True
+
+
 class NvmlGpuMeter(MeterFactory):
     """Built-in GPU meter. With FOOTPRINT_FAKE_GPUS=file.toml the NVML library is replaced by the fake one."""
 
@@ -272,6 +293,11 @@ class NvmlGpuMeter(MeterFactory):
             faked = True
             opened.notes.append(f"warning: GPUs are simulated (FOOTPRINT_FAKE_GPUS={fake_file}); no real GPU is metered")
             opened.facts["simulated"] = fake_file
+        if not faked and not nvml_library_loads():
+            # what pynvml.nvmlInit() would say, without importing pynvml (30-50 ms) on a machine with no driver
+            opened.facts["nvml"] = "unavailable: LibraryNotFound"
+            opened.facts["no_driver"] = True
+            return opened
         try:
             import pynvml
         except ImportError:
