@@ -85,7 +85,7 @@ def test_short_names_point_at_the_sxm_parts(profiles: dict[str, HardwareProfile]
 
 def test_h800_sxm_keeps_the_h100_sxm_tensor_peaks_and_700_w(profiles: dict[str, HardwareProfile]) -> None:
     # Same GH100 die: Tensor Core TF32/BF16/FP8/INT8 peaks and 700 W are unchanged; only NVLink (400 vs 900 GB/s)
-    # and FP64 are cut. Source: reseller pages / aiwiki.ai/wiki/nvidia_h800 (hardware notes S7, section 1.2).
+    # and FP64 are cut. Source: reseller pages / aiwiki.ai/wiki/nvidia_h800.
     h800, h100 = profiles["h800-sxm"], profiles["h100-sxm"]
     for precision in TENSOR_PRECISIONS:
         assert tflops(h800, precision) == pytest.approx(tflops(h100, precision)), precision

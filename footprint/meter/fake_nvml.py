@@ -2,7 +2,7 @@
 
 The fake replaces ``pynvml.nvmlLib`` (the ctypes handle of libnvidia-ml) rather than pynvml's Python functions,
 so pynvml's real wrappers, its ctypes argument handling and its error mapping (``NVMLError_GpuIsLost`` ...)
-all run in tests, exactly as they do on a GPU machine (the "Layer B" contract of the hardware notes)::
+all run in tests, exactly as they do on a GPU machine::
 
     from footprint.meter.fake_nvml import FakeGpu, fake_nvml
 

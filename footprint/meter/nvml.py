@@ -18,7 +18,7 @@ from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, O
 NO_DRIVER = "no NVIDIA driver found: metering CPU and RAM only"
 FIELD_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT (nvml.h; pynvml.py line 752)
 SCOPE_GPU = 0  # NVML_POWER_SCOPE_GPU
-GAP_FACTOR = 3  # a polling gap longer than this many periods is flagged (hardware notes 2.4.3)
+GAP_FACTOR = 3  # a polling gap longer than this many periods is flagged
 MIN_POWER_WINDOW_S = 0.5  # shorter windows see the ~100 ms counter updates as noise; keep the last power
 
 

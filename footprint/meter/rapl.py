@@ -18,7 +18,8 @@ from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, O
 
 _PACKAGE_DIR = re.compile(r"^intel-rapl:\d+$")
 # Reads between intervals keep at most one wrap between reads: an AMD package range of ~65.5 kJ wraps in
-# ~4.4 min at 250 W (hardware notes 3), so a 10 s poll is safe up to ~6.5 kW per package.
+# ~4.4 min at 250 W (a 32-bit counter in 15.3 uJ units: AMD's PPR, MSR PKG_ENERGY_STAT; Linux gives the range as
+# max_energy_range_uj), so a 10 s poll is safe up to ~6.5 kW per package.
 POLL_PERIOD_S = 10.0
 
 

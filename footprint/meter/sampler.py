@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from footprint.meter.channels import COMPONENTS, Channel, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.nvml import NO_DRIVER
 
-DEFAULT_INTERVAL_S = 5.0  # 1-5 s recommended for the counter (hardware notes 2.4.2); 5 s keeps the log small
+DEFAULT_INTERVAL_S = 5.0  # the counter is read in mJ, so 1-5 s loses nothing; 5 s keeps the log small
 
 
 class Clock(Protocol):
