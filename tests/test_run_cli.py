@@ -3,6 +3,7 @@ a meter killed mid-run, no driver, the codecarbon CSV, and one-line errors."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -136,10 +137,10 @@ def test_meter_killed_mid_run_leaves_a_log_that_report_reads(tmp_path: Path) -> 
         proc.wait(timeout=30)
     finally:
         if child:
-            try:
-                os.kill(child, signal.SIGKILL)  # orphaned by the kill; it still holds our pipes
-            except ProcessLookupError:
-                pass  # it already ended: the meter's death sent it SIGTERM
+            # orphaned by the kill, it still holds our pipes; it may have ended already (the meter's death sent it
+            # SIGTERM), which is what suppressing ProcessLookupError allows
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
     proc.communicate(timeout=30)
     lines = (tmp_path / "run.jsonl").read_text().splitlines()
     assert json.loads(lines[-1])["type"] == "interval"  # no final record: it was killed

@@ -364,9 +364,9 @@ def _registry() -> dict[str, Reference]:
 
 def reset() -> None:
     """Forget the registered references (they are rebuilt from the plugins on next use)."""
-    from footprint.plugins.manager import state
+    from footprint.plugins.manager import forget
 
-    state().memo.pop("references", None)
+    forget("references")
 
 
 def all_references() -> list[Reference]:

@@ -22,7 +22,10 @@ class Deferred:
 
 class DeferredRecord:
     """Mixed into a subclass of a frozen dataclass (`record`) whose fields in `deferred` are read on first use:
-    equal to the record the same data reads to, and copied with a plugin name without reading anything."""
+    equal to the record the same data reads to, and copied with a plugin name without reading anything.
+
+    The subclass defines ``_read_deferred()``, which fills every field in `deferred` into the instance's __dict__.
+    """
 
     record: type
     deferred: tuple[str, ...] = ()
@@ -31,9 +34,6 @@ class DeferredRecord:
         super().__init_subclass__(**kwargs)
         for name in cls.deferred:
             setattr(cls, name, Deferred(name))
-
-    def _read_deferred(self) -> None:
-        raise NotImplementedError  # each record says how its deferred fields are read
 
     def with_plugin(self, plugin: str) -> Any:
         copy = object.__new__(type(self))

@@ -210,7 +210,7 @@ def _threads() -> int:
                 if line.startswith("Threads:"):
                     return int(line.split()[1])
     except (OSError, ValueError):
-        pass
+        pass  # no /proc here, or an odd line: count as threaded, so workers start from a forkserver, never a fork
     return 2
 
 

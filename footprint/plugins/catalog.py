@@ -31,9 +31,9 @@ def _profiles() -> dict[str, HardwareProfile]:
 
 def reset() -> None:
     """Forget the catalog (it is rebuilt from the plugins on next use)."""
-    from footprint.plugins.manager import state
+    from footprint.plugins.manager import forget
 
-    state().memo.pop("profiles", None)
+    forget("profiles")
 
 
 def all_profiles() -> list[HardwareProfile]:

@@ -388,6 +388,11 @@ def memo(key: str, build: Callable[[], T]) -> T:
     return st.memo[key]  # type: ignore[no-any-return]
 
 
+def forget(key: str) -> None:
+    """Drop what ``memo(key, ...)`` kept, so that it is built again on next use."""
+    state().memo.pop(key, None)
+
+
 @contextmanager
 def _checking(check: Check | None) -> Iterator[None]:
     token = _current_check.set(check)
