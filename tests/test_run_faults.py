@@ -208,3 +208,29 @@ def test_track_with_an_unwritable_log_keeps_the_result_and_says_so(capsys: pytes
     err = capsys.readouterr().err
     assert "writing the log /dev/full failed at 0 s into the run (No space left on device)" in err
     assert any("No space left on device" in n for n in tracker.notes)
+
+
+def test_a_slow_disk_does_not_shift_the_logs_timeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """start_unix + t is the wall time of each record, even when flushing the header takes long (a busy file
+    system): reports place the energy in hours and a job's nodes side by side from it."""
+    import os
+    import time
+
+    from footprint.meter import log as meter_log
+
+    fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        time.sleep(0.3)
+        fsync(fd)
+
+    monkeypatch.setattr(meter_log.os, "fsync", slow_fsync)
+    options = RecorderOptions(interval=5.0, settings=NO_HOST, log_path=tmp_path / "run.jsonl", factories=[NvmlGpuMeter()])
+    with fake_nvml([FakeGpu(power="300 W")]):
+        recorder = Recorder(options)
+        recorder.start(threaded=False)
+        assert recorder.meter is not None
+        elapsed, wall = recorder.meter.elapsed(), time.time()
+        recorder.stop()
+    header = json.loads((tmp_path / "run.jsonl").read_text().splitlines()[0])
+    assert header["start_unix"] + elapsed == pytest.approx(wall, abs=0.05)

@@ -99,7 +99,9 @@ class LogWriter:
             return False
         self.count += 1
         self.written += len(data)
-        if self.count % FSYNC_EVERY == 0 or record.get("type") in ("header", "final"):
+        # the header is synced by its writer once the meter's clock has started: a flush between the header's
+        # wall-clock stamp and the meter's zero (tens of ms on a slow disk) would shift the log's timeline
+        if self.count % FSYNC_EVERY == 0 or record.get("type") == "final":
             self.sync()
         return True
 

@@ -137,6 +137,8 @@ class Recorder:
             if self.log_failed_at is not None:
                 self.notes.append(f"warning: {self.log_loss()}")
             self.meter.begin()
+            if self.writer is not None:
+                self.writer.sync()  # the header on disk, now that its start_unix and the meter's zero agree
         except BaseException:
             self.opened.close()
             if self.writer is not None:
