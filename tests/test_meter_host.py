@@ -199,3 +199,36 @@ def test_run_takes_cpu_and_ram_power_overrides_and_refuses_bad_ones(tmp_path: Pa
         assert refused.returncode == 2 and "Traceback" not in refused.stderr
         assert bad[0] in refused.stderr
     assert not (tmp_path / "ran").exists()
+
+
+def test_the_process_tree_read_through_children_files_is_the_tree_of_parent_pids() -> None:
+    """The command's tree, including a child forked by a thread other than the main one and grandchildren, is
+    the same read down through each thread's children file as read up from every process's parent pid."""
+    import os
+    import subprocess
+    import threading
+
+    from footprint.meter import host_model
+
+    proc = Path("/proc")
+    me = str(os.getpid())
+    assert (proc / me / "task" / me / "children").exists()  # the kernels the meter runs on provide the files
+    started: list[subprocess.Popen[bytes]] = [subprocess.Popen(["sh", "-c", "sleep 30 & sleep 30 & wait"])]
+    thread = threading.Thread(target=lambda: started.append(subprocess.Popen(["sleep", "30"])))
+    thread.start()
+    thread.join()
+    try:
+        for _ in range(200):  # until the shell has started both of its children
+            tree = host_model.process_tree(proc, os.getpid())
+            if tree is not None and len(tree) >= 5:
+                break
+            threading.Event().wait(0.01)
+        by_parents = host_model._tree_from_parents(proc, me)
+        assert tree is not None and sorted(tree) == sorted(by_parents)
+        ours = {me, *(str(p.pid) for p in started)}
+        assert ours <= set(tree) and len(set(tree) - ours) >= 2  # and the shell's two children
+    finally:
+        for p in started:
+            p.kill()
+            p.wait()
+    assert host_model.process_tree(proc, started[0].pid) is None  # a root that has ended

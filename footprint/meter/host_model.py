@@ -175,9 +175,42 @@ def _stat_fields(proc_root: Path, pid: str) -> list[str] | None:
 
 
 def process_tree(proc_root: Path, root_pid: int) -> list[str] | None:
-    """The pids of `root_pid` and its live descendants, or None when the root cannot be read."""
-    if _stat_fields(proc_root, str(root_pid)) is None:
+    """The pids of `root_pid` and its live descendants, or None when the root cannot be read.
+
+    Read down the tree from each thread's ``children`` file where the kernel has them (CONFIG_PROC_CHILDREN, on in
+    the common distributions' kernels): a few files for a training job, where scanning every process's ``stat``
+    for its parent reads one file per process on the node, at every interval."""
+    root = str(root_pid)
+    if _stat_fields(proc_root, root) is None:
         return None
+    tree = _tree_from_children(str(proc_root), root)
+    return tree if tree is not None else _tree_from_parents(proc_root, root)
+
+
+def _tree_from_children(proc_root: str, root: str) -> list[str] | None:
+    """The tree through /proc/PID/task/TID/children, or None where the kernel does not provide those files."""
+    if not os.path.exists(os.path.join(proc_root, root, "task", root, "children")):
+        return None
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        task = os.path.join(proc_root, pid, "task")
+        try:
+            threads = os.listdir(task)
+        except OSError:
+            continue  # ended since its parent listed it
+        tree.append(pid)
+        for tid in threads:  # a child belongs to the thread that forked it
+            try:
+                with open(os.path.join(task, tid, "children"), "rb") as fh:
+                    todo.extend(child.decode() for child in fh.read().split())
+            except OSError:
+                continue  # the thread ended meanwhile
+    return tree
+
+
+def _tree_from_parents(proc_root: Path, root: str) -> list[str]:
+    """The tree from every process's parent pid (field 4 of /proc/PID/stat)."""
     children: dict[str, list[str]] = {}
     try:
         entries = [e.name for e in proc_root.iterdir() if e.name.isdigit()]
@@ -187,7 +220,7 @@ def process_tree(proc_root: Path, root_pid: int) -> list[str] | None:
         fields = _stat_fields(proc_root, pid)
         if fields is not None and len(fields) > 1:
             children.setdefault(fields[1], []).append(pid)  # fields[1] is the parent pid
-    tree, todo = [], [str(root_pid)]
+    tree, todo = [], [root]
     while todo:
         pid = todo.pop()
         tree.append(pid)
