@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from footprint.core.derived_cache import cache_root, store
 from footprint.core.tomlfile import MAX_BYTES, read_toml
 
 # bump when the stored layout changes
@@ -28,9 +29,8 @@ _TIME_TYPES = {"date": datetime.date, "datetime": datetime.datetime, "time": dat
 
 
 def cache_dir() -> Path:
-    """$XDG_CACHE_HOME/footprint, else ~/.cache/footprint (where pint keeps its own cache, too)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "footprint" / "toml"
+    """The parsed TOML files' folder in footprint's cache (``derived_cache.cache_root``)."""
+    return cache_root() / "toml"
 
 
 def read_toml_cached(path: str | Path, what: str, expected: str = "a TOML file") -> dict[str, Any]:
@@ -84,18 +84,5 @@ def _thaw(value: Any) -> Any:
 
 
 def _store(entry: Path, table: dict[str, Any]) -> None:
-    try:
-        frozen = _freeze(table)
-        blob = marshal.dumps((frozen != table, frozen))
-    except ValueError:  # a value marshal cannot keep: this file is parsed every time
-        return
-    partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(blob)
-        os.replace(partial, entry)  # readers see the whole entry or none
-    except OSError:  # read-only or full home: run without the cache
-        try:
-            partial.unlink(missing_ok=True)
-        except OSError:
-            pass
+    frozen = _freeze(table)
+    store(entry, (frozen != table, frozen))  # a value marshal cannot keep leaves the file parsed every time

@@ -46,12 +46,19 @@ CPU_SCOPES = ("process", "machine")
 
 
 @functools.cache
-def cpu_power_table() -> dict[str, float]:
-    """codecarbon's CPU TDP table (Name -> W), or {} when codecarbon is not installed."""
+def cpu_power_csv() -> Path | None:
+    """codecarbon's cpu_power.csv, located without importing codecarbon; None when it is not installed."""
     spec = find_spec("codecarbon")
     if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "hardware" / "cpu_power.csv"
+
+
+def cpu_power_table() -> dict[str, float]:
+    """codecarbon's CPU TDP table (Name -> W), or {} when codecarbon is not installed."""
+    path = cpu_power_csv()
+    if path is None:
         return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "hardware" / "cpu_power.csv"
     table: dict[str, float] = {}
     try:
         with path.open(newline="") as fh:
@@ -107,6 +114,18 @@ def match_tdp(model: str, table: dict[str, float]) -> tuple[str, float] | None:
     return hits[0], table[hits[0]]
 
 
+def table_tdp(model: str) -> tuple[str, float] | None:
+    """``match_tdp`` of the model in codecarbon's table, kept on disk until the table changes: reading and
+    matching ~5,000 rows took ~25 ms of every run's start."""
+    path = cpu_power_csv()
+    if path is None:
+        return None
+    from footprint.core.derived_cache import derived
+
+    hit = derived("cpu-tdp-1", model, [path], lambda: match_tdp(model, cpu_power_table()))
+    return (str(hit[0]), float(hit[1])) if hit else None
+
+
 def cpu_brand(proc_root: Path) -> tuple[str, int, int]:
     """(model name, sockets, logical CPUs) from /proc/cpuinfo; ('', 1, os.cpu_count()) where it cannot be read."""
     try:
@@ -136,7 +155,7 @@ def full_load_power(model: str, sockets: int, threads: int, *, forced_w: float |
         return CpuPower(forced_w, "user", f"--cpu-power {forced_w:g} W (codecarbon's force_cpu_power)")
     if tdp_override_w is not None:
         return CpuPower(tdp_override_w * sockets, "user", f"TDP {tdp_override_w:g} W (user setting) x {sockets} socket(s)")
-    hit = match_tdp(model, table if table is not None else cpu_power_table()) if model else None
+    hit = (match_tdp(model, table) if table is not None else table_tdp(model)) if model else None
     if hit is not None:
         return CpuPower(hit[1] * sockets, "table", f"TDP {hit[1]:g} W of '{hit[0]}' in codecarbon's cpu_power.csv x {sockets} socket(s)")
     if model:
