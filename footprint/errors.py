@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from difflib import get_close_matches
 
 
 class FootprintError(Exception):
@@ -12,6 +11,8 @@ class FootprintError(Exception):
 
 def suggest(value: str, choices: Iterable[str], n: int = 3) -> str:
     """Return ' (did you mean: a, b?)' for the closest choices, or '' when none is close."""
+    from difflib import get_close_matches  # needed only once a value is wrong
+
     lowered = {c.lower(): c for c in choices}
     matches = get_close_matches(value.lower(), list(lowered), n=n, cutoff=0.5)
     if not matches:

@@ -92,10 +92,11 @@ class Input:
 
 @functools.cache
 def defaults() -> dict[str, Any]:
-    """The documented defaults (footprint/data/defaults.toml), each with its source."""
-    import tomllib  # read only when a default or its source is needed: --help of other commands stays lean
-    with Path(__file__).resolve().parents[1].joinpath("data").joinpath("defaults.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    """The documented defaults (footprint/data/defaults.toml), each with its source; read when a default or its
+    source is needed, so --help of other commands stays lean."""
+    from footprint.core.toml_cache import read_toml_cached
+
+    return read_toml_cached(Path(__file__).resolve().parents[1].joinpath("data", "defaults.toml"), "defaults file")
 
 
 INPUTS: tuple[Input, ...] = (
