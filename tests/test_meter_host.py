@@ -208,7 +208,7 @@ def test_the_process_tree_read_through_children_files_is_the_tree_of_parent_pids
     import subprocess
     import threading
 
-    from footprint.meter import host_model
+    from footprint.meter import host_model, proctree
 
     proc = Path("/proc")
     me = str(os.getpid())
@@ -223,7 +223,7 @@ def test_the_process_tree_read_through_children_files_is_the_tree_of_parent_pids
             if tree is not None and len(tree) >= 5:
                 break
             threading.Event().wait(0.01)
-        by_parents = host_model._tree_from_parents(proc, me)
+        by_parents = proctree._tree_from_parents(proc, me)
         assert tree is not None and sorted(tree) == sorted(by_parents)
         ours = {me, *(str(p.pid) for p in started)}
         assert ours <= set(tree) and len(set(tree) - ours) >= 2  # and the shell's two children

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
+from footprint.meter.proctree import stat_fields, tree
 
 GENERIC_CPU_TDP_W = 85.0  # codecarbon external/hardware.py POWER_CONSTANT: "default W value for a CPU if no model is found"
 W_PER_THREAD = 4.0  # codecarbon core/cpu.py DEFAULT_POWER_PER_CORE: "default power consumption of 4 W per thread"
@@ -184,67 +185,12 @@ def cpu_load_factor(load: float) -> float:
     return 0.1 + 0.9 * load**3
 
 
-def _stat_fields(proc_root: Path, pid: str) -> list[str] | None:
-    try:
-        text = (proc_root / pid / "stat").read_text()
-    except OSError:
-        return None
-    # the command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'
-    return text[text.rfind(")") + 2:].split()
-
-
 def process_tree(proc_root: Path, root_pid: int) -> list[str] | None:
-    """The pids of `root_pid` and its live descendants, or None when the root cannot be read.
-
-    Read down the tree from each thread's ``children`` file where the kernel has them (CONFIG_PROC_CHILDREN, on in
-    the common distributions' kernels): a few files for a training job, where scanning every process's ``stat``
-    for its parent reads one file per process on the node, at every interval."""
+    """The pids of `root_pid` and its live descendants, or None when the root cannot be read."""
     root = str(root_pid)
-    if _stat_fields(proc_root, root) is None:
+    if stat_fields(proc_root, root) is None:
         return None
-    tree = _tree_from_children(str(proc_root), root)
-    return tree if tree is not None else _tree_from_parents(proc_root, root)
-
-
-def _tree_from_children(proc_root: str, root: str) -> list[str] | None:
-    """The tree through /proc/PID/task/TID/children, or None where the kernel does not provide those files."""
-    if not os.path.exists(os.path.join(proc_root, root, "task", root, "children")):
-        return None
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        task = os.path.join(proc_root, pid, "task")
-        try:
-            threads = os.listdir(task)
-        except OSError:
-            continue  # ended since its parent listed it
-        tree.append(pid)
-        for tid in threads:  # a child belongs to the thread that forked it
-            try:
-                with open(os.path.join(task, tid, "children"), "rb") as fh:
-                    todo.extend(child.decode() for child in fh.read().split())
-            except OSError:
-                continue  # the thread ended meanwhile
-    return tree
-
-
-def _tree_from_parents(proc_root: Path, root: str) -> list[str]:
-    """The tree from every process's parent pid (field 4 of /proc/PID/stat)."""
-    children: dict[str, list[str]] = {}
-    try:
-        entries = [e.name for e in proc_root.iterdir() if e.name.isdigit()]
-    except OSError:
-        entries = []
-    for pid in entries:
-        fields = _stat_fields(proc_root, pid)
-        if fields is not None and len(fields) > 1:
-            children.setdefault(fields[1], []).append(pid)  # fields[1] is the parent pid
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
+    return tree(proc_root, root)
 
 
 def tree_cpu_seconds(proc_root: Path, pids: list[str]) -> float:
@@ -252,7 +198,7 @@ def tree_cpu_seconds(proc_root: Path, pids: list[str]) -> float:
     waited-for children are in its cutime/cstime, so nothing is counted twice and a finished child is not lost."""
     ticks = 0
     for pid in pids:
-        fields = _stat_fields(proc_root, pid)
+        fields = stat_fields(proc_root, pid)
         if fields is not None and len(fields) > 14:
             ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime (fields 14-17 of stat)
     return ticks / os.sysconf("SC_CLK_TCK")

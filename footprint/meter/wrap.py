@@ -185,29 +185,11 @@ def _child_setup(parent: int, prctl: Any) -> Callable[[], None]:
 
 
 def descendants(pid: int, proc: Path = Path("/proc")) -> list[int]:
-    """Processes below ``pid`` (children, their children, ...), from /proc; empty where /proc is unreadable."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = list(proc.iterdir())
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # it ended while we looked
-        fields = stat[stat.rfind(")") + 2:].split()  # the name in parentheses may contain spaces
-        if len(fields) > 1 and fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found: list[int] = []
-    stack = list(children.get(pid, []))
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        stack.extend(children.get(child, []))
-    return sorted(found)
+    """Live processes below ``pid`` (children, their children, ...), from /proc; empty where it is unreadable."""
+    from footprint.meter.proctree import stat_fields, tree
+
+    below = tree(proc, str(pid))[1:]
+    return sorted(int(p) for p in below if (fields := stat_fields(proc, p)) is not None and fields[:1] != ["Z"])
 
 
 def _same_group(pid: int) -> bool:
