@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from footprint.core.deferred import DeferredRecord
+from footprint.core.precisions import PRECISIONS
 from footprint.errors import FootprintError, suggest
 
 if TYPE_CHECKING:
     import pint
 
-PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4")
 
 _TOP_KEYS = {
     "schema", "id", "name", "aliases", "vendor", "year", "form_factor", "nvml_names", "device_names", "notes", "sources",

@@ -7,15 +7,18 @@ are read from footprint/data/defaults.toml, and every value used is recorded wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footprint.core import units as u
 from footprint.core.estimator import RunSpec
-from footprint.core.profiles import PRECISIONS, HardwareProfile
+from footprint.core.precisions import PRECISIONS
 from footprint.core.result import Assumption
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError
 from footprint.estimates.schema import BY_NAME, NAMES, check_names, defaults
+
+if TYPE_CHECKING:
+    from footprint.core.profiles import HardwareProfile
 
 # build_spec takes a resolved HardwareProfile in place of the names that pick one
 SPEC_INPUTS = tuple(n for n in NAMES if n not in ("profile", "profile_file"))

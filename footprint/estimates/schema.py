@@ -13,7 +13,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from footprint.core.profiles import PRECISIONS
+from footprint.core.precisions import PRECISIONS
 from footprint.errors import FootprintError, suggest
 
 # What a value of an input may be.

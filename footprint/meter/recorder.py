@@ -224,7 +224,7 @@ class Recorder:
                     final["meter_error"] = self.thread.crash
             else:
                 self.meter.finish()
-            from footprint.meter.job import totals_record
+            from footprint.meter.ledger import totals_record
 
             record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
                       "totals": totals_record(self.ledger), **final}
