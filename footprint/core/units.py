@@ -20,14 +20,17 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 @functools.cache
 def registry() -> pint.UnitRegistry:
     """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
-    import pint
+    from footprint.core.startup import building
 
-    registry_class = _registry_class()
-    try:
-        ureg = registry_class(cache_folder=":auto:")
-    except OSError:  # read-only home: fall back to an uncached registry
-        ureg = registry_class()
-    ureg.load_definitions(str(_DEFINITIONS))
+    with building():  # pint's modules and ~10^5 unit objects, all kept for the process's life
+        import pint
+
+        registry_class = _registry_class()
+        try:
+            ureg = registry_class(cache_folder=":auto:")
+        except OSError:  # read-only home: fall back to an uncached registry
+            ureg = registry_class()
+        ureg.load_definitions(str(_DEFINITIONS))
     ureg.formatter.default_format = "~P"
     pint.set_application_registry(ureg)
     return ureg
