@@ -34,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import footprint
+import footprint.core.units
 from footprint.estimates.inputs import defaults
 from footprint.plugins.catalog import get_profile
 
@@ -59,7 +60,7 @@ def stock_registry() -> Any:
     import pint
 
     ureg = pint.UnitRegistry(cache_folder=":auto:")
-    ureg.load_definitions(str(Path(footprint.__file__).with_name("units.txt")))
+    ureg.load_definitions(str(Path(footprint.core.units.__file__).with_name("units.txt")))
     return ureg
 
 
@@ -70,17 +71,18 @@ def make_cases() -> list[Case]:
     kg_co2e, g_per_kwh, g_co2e_per_kwh = ureg.Unit("kgCO2e"), ureg.Unit("g/kWh"), ureg.Unit("gCO2e/kWh")
     dimensionless = ureg.Unit("")
     profile = get_profile(PROFILE)
-    host_figure = profile.host_power()
-    assert host_figure is not None, f"{PROFILE} should have node data"
+    nameplate, measured = profile.host_power(), profile.host_power_measured()
+    assert nameplate is not None, f"{PROFILE} should have node data"
     tdp = quantity(profile.tdp.value.to("W").magnitude, watt)
-    host = quantity(host_figure.value.to("W").magnitude, watt)
+    # the host power estimate() uses: measured under training, up to the nameplate (a range), else the nameplate
+    hosts = tuple(quantity(f.value.to("W").magnitude, watt) for f in ((measured, measured, nameplate) if measured else (nameplate,)))
     fraction = float(defaults()["gpu_power_fraction"]["value"])  # the documented default share of TDP
 
     def intensity_of(text: str) -> Any:
         q = quantity(text)  # the user's text through pint's full parser, as estimate() must
         return quantity(q.to(g_per_kwh).magnitude, g_co2e_per_kwh)
 
-    def arithmetic(hours: Any, power_fraction: Any, pue: Any, intensity: Any) -> tuple[Any, Any]:
+    def arithmetic(hours: Any, power_fraction: Any, pue: Any, intensity: Any, host: Any) -> tuple[Any, Any]:
         gpu_hours = (hours * GPUS).to(hour)
         power = (tdp * power_fraction).to(watt)
         energy_gpu = (gpu_hours * power).to(kwh)
@@ -95,8 +97,9 @@ def make_cases() -> list[Case]:
 
     def floor_point(i: int) -> tuple[Any, Any]:
         h, pue, text = inputs(i)
-        return arithmetic(quantity(h, hour), quantity(fraction, dimensionless), quantity(pue, dimensionless),
-                          intensity_of(text))
+        hours, power, p, intensity = quantity(h, hour), quantity(fraction, dimensionless), quantity(pue, dimensionless), intensity_of(text)
+        results = [arithmetic(hours, power, p, intensity, host) for host in hosts]  # a host range: low, central, high
+        return results[len(results) // 2]
 
     def ours_point(i: int) -> Any:
         h, pue, text = inputs(i)
@@ -113,7 +116,9 @@ def make_cases() -> list[Case]:
     def floor_range(i: int) -> tuple[Any, Any]:
         h, power_text, pue_text, text = range_texts(i)
         hours, intensity = quantity(h, hour), intensity_of(text)
-        results = [arithmetic(hours, f, p, intensity) for f, p in zip(bounds(power_text), bounds(pue_text), strict=True)]
+        host_bounds = hosts if len(hosts) == 3 else hosts * 3
+        results = [arithmetic(hours, f, p, intensity, host)
+                   for f, p, host in zip(bounds(power_text), bounds(pue_text), host_bounds, strict=True)]
         return results[1]  # central; low and high were computed alike
 
     def ours_range(i: int) -> Any:

@@ -109,6 +109,11 @@ class HardwareProfile:
 
     def host_power_measured(self) -> Sourced | None:
         """Non-GPU power per GPU such that GPUs at TDP plus it equal the node power measured under training."""
+        if "_host_power_measured" not in self.__dict__:  # derived once per profile, as host_power()
+            object.__setattr__(self, "_host_power_measured", self._derive_host_power_measured())
+        return self.__dict__["_host_power_measured"]
+
+    def _derive_host_power_measured(self) -> Sourced | None:
         if self.node is None or self.node.training_power is None or self.tdp is None:
             return None
         n = self.node.gpus_per_node
