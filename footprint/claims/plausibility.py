@@ -95,23 +95,33 @@ def _family(ref: Reference) -> set[str]:
 
 def published_band(exclude: Reference | None = None) -> Band:
     """The range of implied BF16 MFU over primary references with compute and GPU-hours (minus `exclude`'s family)."""
-    from footprint.plugins.catalog import get_profile
-
     skip = _family(exclude) if exclude is not None else set()
-    members: dict[str, float] = {}
-    for ref in all_references():
-        if ref.status != "primary" or ref.id in skip or not ref.profile:
-            continue
-        flops, hours = reference_flops(ref), reference_gpu_hours(ref)
-        if flops is None or hours is None:
-            continue
-        peak = get_profile(ref.profile).peak("bf16").value
-        members[ref.id] = float(implied_mfu(flops[0], hours, peak).central.magnitude)
+    members = {ref_id: mfu for ref_id, mfu in _primary_mfus().items() if ref_id not in skip}
     if not members:
         raise FootprintError("no published run has both compute and GPU-hours to judge an MFU against")
     low_id = min(members, key=members.__getitem__)
     high_id = max(members, key=members.__getitem__)
     return Band(members[low_id], members[high_id], low_id, high_id, members)
+
+
+def _primary_mfus() -> dict[str, float]:
+    """Implied BF16 MFU of every primary reference with compute and GPU-hours (once per plugin set)."""
+    from footprint.plugins.catalog import get_profile
+    from footprint.plugins.manager import memo
+
+    def build() -> dict[str, float]:
+        members: dict[str, float] = {}
+        for ref in all_references():
+            if ref.status != "primary" or not ref.profile:
+                continue
+            flops, hours = reference_flops(ref), reference_gpu_hours(ref)
+            if flops is None or hours is None:
+                continue
+            peak = get_profile(ref.profile).peak("bf16").value
+            members[ref.id] = float(implied_mfu(flops[0], hours, peak).central.magnitude)
+        return members
+
+    return memo("primary MFUs", build)
 
 
 def judge(mfu: Span, band: Band) -> tuple[str, str]:
