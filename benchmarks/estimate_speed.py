@@ -4,7 +4,8 @@ The floor is what a careful pint user would write for the same answer, on pint's
 unit definitions): the profile's figures already loaded, every unit pre-built once (no unit strings re-read),
 user text through pint's own parser, and the arithmetic of the estimate (GPU-hours, GPU and host energy, PUE,
 overhead, emissions, wall time) on plain Quantities. A range ("1.1..1.4") costs the floor the same arithmetic
-three times (low, central, high). ``estimate()`` does that and also validates every input, records each
+three times (low, central, high); so does the H800's host power, which estimate() takes from the node power
+measured under training up to the nameplate (a range, even when every input is a single value). ``estimate()`` does that and also validates every input, records each
 assumption with its source and keeps ranges together.
 
 Each round times N calls of one side, then N of the other (the order alternates by round), so drift in the
