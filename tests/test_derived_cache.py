@@ -39,6 +39,14 @@ def test_an_answer_is_computed_once_until_its_file_changes(tmp_path: Path, cache
     os.utime(source, ns=(1, 1))
     derived("t", "q", [source], compute)
     assert len(calls) == 3
+    derived("t", "q", [source], compute)
+    assert len(calls) == 3
+    fresh = tmp_path / "new.csv"  # a new file of the same size, its modification time set to the old one's
+    fresh.write_text("a,3\n")
+    os.utime(fresh, ns=(1, 1))
+    os.replace(fresh, source)
+    derived("t", "q", [source], compute)
+    assert len(calls) == 4
 
 
 def test_a_damaged_or_unwritable_cache_computes_the_answer(tmp_path: Path, cache: Path,

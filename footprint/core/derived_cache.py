@@ -5,7 +5,7 @@
 matching them took ~25-35 ms of each run's start-up, for answers that change only when codecarbon is upgraded.
 Each answer is stored with ``marshal`` (plain data only; nothing executes on load) under the user's cache
 folder, named by a hash of what it depends on: the question, the layout of the answer and each file's path,
-size and modification time (a reinstall rewrites the files). Any failure to read or write the cache computes
+size, modification and change times and inode (a reinstall writes new files). Any failure to read or write the cache computes
 the answer, as if there were no cache.
 """
 
@@ -38,7 +38,9 @@ def derived(kind: str, question: Any, sources: Sequence[str | Path], compute: Ca
         identity = [kind, question, sys.version]
         for source in sources:
             info = os.stat(source)
-            identity.append((os.fspath(source), info.st_size, info.st_mtime_ns))
+            # a reinstall writes new files: a new inode and change time even where the size and the modification
+            # time it restores from the wheel are the same
+            identity.append((os.fspath(source), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
         key = hashlib.sha256(marshal.dumps(identity)).hexdigest()[:40]
     except (OSError, ValueError):  # a file missing (compute words that) or a question marshal cannot keep
         return compute()
