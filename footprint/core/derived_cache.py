@@ -11,6 +11,7 @@ the answer, as if there were no cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -47,10 +48,10 @@ def derived(kind: str, question: Any, sources: Sequence[str | Path], compute: Ca
     entry = cache_root() / "derived" / f"{kind}-{key}.marshal"
     try:
         stored = marshal.loads(entry.read_bytes())
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == kind:
-            return stored[1]  # type: ignore[no-any-return]
     except (OSError, EOFError, ValueError, TypeError):
-        pass  # no entry yet, or an unreadable one: compute
+        stored = None  # no entry yet, or an unreadable one: compute
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == kind:
+        return stored[1]  # type: ignore[no-any-return]
     answer = compute()
     store(entry, (kind, answer))
     return answer
@@ -69,7 +70,5 @@ def store(entry: Path, value: Any) -> None:
         partial.write_bytes(blob)
         os.replace(partial, entry)  # readers see the whole entry or none
     except OSError:
-        try:
+        with contextlib.suppress(OSError):  # nothing more to do where even that fails
             partial.unlink(missing_ok=True)
-        except OSError:
-            pass
