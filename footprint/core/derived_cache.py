@@ -5,8 +5,8 @@
 matching them took ~25-35 ms of each run's start-up, for answers that change only when codecarbon is upgraded.
 Each answer is stored with ``marshal`` (plain data only; nothing executes on load) under the user's cache
 folder, named by a hash of what it depends on: the question, the layout of the answer and each file's path,
-size, modification and change times and inode (a reinstall writes new files). Any failure to read or write the cache computes
-the answer, as if there were no cache.
+size, modification and change times and inode (a reinstall writes new files). Any failure to read or write the
+cache computes the answer, as if there were no cache.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def _tree_from_children(proc_root: str, root: str) -> list[str] | None:
     """The tree through /proc/PID/task/TID/children, or None where the kernel does not provide those files."""
     if not os.path.exists(os.path.join(proc_root, root, "task", root, "children")):
         return None
-    found, todo = [], [root]
+    found, todo, seen = [], [root], {root}
     while todo:
         pid = todo.pop()
         task = os.path.join(proc_root, pid, "task")
@@ -43,9 +43,13 @@ def _tree_from_children(proc_root: str, root: str) -> list[str] | None:
         for tid in threads:  # a child belongs to the thread that forked it
             try:
                 with open(os.path.join(task, tid, "children"), "rb") as fh:
-                    todo.extend(child.decode() for child in fh.read().split())
+                    children = [child.decode() for child in fh.read().split()]
             except OSError:
                 continue  # the thread ended meanwhile
+            # a child orphaned while the tree is read may be listed under its new parent as well: count it once
+            fresh = [c for c in children if c not in seen]
+            seen.update(fresh)
+            todo.extend(fresh)
     return found
 
 
