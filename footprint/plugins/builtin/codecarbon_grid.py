@@ -60,9 +60,14 @@ def _intensity(row: _Row) -> GridIntensity:
     return GridIntensity(code, name, Q(g_per_kwh, "gCO2e/kWh"), year, source, basis)
 
 
-_SOURCES = (("private_infra", "carbon_intensity_per_source.json"), ("private_infra", "global_energy_mix.json"),
-            ("private_infra", "2023", "china_provincial_emissions.json"), ("private_infra", "2023", "usa_emissions.json"),
-            ("private_infra", "nordic_emissions.json"), ("cloud", "impact.csv"))
+# codecarbon's files the table is read from (under its data folder)
+_PER_SOURCE = ("private_infra", "carbon_intensity_per_source.json")
+_MIX = ("private_infra", "global_energy_mix.json")
+_CHINA = ("private_infra", "2023", "china_provincial_emissions.json")
+_USA = ("private_infra", "2023", "usa_emissions.json")
+_NORDIC = ("private_infra", "nordic_emissions.json")
+_CLOUD = ("cloud", "impact.csv")
+_SOURCES = (_PER_SOURCE, _MIX, _CHINA, _USA, _NORDIC, _CLOUD)
 
 
 @functools.cache
@@ -83,26 +88,26 @@ def _read_table() -> dict[str, _Row]:
     def add(code: str, name: str, g_per_kwh: float, year: int | None, source: str, basis: str) -> None:
         out[code.lower()] = (code, name, float(g_per_kwh), year, source, basis)
 
-    per_source = _load_json("private_infra", "carbon_intensity_per_source.json")
+    per_source = _load_json(*_PER_SOURCE)
     add("world", "World average", per_source["world_average"], 2019,
         f"{cc}, private_infra/carbon_intensity_per_source.json: {per_source['world_average_source']}",
         "CO2e (IEA global average)")
 
-    mix = _load_json("private_infra", "global_energy_mix.json")
+    mix = _load_json(*_MIX)
     for iso, row in mix.items():
         if isinstance(row, dict) and row.get("carbon_intensity") is not None:
             add(iso, row.get("country_name", iso), row["carbon_intensity"], row.get("year"),
                 f"{cc}, private_infra/global_energy_mix.json (Our World in Data / Ember)",
                 "CO2e, lifecycle, national average")
 
-    china = _load_json("private_infra", "2023", "china_provincial_emissions.json")
+    china = _load_json(*_CHINA)
     meta = china.get("metadata", {})
     for code, row in china.get("data", {}).items():
         add(code, f"{row.get('description', code)}, China", row["emission_factor"], row.get("year", meta.get("year")),
             f"{cc}, private_infra/2023/china_provincial_emissions.json: {meta.get('source', 'MEE/NBS')}",
             "CO2 only (not CO2e), provincial average incl. inter-provincial transfers")
 
-    usa = _load_json("private_infra", "2023", "usa_emissions.json")
+    usa = _load_json(*_USA)
     src = usa.get("_source", {})
     lb_per_mwh_to_g_per_kwh = Q(1, "lb/MWh").to("g/kWh").magnitude
     for state, row in usa.items():
@@ -112,12 +117,12 @@ def _read_table() -> dict[str, _Row]:
             src.get("year"), f"{cc}, private_infra/2023/usa_emissions.json: {src.get('name', 'EPA eGRID')}",
             "CO2e, generation output rate (converted from lb/MWh)")
 
-    nordic = _load_json("private_infra", "nordic_emissions.json")
+    nordic = _load_json(*_NORDIC)
     for code, row in nordic.get("data", {}).items():
         add(code, row.get("description", code), row["emission_factor"], row.get("year"),
             f"{cc}, private_infra/nordic_emissions.json", "CO2e, bidding-zone average")
 
-    with data_dir().joinpath("cloud", "impact.csv").open(encoding="utf-8-sig", newline="") as fh:
+    with data_dir().joinpath(*_CLOUD).open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
             where = ", ".join(x for x in (row.get("city"), row.get("country_name")) if x)
             add(f"{row['provider']}:{row['region']}", f"{row['providerName']} {row['region']} ({where})",
