@@ -233,4 +233,4 @@ def test_a_slow_disk_does_not_shift_the_logs_timeline(tmp_path: Path, monkeypatc
         elapsed, wall = recorder.meter.elapsed(), time.time()
         recorder.stop()
     header = json.loads((tmp_path / "run.jsonl").read_text().splitlines()[0])
-    assert header["start_unix"] + elapsed == pytest.approx(wall, abs=0.05)
+    assert header["start_unix"] + elapsed == pytest.approx(wall, abs=0.1)  # the flush takes 0.3 s
