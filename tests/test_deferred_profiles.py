@@ -14,16 +14,14 @@ import pytest
 from footprint.core.profiles import HardwareProfile, defer_profile_dir, load_profile_dir
 from footprint.errors import FootprintError
 from footprint.plugins.builtin.shipped_profiles import shipped_profile_dir
+from tests.deferred_checks import assert_reads_alike
 
 
 def test_every_shipped_profile_reads_as_the_full_loader_reads_it() -> None:
     full = load_profile_dir(shipped_profile_dir())
     deferred = defer_profile_dir(shipped_profile_dir())
-    assert [p.id for p in deferred] == [p.id for p in full]
+    assert_reads_alike(deferred, full, HardwareProfile)
     for lazy, eager in zip(deferred, full, strict=True):
-        for f in dataclasses.fields(HardwareProfile):
-            assert getattr(lazy, f.name) == getattr(eager, f.name), (eager.id, f.name)
-        assert lazy == eager and eager == lazy
         assert lazy.host_power() == eager.host_power()
 
 

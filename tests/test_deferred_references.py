@@ -10,16 +10,13 @@ import pytest
 
 from footprint.claims.references import Reference, defer_reference_file, load_reference_file, shipped_reference_file
 from footprint.errors import FootprintError
+from tests.deferred_checks import assert_reads_alike
 
 
 def test_every_shipped_reference_reads_as_the_full_reader_reads_it() -> None:
     full = load_reference_file(shipped_reference_file())
     deferred = defer_reference_file(shipped_reference_file())
-    assert [r.id for r in deferred] == [r.id for r in full]
-    for lazy, eager in zip(deferred, full, strict=True):
-        for f in dataclasses.fields(Reference):
-            assert getattr(lazy, f.name) == getattr(eager, f.name), (eager.id, f.name)
-        assert lazy == eager and eager == lazy
+    assert_reads_alike(deferred, full, Reference)
 
 
 def test_only_the_references_used_are_read() -> None:

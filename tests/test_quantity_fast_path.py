@@ -4,6 +4,7 @@ converted to the units it is already in is what pint's conversion gives."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -18,21 +19,23 @@ KINDS = [u.TIME, u.POWER, u.ENERGY, u.INTENSITY, u.EMISSIONS, u.PRICE_PER_TIME, 
          u.COMPUTE, u.THROUGHPUT, u.COUNT]
 
 
-def full(text: object, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
-    """The reading of the full checks (the path without remembered plans): repr, magnitude type, printed form."""
+def _reading(parse: Any, text: object, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
+    """What a parser makes of the text: repr, magnitude type and printed form, or its error."""
     try:
-        q = u._parse_quantity(text, kind, "--x", bare_unit=bare)
+        q = parse(text, kind, "--x", bare_unit=bare)
     except FootprintError as exc:
         return f"error: {exc}"
     return repr(q), type(q.magnitude), f"{q:~P}"
+
+
+def full(text: object, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
+    """The reading of the full checks (the path without remembered plans)."""
+    return _reading(u._parse_quantity, text, kind, bare)
 
 
 def fast(text: object, kind: u.Kind, bare: str | None) -> tuple[str, type, str] | str:
-    try:
-        q = u.parse_quantity(text, kind, "--x", bare_unit=bare)
-    except FootprintError as exc:
-        return f"error: {exc}"
-    return repr(q), type(q.magnitude), f"{q:~P}"
+    """The reading through remembered plans."""
+    return _reading(u.parse_quantity, text, kind, bare)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)

@@ -178,14 +178,13 @@ def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | N
 
 def _threads() -> int:
     """Threads of this process, as the system counts them (native ones included); 2 if it cannot tell."""
+    # no /proc here, or an odd line: count as threaded, so workers start from a forkserver, never a fork
     try:
         with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass  # no /proc here, or an odd line: count as threaded, so workers start from a forkserver, never a fork
-    return 2
+            line = next((line for line in fh if line.startswith("Threads:")), "Threads: 2")
+        return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 2
 
 
 def _shared_lists(log: NodeLog | None, lists: dict[tuple[Any, ...], list[Any]]) -> NodeLog | None:
