@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ FORECASTS = {"forecast_energy_kwh": "energy_kwh", "forecast_energy_kwh_low": "en
              "forecast_cost_usd": "cost_usd"}
 BUDGET_KINDS = (("[energy]", "kWh", "energy_kwh"), ("[emissions]", "kgCO2e", "emissions_kg"), ("[currency]", "USD", "cost_usd"))
 WORK_KEYS = ("step", "total_steps", "tokens", "flops", "samples")
+# the meter publishes a snapshot each interval (1 s or more); looking more often than this only costs the loop time
+WATCH_EVERY_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Session:
         self.should_stop = False
         self.stop_reason = ""
         self.result: Any = None
+        self.watched_at = -math.inf
 
     # -- the meter ---------------------------------------------------------------------------------------------
     def begin(self, total_steps: int | None = None) -> None:
@@ -124,6 +128,10 @@ class Session:
         if work:
             target = self.tracker if self.tracker is not None else footprint
             target.progress(**work)
+        now = time.monotonic()
+        if now - self.watched_at < WATCH_EVERY_S:
+            return self.should_stop
+        self.watched_at = now
         return self.watch()
 
     def snapshot(self) -> dict[str, Any] | None:
