@@ -87,6 +87,7 @@ class Totals:
     complete: bool = True
     intervals: int = 0
     hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
+    work: dict[str, Any] | None = None  # the run's work, forecast and budget state (footprint.meter.work.WorkTrail)
 
     def energy(self, component: str) -> float:
         return sum(c.energy for c in self.channels if c.component == component)
@@ -113,6 +114,7 @@ class Ledger:
         # energy per UTC hour, so that a time-resolved grid intensity can weight it (one entry per hour: flat memory)
         self.hourly: dict[int, float] = {}
         self.start_unix = header.get("start_unix")
+        self.work: Any = None  # a WorkTrail once the run has a work record
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record.get("type")
@@ -120,6 +122,12 @@ class Ledger:
             self._interval(record)
         elif kind == "mark":
             self._mark(record)
+        elif kind == "work":
+            if self.work is None:
+                from footprint.meter.work import WorkTrail
+
+                self.work = WorkTrail(self.header)
+            self.work.add(record)
 
     def _interval(self, record: dict[str, Any]) -> None:
         dt = float(record.get("dt", 0.0))
@@ -272,7 +280,12 @@ class Ledger:
         channels = [c.copy() for c in self.channels]
         for channel in channels:
             channel.peak_w = channel.peak()
-        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly))
+        work = self.work.summary() if self.work is not None else None
+        if work is None and isinstance(self.header.get("work"), dict):  # options given, no work reported
+            from footprint.meter.work import WorkTrail
+
+            work = WorkTrail(self.header).summary()
+        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly), work)
 
 
 def hourly_entries(entries: Any) -> dict[int, float] | None:

@@ -10,6 +10,16 @@
     def train(): ...
     train(); print(train.footprint.emissions)
 
+The training code tells the meter how far it is, and the tracker forecasts the run and holds its budgets:
+
+    with footprint.track(total_steps=10_000, budget="5 MWh", on_budget="stop") as t:
+        for step in range(10_000):
+            train_step()
+            footprint.progress(step=step + 1, tokens=(step + 1) * tokens_per_step)
+            if t.should_stop:  # the budget is spent: save a checkpoint and leave
+                break
+    print(t.result.work["efficiency"]["energy_per_token"])
+
 Under a launcher (Slurm, torchrun, MPI) it may be called from every rank: the ranks of a node elect one that
 meters the whole node (the others get ``result = None``), and that one keeps metering until the node's last rank
 has left its block. ``log_dir=`` names the log after the job and the node, as ``footprint run --log-dir`` does.
@@ -19,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,10 +48,22 @@ class Tracker:
     def __init__(self, *, region: str | None = None, intensity: Any = None, pue: Any = None, price: Any = None,
                  energy_price: Any = None, interval: Any = None, log: str | Path | None = None, all_gpus: bool = False,
                  require_gpu: bool = False, label: str = "", quiet: bool = False, log_dir: str | Path | None = None,
-                 **advanced: Any) -> None:
+                 total_steps: float | None = None, total_tokens: float | None = None, total_flops: float | None = None,
+                 budget: str | list[str] | None = None, on_budget: str = "warn", budget_signal: str = "SIGTERM",
+                 precision: str = "bf16", plan: str | Path | None = None, **advanced: Any) -> None:
+        from footprint.meter.work import WorkSetup
+
         self.kwargs = {"region": region, "intensity": intensity, "pue": pue, "price": price, "energy_price": energy_price,
                        "interval": interval, "log": log, "all_gpus": all_gpus, "require_gpu": require_gpu, "label": label,
-                       "quiet": quiet, "log_dir": log_dir, **advanced}
+                       "quiet": quiet, "log_dir": log_dir, "total_steps": total_steps, "total_tokens": total_tokens,
+                       "total_flops": total_flops, "budget": budget, "on_budget": on_budget, "budget_signal": budget_signal,
+                       "precision": precision, "plan": plan, **advanced}
+        # checked here, so that a bad budget fails where the tracker is made, before any training
+        self.work = WorkSetup.build(total_steps=total_steps, total_tokens=total_tokens, total_flops=total_flops, budget=budget,
+                                    on_budget=on_budget, budget_signal=budget_signal, precision=precision,
+                                    plan=str(plan) if plan is not None else None, prefix="")
+        self.should_stop = False  # True once a budget with on_budget="stop" is reached
+        self._own_channel: str | None = None
         self.quiet = quiet
         seconds = parse_interval(interval, "interval") if interval is not None else DEFAULT_INTERVAL_S
         self.options = RecorderOptions(
@@ -65,12 +88,23 @@ class Tracker:
             raise FootprintError("this tracker is already running; use a new footprint.track(...) for each run")
         if self.log_dir is not None and self.options.log_path is not None:
             raise FootprintError("track: log and log_dir: give one; log_dir names the log <dir>/<job>/<node>.jsonl itself")
+        from footprint.meter import progress
+        from footprint.meter.progress import create_channel
+
         self.node = NodeRun()
+        shared = self.node.progress_path()
+        channel = create_channel(shared)
+        self._own_channel = channel if shared is None else None
+        self.work.channel = channel
         if not self.node.join():
+            progress.activate(channel)  # this rank's progress() still reaches the node's meter
             if not self.quiet:
                 print(f"footprint: {self.node.who_meters()}; this rank is not metered", file=sys.stderr)
             return self
         self.metering = True
+        self.options.work = self.work
+        self.options.say = lambda line: print(f"footprint: {line}", file=sys.stderr, flush=True)
+        self.options.on_budget_stop = self._budget_stop
         if self.log_dir is not None:
             self.options.log_path = self.node.log_path(self.log_dir)
         self.options.header_extra = self.node.header()
@@ -80,7 +114,9 @@ class Tracker:
             self.recorder.start(threaded=self.options.clock is None)
         except BaseException:
             self.node.release()  # a process that lives on must not keep the node's meter lock
+            self._close_channel()
             raise
+        progress.activate(channel, self.live)
         self.notes = list(self.recorder.notes)
         if not self.quiet:
             for note in self.notes:  # e.g. "no NVIDIA driver found: metering CPU and RAM only"
@@ -90,9 +126,40 @@ class Tracker:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def start(self) -> Tracker:
+        """Start metering without ``with`` (call ``stop()`` at the end)."""
+        return self.__enter__()
+
+    def _budget_stop(self, signal_name: str) -> None:
+        self.should_stop = True
+
+    def progress(self, step: float | None = None, total_steps: float | None = None, tokens: float | None = None,
+                 flops: float | None = None, samples: float | None = None) -> None:
+        """Tell the meter how far the run is (as ``footprint.progress``)."""
+        from footprint.meter.progress import progress
+
+        progress(step=step, total_steps=total_steps, tokens=tokens, flops=flops, samples=samples)
+
+    def live(self) -> dict[str, Any] | None:
+        """The latest live snapshot (work, efficiency, forecast, budgets), refreshed each interval; None before the
+        first interval or on a rank that does not meter."""
+        if self.recorder is None or self.recorder.work is None:
+            return None
+        return self.recorder.work.snapshot()
+
+    def _close_channel(self) -> None:
+        from footprint.meter import progress
+
+        progress.activate(None)
+        if self._own_channel is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._own_channel)
+            self._own_channel = None
+
     def stop(self) -> Footprint | None:
         """Stop metering and build the results (called by ``with`` on exit); None on a rank that did not meter."""
         if self.node is not None and not self.metering:
+            self._close_channel()
             self.node.rank_done()
             return None
         if self.recorder is None:
@@ -104,6 +171,7 @@ class Tracker:
             finally:
                 if self.node is not None:
                     self.node.release()
+                self._close_channel()
             self.windows = self._window_results()
             loss = self.recorder.log_loss()
             if loss is not None:  # the result is whole; the log is not, and whoever reads it later must know
