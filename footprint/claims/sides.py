@@ -282,7 +282,7 @@ def work_of(fp: Footprint, raw: Any, origin: str) -> Work:
     from footprint.core.units import Q
 
     if raw is None and fp.kind == "measurement":
-        raw = fp.details.get("work")
+        raw = (fp.work or {}).get("work")  # a log rebuilt by footprint report carries its work records
     if raw is not None:
         if not isinstance(raw, dict):
             raise FootprintError(f"{origin}: work: expected an object such as {{\"flops\": 1.2e15, \"tokens\": 4096}}, got {raw!r}")

@@ -91,7 +91,7 @@ class Session:
 
         if self.tracker is not None:
             return
-        if os.environ.get("FOOTPRINT_PROGRESS") or footprint.live() is not None:
+        if metered_here():
             return  # the enclosing meter gets our progress and publishes the snapshot
         options = dict(self.track_options)
         options.setdefault("quiet", self.quiet)
@@ -141,9 +141,13 @@ class Session:
         live = self.tracker.live() if self.tracker is not None else footprint.live()
         if live is None:
             return None
-        if not self.carried:
+        if not self.carried and not self.base:
             return live
         out = dict(live)
+        for key, base in (("steps", "step"), ("total_steps", "step"), ("tokens", "tokens"), ("flops", "flops"),
+                          ("samples", "samples")):
+            if out.get(key) is not None and base in self.base:
+                out[key] = out[key] + self.base[base]  # the loop's own counts, the earlier segments included
         for key in CARRIED:
             if key in self.carried:
                 out[key] = (out.get(key) or 0.0) + self.carried[key]
@@ -221,6 +225,14 @@ class Session:
                 raise FootprintError(f"footprint state in the checkpoint: {key} {value!r} is not a finite number of at least 0")
             carried[key] = float(value)
         self.carried = carried
+
+
+def metered_here() -> bool:
+    """Whether a ``footprint run`` (its channel in the environment) or a ``footprint.track()`` in this process
+    already takes this process's progress: then a callback reports to it instead of starting a second meter."""
+    from footprint.meter import progress
+
+    return bool(os.environ.get(progress.ENV)) or progress._active is not None
 
 
 def _used(b: Budget, value: float) -> str:

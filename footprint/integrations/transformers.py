@@ -7,7 +7,7 @@
     trainer.train()
 
 Work comes from the Trainer's own state: ``global_step``, ``max_steps``, ``num_input_tokens_seen`` (with
-``include_num_input_tokens_seen``) and ``total_flos``. At each logging step the callback adds ``footprint/<key>``
+``include_num_input_tokens_seen``) and ``total_flos`` (which the Trainer adds up at its logging steps). At each logging step the callback adds ``footprint/<key>``
 figures (energy, emissions, cost, forecast, efficiency) to the logs. The Trainer calls the callbacks in the order
 they were added, its reporting ones (TensorBoard, W&B, MLflow) before those passed as ``callbacks=``: ``attach``
 puts the footprint callback ahead of them, so they log its figures at the same step with no further code. Its
@@ -42,8 +42,10 @@ class FootprintCallback(TrainerCallback, ExportableState):
         return self.session.result
 
     def state(self) -> dict[str, Any]:
-        """Saved in ``trainer_state.json`` with each checkpoint: the figures so far, to carry over a resume."""
-        return {"args": self.args_given, "attributes": {"carried": self.session.state()}}
+        """Saved in ``trainer_state.json`` with each checkpoint: the figures so far, to carry over a resume, and the
+        options that JSON can hold (the Trainer rebuilds the callback from them when it restores callback states)."""
+        return {"args": {k: v for k, v in self.args_given.items() if _json_safe(v)},
+                "attributes": {"carried": self.session.state()}}
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if state.global_step > 0:  # resumed: the checkpoint's trainer_state.json holds what we saved
@@ -56,9 +58,7 @@ class FootprintCallback(TrainerCallback, ExportableState):
         self.session.begin(total_steps=state.max_steps or None)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        stop = self.session.step(step=state.global_step, total_steps=state.max_steps or None,
-                                 tokens=state.num_input_tokens_seen or None, flops=state.total_flos or None)
-        if stop:
+        if self._report(state):
             control.should_training_stop = True
             control.should_save = True  # end at this step with a checkpoint
         return control
@@ -72,7 +72,22 @@ class FootprintCallback(TrainerCallback, ExportableState):
             state.log_history[-1].update(figures)  # the Trainer copied the logs there before calling us
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._report(state)  # the Trainer adds up total_flos at its logging steps and once more at the end
         self.session.end()
+
+    def _report(self, state: Any) -> bool:
+        return self.session.step(step=state.global_step, total_steps=state.max_steps or None,
+                                 tokens=state.num_input_tokens_seen or None, flops=state.total_flos or None)
+
+
+def _json_safe(value: Any) -> bool:
+    import json
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def attach(trainer: Trainer, callback: FootprintCallback | None = None, **options: Any) -> FootprintCallback:
