@@ -95,5 +95,5 @@ def test_a_damaged_state_file_is_named(tmp_path: Path) -> None:
     x, y = data()
     state = tmp_path / "footprint-state.json"
     state.write_text("{not json", encoding="utf-8")
-    with pytest.raises(FootprintError, match="state_file .*footprint-state.json.*cannot read it"):
+    with pytest.raises(FootprintError, match=r"state_file .*footprint-state\.json.*cannot read it"):
         model().fit(x, y, epochs=1, verbose=0, callbacks=[FootprintCallback(state_file=state, **meter_options())])
