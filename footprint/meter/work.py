@@ -177,20 +177,20 @@ class Site:
         return (self.price or 0.0) * gpu_hours + (self.energy_price or 0.0) * facility_kwh
 
 
-def device_peak(header: dict[str, Any], precision: str) -> tuple[float | None, str]:
-    """Dense FLOP/s per GPU at ``precision`` of the run's GPU profile, and what it is ('' where none)."""
+def device_peak(header: dict[str, Any], precision: str) -> tuple[float | None, str, str]:
+    """Dense FLOP/s per GPU at ``precision`` of the run's GPU profile, what it is and its source ('' where none)."""
     profiles = {c.get("profile") for c in header.get("channels", []) if c.get("component") == "gpu"}
     if len(profiles) != 1 or None in profiles:
-        return None, ""
+        return None, "", ""
     profile_id = next(iter(profiles))
     try:
         from footprint.plugins.catalog import get_profile
 
         peak = get_profile(str(profile_id)).peak(precision)
     except Exception:  # no such precision on this GPU, or a broken profile plugin: no MFU, said so
-        return None, ""
+        return None, "", ""
     flops = float(peak.value.to("FLOP/s").magnitude)
-    return flops, f"{profile_id} dense {precision} peak {flops / 1e12:g} TFLOP/s per GPU ({peak.source})"
+    return flops, f"{profile_id} dense {precision} peak {flops / 1e12:g} TFLOP/s per GPU", peak.source
 
 
 class WorkMonitor:
@@ -205,7 +205,7 @@ class WorkMonitor:
         self.start_unix = float(header.get("start_unix") or time.time())
         self.channels = header.get("channels", [])
         self.gpus = sum(1 for c in self.channels if c.get("component") == "gpu")
-        self.peak, _ = device_peak(header, setup.precision)
+        self.peak = device_peak(header, setup.precision)[0]
         self.watch = BudgetWatch(setup.budgets, setup.on_budget)
         self.values: dict[str, float] = {}
         self.trace: list[tuple[float, float, float, float, float]] = []  # t, IT J, steps, tokens, flops
@@ -426,10 +426,11 @@ def work_sections(parts: list[Any], energy_kwh: float, gpu_j: float, cpu_j: floa
         if duration_s > 0:
             efficiency["flops_per_s"] = _q(work["flops"] / duration_s, "FLOP/s")
     precision = str(options.get("precision") or "bf16")
-    peak, peak_text = device_peak(header, precision) if n_gpus else (None, "")
+    peak, peak_text, peak_source = device_peak(header, precision) if n_gpus else (None, "", "")
     if work["flops"] and peak and duration_s > 0:
         efficiency["mfu"] = round(work["flops"] / duration_s / (n_gpus * peak), 6)
         efficiency["mfu_basis"] = f"achieved FLOP/s over the run / ({n_gpus} GPU(s) x {peak_text})"
+        efficiency["peak_source"] = peak_source
     elif work["flops"]:
         efficiency["mfu_basis"] = ("no GPU metered: no MFU" if not n_gpus
                                    else f"no dense {precision} peak known for these GPUs: no MFU")
