@@ -195,13 +195,14 @@ def progress(step: float | None = None, total_steps: float | None = None, tokens
         writer = _from_env
         if writer is None:
             return
-    values = {"steps": step, "total_steps": total_steps, "tokens": tokens, "flops": flops, "samples": samples}
-    for name, value in values.items():
+    given = {"step": step, "total_steps": total_steps, "tokens": tokens, "flops": flops, "samples": samples}
+    for name, value in given.items():
         if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
                                       and math.isfinite(value) and value >= 0):
             from footprint.errors import FootprintError
 
             raise FootprintError(f"progress: {name}={value!r}; expected a finite number >= 0 (a cumulative count)")
+    values = {"steps": step, "total_steps": total_steps, "tokens": tokens, "flops": flops, "samples": samples}
     try:
         writer.write(values)
     except (ValueError, OSError):  # the map was closed under us (the tracker stopped): nothing to report to
