@@ -329,3 +329,71 @@ def test_a_torch_training_loop_reports_its_work(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["work"]["steps"] == 40 and data["work"]["samples"] == 40 * 32
+
+
+# --- where the figures show ------------------------------------------------------------------------------------
+
+def test_a_forked_child_reports_from_a_slot_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import struct
+
+    channel = create_channel(tmp_path / "f.progress")
+    monkeypatch.setenv("FOOTPRINT_PROGRESS", channel)
+    footprint.progress(step=10)
+    pid = os.fork()
+    if pid == 0:  # a forked data-loader worker: it must not write into its parent's slot
+        try:
+            footprint.progress(samples=5)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    data = Path(channel).read_bytes()
+    owners = {struct.unpack_from("<i", data, offset)[0] for offset in range(0, len(data), 64)} - {0}
+    assert owners == {os.getpid(), pid}
+    assert read_channel(channel) == {"steps": 10.0, "samples": 5.0}
+
+
+def test_the_status_line_shows_the_forecast() -> None:
+    import io
+
+    from footprint.meter.status import StatusLine
+
+    with fake_nvml([FakeGpu(name="NVIDIA H100 80GB HBM3", power="400 W")]):
+        with footprint.track(interval="100ms", settings=NO_HOST, factories=[NvmlGpuMeter()], quiet=True, total_steps=40) as t:
+            for step in range(1, 21):
+                threading.Event().wait(0.01)
+                footprint.progress(step=step)
+            threading.Event().wait(0.25)
+            status = StatusLine(io.StringIO(), 1.1, 475.0, size=(24, 300))
+            status.work = t.recorder.work
+            line = status.text({"type": "interval", "dt": 0.1, "e": [40.0]}, t.recorder.ledger)
+            live = t.live()
+    assert live is not None
+    assert f"{live['forecast_fraction_done']:.0%} done, forecast " in line and ", ends " in line
+
+
+def test_a_damaged_work_record_is_named_and_the_rest_rebuilt(tmp_path: Path) -> None:
+    done = run("--interval", "200ms", "--json", "--log", "run.jsonl", "--", PY, TRAIN, "40", "0.02", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "run.jsonl").read_text().splitlines(keepends=True)
+    last_work = max(i for i, line in enumerate(lines) if '"type":"work"' in line)
+    t = json.loads(lines[last_work - 1])["t"]
+    lines.insert(last_work, json.dumps({"type": "work", "t": t, "steps": "many"}) + "\n")  # before the last good one
+    (tmp_path / "damaged.jsonl").write_text("".join(lines))
+    again = subprocess.run([PY, "-m", "footprint", "report", "damaged.jsonl", "--json"], cwd=tmp_path, env=env(),
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0
+    assert f"damaged.jsonl:{last_work + 1}:" in again.stderr and "'steps'" in again.stderr
+    assert json.loads(again.stdout)["work"] == _json(done)["work"]
+
+
+def test_the_page_and_the_statement_say_what_the_budget_did(tmp_path: Path) -> None:
+    budget = f"{2 * 350 * 1.0 / 3600:.4f} Wh"
+    done = run("--interval", "200ms", "--log", "run.jsonl", "--budget", budget, "--on-budget", "stop", "--",
+               PY, TRAIN, "500", "0.02", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    statement = subprocess.run([PY, "-m", "footprint", "report", "run.jsonl", "--statement", "markdown", "--html", "run.html"],
+                               cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=60)
+    assert statement.returncode == 0, statement.stderr
+    assert f"The run was stopped by its budget of {budget}" in statement.stdout
+    page = (tmp_path / "run.html").read_text()
+    assert "<h2>Work and efficiency</h2>" in page and "<h2>Budgets</h2>" in page and f"the budget {budget} stopped the run" in page
