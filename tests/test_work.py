@@ -158,6 +158,9 @@ def test_a_bad_budget_is_one_line_and_exit_2_before_the_command_starts(tmp_path:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "--budget: cannot read '5 MW'" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "started").exists()
+    unpriced = run("--budget", "100 USD", "--", PY, "-c", "open('started', 'w')", cwd=tmp_path)
+    assert unpriced.returncode == 2 and "the run's cost is unknown; expected --price" in unpriced.stderr
+    assert not (tmp_path / "started").exists()
 
 
 def test_a_budget_stops_a_real_training_loop_which_saves_a_checkpoint(tmp_path: Path) -> None:

@@ -234,9 +234,9 @@ def progress(step: float | None = None, total_steps: float | None = None, tokens
     tokens = None if tokens is None else _checked("tokens", tokens)
     flops = None if flops is None else _checked("flops", flops)
     samples = None if samples is None else _checked("samples", samples)
-    writer = _active or _from_env
+    writer = _active
     if writer is None or writer.pid != os.getpid():
-        writer = _writer()
+        writer = _writer()  # the enclosing run's channel, opened again if the variable changed or this is a fork
         if writer is None:
             return
     try:
