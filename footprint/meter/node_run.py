@@ -91,9 +91,10 @@ def run_unmetered(node: NodeRun, command: list[str], quiet: bool) -> int:
     channel = node.progress_path()
     env = None
     if channel is not None:  # this rank's progress() reaches the node's meter through the shared channel
-        from footprint.meter.progress import ENV, create_channel
+        from footprint.meter.progress import ENV, LIVE_ENV, create_channel
 
-        env = {**os.environ, ENV: create_channel(channel)}
+        # the node's meter publishes its live snapshot next to the channel (see cli/run.py)
+        env = {**os.environ, ENV: create_channel(channel), LIVE_ENV: f"{channel}.live.json"}
     try:
         with SignalGuard() as guard:
             child = guard.run(command, env=env)

@@ -72,6 +72,7 @@ class ProgressWriter:
         self.path = path
         self.values = [NAN] * len(FIELDS)
         self.rank = local_rank()
+        self.pid = os.getpid()
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         try:
             if os.fstat(fd).st_size < FILE_BYTES:
@@ -84,7 +85,7 @@ class ProgressWriter:
     def _claim(self, fd: int) -> int:
         """The first free slot (its pid 0), taken under a lock so that two processes never share one; when all
         are taken (256 processes on a node), the last one is shared."""
-        pid = os.getpid()
+        pid = self.pid
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             for slot in range(SLOTS):
@@ -98,15 +99,33 @@ class ProgressWriter:
         return offset
 
     def _store(self, offset: int, pid: int) -> None:
-        body = _VALUES.pack(pid, self.rank, *self.values)
-        self.map[offset:offset + _SLOT.size] = body + struct.pack("<I", zlib.crc32(body))
+        values = self.values
+        crc = zlib.crc32(_VALUES.pack(pid, self.rank, *values))
+        _SLOT.pack_into(self.map, offset, pid, self.rank, *values, crc)
 
     def write(self, values: dict[str, float | None]) -> None:
         for i, name in enumerate(FIELDS):
             value = values.get(name)
             if value is not None:
                 self.values[i] = float(value)
-        self._store(self.offset, os.getpid())
+        self._store(self.offset, self.pid)
+
+    def update(self, step: float | None, total_steps: float | None, tokens: float | None, flops: float | None,
+               samples: float | None) -> None:
+        """The hot path of progress(): the checked values in FIELDS order, None for those not given."""
+        values = self.values
+        if step is not None:
+            values[0] = step
+        if total_steps is not None:
+            values[1] = total_steps
+        if tokens is not None:
+            values[2] = tokens
+        if flops is not None:
+            values[3] = flops
+        if samples is not None:
+            values[4] = samples
+        crc = zlib.crc32(_VALUES.pack(self.pid, self.rank, *values))
+        _SLOT.pack_into(self.map, self.offset, self.pid, self.rank, *values, crc)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -175,36 +194,54 @@ def activate(path: str | None, live_source: Callable[[], dict[str, Any] | None] 
     _live_source = live_source
 
 
+def _checked(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not 0 <= number < math.inf:
+        from footprint.errors import FootprintError
+
+        raise FootprintError(f"progress: {name}={value!r}; expected a finite number >= 0 (a cumulative count)")
+    return number
+
+
+def _writer() -> ProgressWriter | None:
+    """The channel of this process: the in-process tracker's, else the enclosing run's (opened on first use, and
+    again in a forked child, which must not write into its parent's slot)."""
+    global _from_env, _env_path
+    if _active is not None:
+        return _active
+    path = os.environ.get(ENV)
+    if not path:
+        return None
+    if path != _env_path or (_from_env is not None and _from_env.pid != os.getpid()):
+        _env_path = path
+        try:
+            _from_env = ProgressWriter(path)
+        except (OSError, ValueError):
+            _from_env = None  # the meter is gone (or the variable is stale): reporting becomes a no-op
+    return _from_env
+
+
 def progress(step: float | None = None, total_steps: float | None = None, tokens: float | None = None,
              flops: float | None = None, samples: float | None = None) -> None:
     """Tell the meter how far the run is: cumulative steps, tokens, FLOPs and samples so far, and the planned total
     of steps. Works under ``footprint.track()`` and under an enclosing ``footprint run``; with neither it does
-    nothing. Never blocks and never raises on a closed channel (a value that is not a number does raise)."""
-    global _from_env, _env_path
+    nothing. Never blocks and never raises on a closed channel (a value that is not a count >= 0 does raise)."""
+    step = None if step is None else _checked("step", step)
+    total_steps = None if total_steps is None else _checked("total_steps", total_steps)
+    tokens = None if tokens is None else _checked("tokens", tokens)
+    flops = None if flops is None else _checked("flops", flops)
+    samples = None if samples is None else _checked("samples", samples)
     writer = _active
-    if writer is None:
-        path = os.environ.get(ENV)
-        if not path:
-            return
-        if path != _env_path:
-            _env_path = path
-            try:
-                _from_env = ProgressWriter(path)
-            except (OSError, ValueError):
-                _from_env = None  # the meter is gone (or the variable is stale): reporting becomes a no-op
-        writer = _from_env
+    if writer is None or writer.pid != os.getpid():
+        writer = _writer()  # the enclosing run's channel, opened again if the variable changed or this is a fork
         if writer is None:
             return
-    values = {"steps": step, "total_steps": total_steps, "tokens": tokens, "flops": flops, "samples": samples}
-    for name, value in values.items():
-        if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
-                                      and math.isfinite(value) and value >= 0):
-            from footprint.errors import FootprintError
-
-            raise FootprintError(f"progress: {name}={value!r}; expected a finite number >= 0 (a cumulative count)")
     try:
-        writer.write(values)
-    except (ValueError, OSError):  # the map was closed under us (the tracker stopped): nothing to report to
+        writer.update(step, total_steps, tokens, flops, samples)
+    except (ValueError, OSError, TypeError):  # the map was closed under us (the tracker stopped): nothing to report to
         pass
 
 

@@ -235,7 +235,9 @@ def track(func: Callable[..., Any] | None = None, **options: Any) -> Any:
 
     Options as for ``footprint run``: region, intensity, pue, price, energy_price, interval ('2s'), log (a path for
     the JSON-lines log; none by default), log_dir (a directory shared by the job's nodes), all_gpus, require_gpu, label, quiet (no notes on stderr). ``@footprint.track`` works without
-    parentheses too.
+    parentheses too. The run's work (``footprint.progress``): total_steps, total_tokens, total_flops (where the
+    code does not say), precision (of the dense peak for MFU, 'bf16'), plan (a saved ``estimate --json``), budget
+    ('5 MWh', '2 tCO2e', '10000 USD', or a list), on_budget ('warn' or 'stop': then ``should_stop`` turns True).
     """
     if func is not None:
         if not callable(func):

@@ -177,20 +177,20 @@ class Site:
         return (self.price or 0.0) * gpu_hours + (self.energy_price or 0.0) * facility_kwh
 
 
-def device_peak(header: dict[str, Any], precision: str) -> tuple[float | None, str]:
-    """Dense FLOP/s per GPU at ``precision`` of the run's GPU profile, and what it is ('' where none)."""
+def device_peak(header: dict[str, Any], precision: str) -> tuple[float | None, str, str]:
+    """Dense FLOP/s per GPU at ``precision`` of the run's GPU profile, what it is and its source ('' where none)."""
     profiles = {c.get("profile") for c in header.get("channels", []) if c.get("component") == "gpu"}
     if len(profiles) != 1 or None in profiles:
-        return None, ""
+        return None, "", ""
     profile_id = next(iter(profiles))
     try:
         from footprint.plugins.catalog import get_profile
 
         peak = get_profile(str(profile_id)).peak(precision)
     except Exception:  # no such precision on this GPU, or a broken profile plugin: no MFU, said so
-        return None, ""
+        return None, "", ""
     flops = float(peak.value.to("FLOP/s").magnitude)
-    return flops, f"{profile_id} dense {precision} peak {flops / 1e12:g} TFLOP/s per GPU ({peak.source})"
+    return flops, f"{profile_id} dense {precision} peak {flops / 1e12:g} TFLOP/s per GPU", peak.source
 
 
 class WorkMonitor:
@@ -202,10 +202,14 @@ class WorkMonitor:
         self.site = site
         self.say = say or (lambda line: None)
         self.stop_action = stop
+        costs = [b.text for b in setup.budgets if b.kind == "cost"]
+        if costs and site.price is None and site.energy_price is None:
+            raise FootprintError(f"--budget {costs[0]!r}: the run's cost is unknown; expected --price (per GPU-hour) or "
+                                 "--energy-price with a budget in USD")
         self.start_unix = float(header.get("start_unix") or time.time())
         self.channels = header.get("channels", [])
         self.gpus = sum(1 for c in self.channels if c.get("component") == "gpu")
-        self.peak, _ = device_peak(header, setup.precision)
+        self.peak = device_peak(header, setup.precision)[0]
         self.watch = BudgetWatch(setup.budgets, setup.on_budget)
         self.values: dict[str, float] = {}
         self.trace: list[tuple[float, float, float, float, float]] = []  # t, IT J, steps, tokens, flops
@@ -354,7 +358,13 @@ class WorkTrail:
 
     def __init__(self, header: dict[str, Any]) -> None:
         options = header.get("work")
-        self.options: dict[str, Any] = options if isinstance(options, dict) else {}
+        self.options: dict[str, Any] = dict(options) if isinstance(options, dict) else {}
+        if "plan" in self.options and not _plan_ok(self.options["plan"]):
+            self.options.pop("plan")  # a damaged header's plan is left out, never half read
+        if not isinstance(self.options.get("budgets", []), list) or not all(isinstance(b, str) for b in self.options.get("budgets", [])):
+            self.options.pop("budgets")
+        if not _count_ok(self.options.get("total_steps")):
+            self.options.pop("total_steps")
         self.values: dict[str, float] = {}
         self.forecast: dict[str, Any] | None = None
         self.checks: dict[str, dict[str, Any]] = {}
@@ -382,16 +392,64 @@ class WorkTrail:
                 "options": self.options}
 
 
-def check_work_record(record: dict[str, Any]) -> str | None:
-    """What is wrong with a work record's counts (None if they can be read)."""
-    for key in WORK_KEYS:
-        value = record.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0):
-            return f"'{key}' is {value!r:.40}; expected a count >= 0"
-    for key in ("forecast", "checks", "budget"):
-        if key in record and not isinstance(record[key], dict):
-            return f"'{key}' is not an object"
+def _count_ok(value: Any, optional: bool = True) -> bool:
+    if value is None:
+        return optional
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) and value >= 0
+
+
+FORECAST_NUMBERS = ("energy_kwh", "low_kwh", "high_kwh", "emissions_kg", "fraction")
+
+
+def _forecast_problem(made: Any) -> str | None:
+    if not isinstance(made, dict):
+        return "is not an object"
+    for key in FORECAST_NUMBERS:
+        if not _count_ok(made.get(key), optional=False):
+            return f"has '{key}' {made.get(key)!r:.40}; expected a number >= 0"
+    if not made["low_kwh"] <= made["energy_kwh"] <= made["high_kwh"] or made["fraction"] > 1:
+        return "is not ordered low <= central <= high, or is past the whole run"
+    for key in ("cost_usd", "end_unix", "t"):
+        if not _count_ok(made.get(key)):
+            return f"has '{key}' {made.get(key)!r:.40}; expected a number >= 0 or null"
     return None
+
+
+def check_work_record(record: dict[str, Any]) -> str | None:
+    """What is wrong with a work record (None if it can be read): counts, forecasts and budget state are checked
+    before a report uses them."""
+    for key in WORK_KEYS:
+        if not _count_ok(record.get(key)):
+            return f"'{key}' is {record.get(key)!r:.40}; expected a count >= 0"
+    if "forecast" in record and (wrong := _forecast_problem(record["forecast"])):
+        return f"'forecast' {wrong}"
+    checks = record.get("checks", {})
+    if not isinstance(checks, dict):
+        return "'checks' is not an object"
+    for key, made in checks.items():
+        if key not in {f"{f:g}" for f in CHECKS} or (wrong := _forecast_problem(made)):
+            return f"'checks.{key}' {wrong or 'is not a check footprint makes'}"
+    budget = record.get("budget")
+    if budget is not None:
+        lists = ("budgets", "reached", "forecast_passed")
+        if not isinstance(budget, dict) or not all(isinstance(budget.get(k), list) and all(isinstance(x, str) for x in budget[k])
+                                                   for k in lists) \
+                or not isinstance(budget.get("stopped_by"), str | None) or not _count_ok(budget.get("stopped_at_s")) \
+                or budget.get("on_budget") not in ("warn", "stop"):
+            return "'budget' is not a budget state footprint writes"
+    return None
+
+
+def _plan_ok(plan: Any) -> bool:
+    """A plan as the header keeps it (read_plan's dict); one that is not is left out of the report."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("file"), str):
+        return False
+    for key in ("energy_kwh", "emissions_kg", "cost_usd", "gpu_hours", "mfu", "gpu_power_w", "power_fraction"):
+        value = plan.get(key)
+        if key == "energy_kwh" or value is not None:
+            if not (isinstance(value, list) and len(value) == 3 and all(_count_ok(v, optional=False) for v in value)):
+                return False
+    return True
 
 
 def _q(value: float, units: str) -> dict[str, Any]:
@@ -426,10 +484,11 @@ def work_sections(parts: list[Any], energy_kwh: float, gpu_j: float, cpu_j: floa
         if duration_s > 0:
             efficiency["flops_per_s"] = _q(work["flops"] / duration_s, "FLOP/s")
     precision = str(options.get("precision") or "bf16")
-    peak, peak_text = device_peak(header, precision) if n_gpus else (None, "")
+    peak, peak_text, peak_source = device_peak(header, precision) if n_gpus else (None, "", "")
     if work["flops"] and peak and duration_s > 0:
         efficiency["mfu"] = round(work["flops"] / duration_s / (n_gpus * peak), 6)
         efficiency["mfu_basis"] = f"achieved FLOP/s over the run / ({n_gpus} GPU(s) x {peak_text})"
+        efficiency["peak_source"] = peak_source
     elif work["flops"]:
         efficiency["mfu_basis"] = ("no GPU metered: no MFU" if not n_gpus
                                    else f"no dense {precision} peak known for these GPUs: no MFU")
