@@ -97,3 +97,46 @@ def test_a_damaged_state_file_is_named(tmp_path: Path) -> None:
     state.write_text("{not json", encoding="utf-8")
     with pytest.raises(FootprintError, match=r"state_file .*footprint-state\.json.*cannot read it"):
         model().fit(x, y, epochs=1, verbose=0, callbacks=[FootprintCallback(state_file=state, **meter_options())])
+
+
+def test_under_an_outer_track_the_callback_reports_to_it_and_obeys_its_budget(tmp_path: Path) -> None:
+    import footprint
+
+    x, y = data()
+    callback = FootprintCallback(samples_per_batch=16, **meter_options())
+    with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
+        with footprint.track(budget="0.02 Wh", on_budget="stop", **meter_options()) as outer:
+            history = model().fit(x, y, batch_size=16, epochs=500, verbose=0, callbacks=[callback, Pace()])
+    assert callback.session.tracker is None and callback.result is None  # one meter: the outer one
+    assert len(history.history["loss"]) < 500  # the outer budget stopped the fit through model.stop_training
+    assert callback.session.stop_reason.startswith("the enclosing meter's budget is reached")
+    work = outer.result.work["work"]
+    assert 0 < work["steps"] <= len(history.history["loss"]) * 5 and work["samples"] == work["steps"] * 16
+
+
+def test_under_footprint_run_the_callback_reports_to_the_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "fit.py"
+    script.write_text(
+        "import os, time\n"
+        "os.environ.setdefault('KERAS_BACKEND', 'torch')\n"
+        "import keras, numpy as np\n"
+        "from footprint.integrations.keras import FootprintCallback\n"
+        "class Pace(keras.callbacks.Callback):\n"
+        "    def on_train_batch_end(self, batch, logs=None):\n"
+        "        time.sleep(0.03)\n"
+        "m = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])\n"
+        "m.compile(optimizer='sgd', loss='mse')\n"
+        "x = np.ones((80, 8), 'float32')\n"
+        "cb = FootprintCallback(samples_per_batch=16)\n"
+        "m.fit(x, x[:, :1], batch_size=16, epochs=3, verbose=0, callbacks=[cb, Pace()])\n"
+        "assert cb.session.tracker is None and cb.result is None\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "footprint", "run", "--interval", "100ms", "--quiet", "--json-file",
+                           str(tmp_path / "run.json"), "--", sys.executable, str(script)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "FOOTPRINT_LOAD_PLUGINS": "", "KERAS_BACKEND": "torch"})
+    assert done.returncode == 0, done.stderr
+    work = json.loads((tmp_path / "run.json").read_text())["work"]
+    assert work == {**work, "steps": 15, "total_steps": 15, "samples": 240}
