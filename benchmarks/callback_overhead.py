@@ -73,6 +73,7 @@ def keras_hook(calls: int) -> tuple[Any, Any]:
     callback.set_model(model)
     callback.set_params({"epochs": 1, "steps": calls, "verbose": 0})
     callback.on_train_begin()
+    callback.on_epoch_begin(0)
     logs = {"loss": 0.5}
 
     def step(i: int) -> None:

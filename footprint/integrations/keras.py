@@ -6,8 +6,8 @@
 
 Keras calls its callbacks in the order given and hands them one logs dict: put this one first and every callback
 after it (TensorBoard, ``mlflow.keras`` autologging, W&B's metrics logger, the ``History``) gets the
-``footprint/<key>`` figures at each epoch end. Steps are the batches fitted (``total_steps`` from the epochs and
-steps per epoch); tokens, FLOPs and samples per batch from ``tokens_per_batch``, ``flops_per_batch`` and
+``footprint/<key>`` figures at each epoch end. Steps are the batches fitted, a later ``fit`` with the same callback
+going on from the last (``total_steps`` from the epochs still to run and the steps per epoch); tokens, FLOPs and samples per batch from ``tokens_per_batch``, ``flops_per_batch`` and
 ``samples_per_batch``. Keras keeps no callback state in its checkpoints, so ``state_file`` names a JSON file the
 callback rewrites (atomically) at each epoch end and reads back when a later ``fit`` starts: a resume (with
 ``BackupAndRestore`` or ``initial_epoch``) carries the energy on. On a budget with ``on_budget="stop"`` it sets
@@ -39,7 +39,9 @@ class FootprintCallback(keras.callbacks.Callback):
         self.session = Session(budget=budget, on_budget=on_budget, quiet=quiet, track_options=track)
         self.per_batch = {"tokens": tokens_per_batch, "flops": flops_per_batch, "samples": samples_per_batch}
         self.state_file = None if state_file is None else Path(state_file)
-        self.steps = 0
+        self.steps = 0  # batches fitted, earlier fits (and a resumed run's) included
+        self.begun_at = 0
+        self.total: int | None = None
         self.totals: dict[str, float] = {}
 
     @property
@@ -53,15 +55,24 @@ class FootprintCallback(keras.callbacks.Callback):
             self.session.restore(saved.get("carried"))
             self.steps = int(saved.get("steps") or 0)
             self.totals = {k: float(v) for k, v in (saved.get("totals") or {}).items()}
-            self.session.resume_at(step=self.steps, **self.totals)
-        self.session.begin(total_steps=self._total_steps())
+        # a later fit with the same callback goes on from the last (as initial_epoch does): its meter counts from here
+        self.session.resume_at(step=self.steps, **self.totals)
+        self.begun_at, self.total = self.steps, None
+        self.session.begin()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.total is None:  # the fit's first epoch (initial_epoch, or 0): the steps still to go are known now
+            params = self.params or {}
+            epochs, per_epoch = params.get("epochs"), params.get("steps")
+            if epochs and per_epoch:
+                self.total = self.begun_at + max(int(epochs) - epoch, 0) * int(per_epoch)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.steps += 1
         for key, per in self.per_batch.items():
             if per is not None:
                 self.totals[key] = self.totals.get(key, 0.0) + float(per)
-        if self.session.step(step=self.steps, total_steps=self._total_steps(), **self.totals):
+        if self.session.step(step=self.steps, total_steps=self.total, **self.totals):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -70,13 +81,8 @@ class FootprintCallback(keras.callbacks.Callback):
         self._write_state()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        self._write_state()
         self.session.end()
-
-    def _total_steps(self) -> int | None:
-        params = self.params or {}
-        epochs, per_epoch = params.get("epochs"), params.get("steps")
-        return int(epochs) * int(per_epoch) if epochs and per_epoch else None
+        self._write_state()  # after the meter's last reading: the whole fit is carried
 
     def _read_state(self) -> dict[str, Any] | None:
         if self.state_file is None or not self.state_file.exists():

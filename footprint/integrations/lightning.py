@@ -52,6 +52,9 @@ class FootprintCallback(Callback):
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         if trainer.global_step > 0:
             self.session.resume_at(step=trainer.global_step, **self.totals)
+        else:  # a new fit from step 0
+            self.session.fresh()
+            self.totals = {}
         self.session.begin(total_steps=_total_steps(trainer))
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:

@@ -101,11 +101,25 @@ class Session:
         self.tracker = footprint.track(**options).start()
 
     def end(self) -> Any:
-        """Stop our own tracker (nothing to do under an enclosing meter); its Footprint, or None."""
+        """Stop our own tracker (nothing to do under an enclosing meter); its Footprint, or None. The segment's
+        figures join the carried ones, so a later ``begin()`` with the same callback (Keras's next ``fit``) goes on."""
         tracker, self.tracker = self.tracker, None
-        if tracker is not None:
-            self.result = tracker.stop()
+        if tracker is None:
+            return self.result
+        self.result = tracker.stop()
+        if self.result is not None:
+            fp = self.result
+            segment = {"energy_kwh": fp.energy.central.to("kWh").magnitude, "emissions_kg": fp.emissions.central.to("kgCO2e").magnitude,
+                       "cost_usd": None if fp.cost is None else fp.cost.central.to("USD").magnitude,
+                       "elapsed_s": None if fp.duration is None else fp.duration.central.to("s").magnitude}
+            for key, value in segment.items():
+                if value is not None:
+                    self.carried[key] = self.carried.get(key, 0.0) + float(value)
         return self.result
+
+    def fresh(self) -> None:
+        """A new training from step 0: nothing carried from an earlier one."""
+        self.carried, self.base = {}, {}
 
     # -- work and figures ----------------------------------------------------------------------------------------
     def resume_at(self, **counters: float | None) -> None:

@@ -18,6 +18,7 @@ that step and saves.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from transformers import Trainer, TrainerCallback
@@ -35,6 +36,7 @@ class FootprintCallback(TrainerCallback, ExportableState):
         self.args_given = {"budget": budget, "on_budget": on_budget, "quiet": quiet, **track}
         self.session = Session(budget=budget, on_budget=on_budget, quiet=quiet, track_options=track)
         self.carried: dict[str, float] = {}  # set by the Trainer when it restores the callback from a checkpoint
+        self.attached = False  # added by attach(), ahead of the reporting callbacks
 
     @property
     def result(self) -> Any:
@@ -48,7 +50,9 @@ class FootprintCallback(TrainerCallback, ExportableState):
                 "attributes": {"carried": self.session.state()}}
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if state.global_step > 0:  # resumed: the checkpoint's trainer_state.json holds what we saved
+        if state.global_step == 0:
+            self.session.fresh()
+        else:  # resumed: the checkpoint's trainer_state.json holds what we saved
             saved = (state.stateful_callbacks or {}).get(type(self).__name__)
             saved = saved[0] if isinstance(saved, list) and saved else saved
             carried = (saved or {}).get("attributes", {}).get("carried") if isinstance(saved, dict) else None
@@ -56,6 +60,11 @@ class FootprintCallback(TrainerCallback, ExportableState):
             self.session.resume_at(step=state.global_step, tokens=state.num_input_tokens_seen or None,
                                    flops=state.total_flos or None)
         self.session.begin(total_steps=state.max_steps or None)
+        reporters = [r for r in (args.report_to or []) if r not in ("none", None)] if args is not None else []
+        if reporters and not self.attached and not self.session.quiet and state.is_world_process_zero:
+            print(f"footprint: the Trainer reports to {', '.join(reporters)} before the callbacks given as callbacks=; "
+                  "add the footprint callback with footprint.integrations.transformers.attach(trainer) so they log its "
+                  "figures", file=sys.stderr)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         if self._report(state):
@@ -94,6 +103,7 @@ def attach(trainer: Trainer, callback: FootprintCallback | None = None, **option
     """Add the footprint callback to `trainer` ahead of its reporting callbacks (TensorBoard, W&B, MLflow, ...), so
     that they log its figures; with the Trainer's public add/pop_callback. Returns the callback."""
     callback = callback if callback is not None else FootprintCallback(**options)
+    callback.attached = True
     later = [cb for cb in list(trainer.callback_handler.callbacks) if _reports(cb)]
     for cb in later:
         trainer.remove_callback(cb)

@@ -140,3 +140,16 @@ def test_under_footprint_run_the_callback_reports_to_the_run(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     work = json.loads((tmp_path / "run.json").read_text())["work"]
     assert work == {**work, "steps": 15, "total_steps": 15, "samples": 240}
+
+
+def test_a_second_fit_with_the_same_callback_goes_on_from_the_first() -> None:
+    x, y = data()
+    m, callback = model(), FootprintCallback(**meter_options())
+    with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
+        first = m.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[callback, Pace()])
+        after_first = float(callback.result.energy.central.to("kWh").magnitude)
+        second = m.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[callback, Pace()])
+    assert callback.result.work["work"]["steps"] == 10 and callback.result.work["work"]["total_steps"] == 10
+    assert first.history["footprint/energy_kwh"][-1] <= after_first
+    assert all(e > after_first for e in second.history["footprint/energy_kwh"])
+    assert second.history["footprint/steps"][-1] <= 20

@@ -53,11 +53,12 @@ def footprint_rows(trainer: Trainer) -> list[dict[str, Any]]:
 
 
 def test_the_trainer_reports_its_work_and_mlflow_gets_the_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("mlflow", reason="the MLflow check needs mlflow")
+    mlflow = pytest.importorskip("mlflow", reason="the MLflow check needs mlflow")
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"  # MLflow 3 refuses new file stores
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)  # the Trainer keeps a URI set earlier in the process (another test's logger)
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "footprint-test")
     with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
         trainer = Trainer(model=tiny_gpt2(), args=arguments(tmp_path / "out", report_to=["mlflow"]), train_dataset=data(), callbacks=[Pace()])
