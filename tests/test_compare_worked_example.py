@@ -79,3 +79,12 @@ def test_the_carried_efficiency_is_the_runs_own(worked_run: Path, monkeypatch: p
     assert run["work"]["steps"] == run["work"]["total_steps"] > 0
     compared = json.loads(run_cli("compare", "run.json", "deepseek-v3", "--basis", "work", "--json").out)
     assert compared["basis"]["energy_per_work"]["magnitude"] == pytest.approx(run["efficiency"]["energy_per_flop"]["magnitude"], rel=1e-6)
+
+
+def test_the_runs_log_carries_the_same_work(worked_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(worked_run)
+    (log,) = (worked_run / "footprint-runs").glob("*.jsonl")
+    from_log = json.loads(run_cli("compare", str(log), "deepseek-v3", "--basis", "work", "--json").out)
+    from_json = json.loads(run_cli("compare", "run.json", "deepseek-v3", "--basis", "work", "--json").out)
+    assert from_log["sides"][0]["work"] == from_json["sides"][0]["work"]
+    assert from_log["basis"]["energy_per_work"]["magnitude"] == pytest.approx(from_json["basis"]["energy_per_work"]["magnitude"], rel=1e-6)
