@@ -138,7 +138,7 @@ def test_html_to_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
 
 # --- statements -------------------------------------------------------------------------------------------------
 
-_QUANTITY = re.compile(r"(\d[\d,]*(?:\.\d+)?(?:e\d+)?) ((?:k|M|G|T)?Wh|(?:g|kg|t)CO2e?|USD|GPU-hours)\b")
+_QUANTITY = re.compile(r"(\d[\d,]*(?:\.\d+)?(?:e\d+)?) ((?:µ|m|k|M|G|T)?Wh|(?:µg|mg|g|kg|t)CO2e?|USD|GPU-hours)\b")
 
 
 def _quantities(text: str) -> list[tuple[float, str]]:

@@ -27,10 +27,18 @@ def span(value: Span | pint.Quantity | None, unit: str | None = None, *, ladder:
 
 
 def column(values: Sequence[Span | pint.Quantity | None], ladder: str, co2_only: Sequence[bool] | bool = False) -> list[str]:
-    """A column of values in one unit, picked by the largest."""
+    """A column of values in one unit, picked by the largest; a value that would read below 1 in it ('0.0004 MWh'
+    under '1,952 MWh') gets a unit of its own ('400 Wh'), so that every figure has 1 to 4 digits before the point."""
     unit = pick_unit(values, ladder)
     flags = [co2_only] * len(values) if isinstance(co2_only, bool) else list(co2_only)
-    return [span(v, unit, co2_only=c) for v, c in zip(values, flags, strict=True)]
+    return [span(v, _unit_for(v, unit, ladder), co2_only=c) for v, c in zip(values, flags, strict=True)]
+
+
+def _unit_for(value: Span | pint.Quantity | None, unit: str, ladder: str) -> str:
+    if value is None:
+        return unit
+    s = Span.of(value)
+    return pick_unit([value], ladder) if numbers.below_one((s.lo, s.central, s.hi), unit) else unit
 
 
 def percent(value: Span | pint.Quantity | float | None, digits: int = 1) -> str:

@@ -32,7 +32,8 @@ def check_format(name: str) -> str:
 
 # characters that sources quote and that pdfLaTeX's text fonts lack
 _LATEX_UNICODE = {"×": r"$\times$", "≈": r"$\approx$", "≤": r"$\leq$", "≥": r"$\geq$", "–": "--", "—": "---",
-                  "‘": "`", "’": "'", "“": "``", "”": "''", "€": r"\texteuro{}", "\u2212": "--"}
+                  "‘": "`", "’": "'", "“": "``", "”": "''", "€": r"\texteuro{}", "\u2212": "--",
+                  "µ": r"$\mu$"}
 
 
 def latex_escape(text: str) -> str:
