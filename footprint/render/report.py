@@ -120,13 +120,24 @@ def rows(fp: Footprint) -> list[tuple[str, str, str]]:
     if measured and intensity is not None and isinstance(intensity.value, Span):
         emissions_note = f"estimated: energy x {fmt.span(intensity.value, co2_only=basis)}"
     out.append(("emissions", fmt.span(fp.emissions, ladder="emissions", co2_only=basis), emissions_note))
-    if fp.cost is not None:
-        out.append(("cost", fmt.span(fp.cost, "USD"), ""))
+    out.extend(cost_rows(fp))
     if fp.flops is not None:
         out.append(("compute", fmt.span(fp.flops, "FLOP"), ""))
     if fp.implied_mfu is not None:
         out.append(("implied MFU", fmt.percent(fp.implied_mfu), ""))
     return out
+
+
+def cost_rows(fp: Footprint) -> list[tuple[str, str, str]]:
+    """'cost, GPU rental' and 'cost, electricity' (each where priced), then 'cost, total' where both are; a result
+    saved without its parts shows its one 'cost'."""
+    parts = [(f"cost, {name}", value) for name, value in (("GPU rental", fp.cost_gpu_rental),
+                                                          ("electricity", fp.cost_electricity)) if value is not None]
+    if len(parts) == 2 and fp.cost is not None:
+        parts.append(("cost, total", fp.cost))
+    elif not parts and fp.cost is not None:
+        parts.append(("cost", fp.cost))
+    return [(name, text, "") for (name, _), text in zip(parts, fmt.column([v for _, v in parts], "money"), strict=True)]
 
 
 def assumption_value(fp: Footprint, a: Any) -> str:

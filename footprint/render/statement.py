@@ -124,13 +124,27 @@ def _pue_text(fp: Footprint) -> str:
 
 
 def _cost_text(fp: Footprint) -> str:
+    """The cost, split into GPU rental and electricity where both were priced, each with its price."""
     if fp.cost is None:
         return ""
-    price = fp.assumption("price")
-    at = ""
-    if price is not None and isinstance(price.value, Span):
-        at = f" at {fmt.span(price.value.to('USD/h')).replace(' USD/h', ' USD')} per GPU-hour"
-    return f" The compute cost{at} is {_q(fp.cost, unit='USD')}."
+    rental = _price(fp, "price", "USD/h", "GPU-hour")
+    electricity = _price(fp, "energy_price", "USD/kWh", "kWh")
+    if fp.cost_gpu_rental is not None and fp.cost_electricity is not None:
+        return (f" The cost is {_q(fp.cost, unit='USD')}: {_q(fp.cost_gpu_rental, unit='USD')} of GPU rental{rental} "
+                f"and {_q(fp.cost_electricity, unit='USD')} of electricity{electricity}.")
+    if fp.cost_gpu_rental is not None:
+        return f" The GPU rental cost{rental} is {_q(fp.cost_gpu_rental, unit='USD')}."
+    if fp.cost_electricity is not None:
+        return f" The electricity cost{electricity} is {_q(fp.cost_electricity, unit='USD')}."
+    return f" The cost is {_q(fp.cost, unit='USD')}."
+
+
+def _price(fp: Footprint, name: str, per: str, word: str) -> str:
+    """' at 2 USD per GPU-hour': the price an input was given at, or nothing."""
+    price = fp.assumption(name)
+    if price is None or not isinstance(price.value, Span):
+        return ""
+    return f" at {fmt.span(price.value.to(per)).replace(' ' + per, ' USD')} per {word}"
 
 
 def _method_words(parts: list[dict[str, Any]]) -> str:
