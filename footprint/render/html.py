@@ -109,9 +109,9 @@ def summary_section(fp: Footprint) -> str:
 
 
 def assumptions_section(fp: Footprint) -> str:
-    from footprint.render.report import assumption_value
+    from footprint.render.report import assumption_value, source_text
 
-    body = [(a.name, assumption_value(fp, a), a.origin, a.source) for a in fp.assumptions]
+    body = [(a.name, assumption_value(fp, a), a.origin, source_text(a)) for a in fp.assumptions]
     return "<h2>Inputs and assumptions</h2>" + table(["input", "value", "origin", "source"], body, numeric=(1,))
 
 

@@ -178,8 +178,16 @@ def estimate_paragraph(fp: Footprint) -> str:
             f"At {_intensity_text(fp, co2_only)}, this corresponds to {_q(fp.emissions, ladder='emissions', co2_only=co2_only)} "
             f"of emissions.{_cost_text(fp)} "
             f"Method: energy = GPU-hours {_TIMES} (GPU power + host power) {_TIMES} PUE; emissions = energy {_TIMES} grid "
-            f"intensity; computed with footprint {_version()}.")
+            f"intensity; computed with footprint {_version()}{_profile_words(fp)}.")
     return text
+
+
+def _profile_words(fp: Footprint) -> str:
+    """' from the hardware profile profiles/h800-sxm.toml (shipped)', or nothing for a plugin's own data."""
+    from footprint.render.report import profile_file_of
+
+    shown = profile_file_of(fp)
+    return f" from the hardware profile {shown}" if shown else ""
 
 
 def measurement_paragraph(fp: Footprint) -> str:
