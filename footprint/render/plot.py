@@ -63,12 +63,29 @@ def _time_axis(nodes: list[Node]) -> tuple[str, float]:
 
 
 def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_name: str = "png") -> bytes | None:
-    """Power per GPU (top) and cumulative energy per node and for the job (bottom). Returns bytes if no path."""
-    from footprint.core.units import Q
-
+    """What was metered, one panel each: power per GPU, power of CPU and RAM (where read or modelled), and the
+    cumulative energy per node and for the job. A panel with nothing to draw is left out. Returns bytes if no path."""
     plt = _pyplot()
     unit, seconds = _time_axis(nodes)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.4), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    panels = [p for p, wanted in (("gpu", any(n.gpus for n in nodes)), ("host", any(n.host for n in nodes)),
+                                  ("energy", True)) if wanted]
+    heights = {"gpu": 3, "host": 2, "energy": 2}
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 1.4 + 1.25 * sum(heights[p] for p in panels)), sharex=True,
+                             gridspec_kw={"height_ratios": [heights[p] for p in panels]}, squeeze=False)
+    ax = dict(zip(panels, axes[:, 0], strict=True))
+    if "gpu" in ax:
+        _gpu_panel(ax["gpu"], nodes, seconds)
+    if "host" in ax:
+        _host_panel(ax["host"], nodes, seconds, titled="gpu" not in ax)
+    _energy_panel(ax["energy"], nodes, seconds)
+    ax["energy"].set_xlabel(f"time since start ({unit})")
+    fig.suptitle(title_text(fp), fontsize=10)
+    fig.tight_layout()
+    return save(plt, fig, path, fmt_name)
+
+
+def _gpu_panel(top: Any, nodes: list[Node], seconds: float) -> None:
+    """Power per GPU, with the TDP as a reference line and gaps and estimated stretches shaded."""
     tdps = set()
     several = sum(len(n.gpus) for n in nodes) > 1
     for node in nodes:
@@ -86,8 +103,6 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
                                 label=None if n else (f"{c.label}: {kind}" if several else kind))
     for tdp in sorted(tdps):
         top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {numbers.number(tdp)} W")
-    if not any(n.gpus for n in nodes):
-        top.text(0.5, 0.5, "no GPU metered (CPU and RAM only)", transform=top.transAxes, ha="center", va="center")
     top.set_ylabel("power per GPU (W)")
     highest = max([w for n in nodes for c in n.gpus for w in c.watts] + list(tdps) + [1.0])
     top.set_ylim(0, highest * 1.35)  # headroom for the legend above the lines
@@ -95,6 +110,30 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
     handles, _ = top.get_legend_handles_labels()
     if handles:
         top.legend(fontsize=8, ncol=min(4, len(handles)), loc="upper right")
+
+
+def _host_panel(ax: Any, nodes: list[Node], seconds: float, titled: bool) -> None:
+    """Power of each node's CPU and RAM channels, as read (RAPL) or modelled."""
+    from footprint.core.units import Q
+
+    channels = [c for n in nodes for c in n.host]
+    unit = fmt.pick_unit([Q(max(w for c in channels for w in c.watts), "W")], "power")
+    scale = float(Q(1, "W").to(unit).magnitude)
+    for c in channels:
+        ax.step([0.0] + [t / seconds for t in c.t], [c.watts[0] * scale, *(w * scale for w in c.watts)], where="pre",
+                linewidth=1.2, label=c.label)
+    ax.set_ylabel(f"power, CPU and RAM ({numbers.unit_text(unit)})", wrap=True)
+    ax.set_ylim(0, max(w * scale for c in channels for w in c.watts) * 1.35)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=min(4, len(channels)), loc="upper right")
+    if titled:
+        ax.set_title("no GPU metered: CPU and RAM only", fontsize=9)
+
+
+def _energy_panel(bottom: Any, nodes: list[Node], seconds: float) -> None:
+    """Cumulative metered IT energy per node, and for the job when there are several."""
+    from footprint.core.units import Q
+
     curves = [(n.name or "node", *n.energy_steps()) for n in nodes]
     biggest = max((e[-1] for _, _, e in curves), default=0.0)
     if len(curves) > 1:
@@ -113,12 +152,8 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
         _, ts, es = curves[0]
         bottom.plot([t / seconds for t in ts], [e * scale for e in es], color="black", linewidth=2)
     bottom.set_ylabel(f"metered IT energy, cumulative ({numbers.unit_text(e_unit)})")
-    bottom.set_xlabel(f"time since start ({unit})")
     bottom.set_ylim(bottom=0)
     bottom.grid(alpha=0.3)
-    fig.suptitle(title_text(fp), fontsize=10)
-    fig.tight_layout()
-    return save(plt, fig, path, fmt_name)
 
 
 def _at(ts: list[float], es: list[float], t: float) -> float:
