@@ -39,6 +39,37 @@ def _pyplot() -> Any:
 
 def title_text(fp: Footprint) -> str:
     """The run's totals and grid intensity, for a figure's title."""
+    return ", ".join(title_parts(fp))
+
+
+def fit_title(parts: list[str], width_in: float, fontsize: float, sep: str = ", ") -> str:
+    """`parts` joined by `sep` in lines that fit `width_in` inches at `fontsize` (measured with matplotlib's own
+    font metrics), broken between parts, and within a part between words only where one part alone is too wide: a
+    title wider than its figure is cut off at both ends in every output, the HTML page's inline SVG included."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure, font = TextToPath(), FontProperties(size=fontsize)
+    room = width_in * 72 * 0.92  # points, less a margin: a browser draws the SVG's text with its own font engine
+
+    def fits(text: str) -> bool:
+        return measure.get_text_width_height_descent(text, font, ismath=False)[0] <= room
+
+    def pack(pieces: list[str], joiner: str) -> list[str]:
+        lines: list[str] = []
+        for piece in pieces:
+            if lines and fits(lines[-1] + joiner + piece):
+                lines[-1] += joiner + piece
+            else:
+                lines.append(piece)
+        return lines
+
+    lines = pack([p + sep.rstrip() if i < len(parts) - 1 else p for i, p in enumerate(parts)], " ")
+    return "\n".join(word_line for line in lines for word_line in ([line] if fits(line) else pack(line.split(" "), " ")))
+
+
+def title_parts(fp: Footprint) -> list[str]:
+    """The parts of a figure's title: energy, emissions, grid intensity (and region), cost."""
     from footprint.render.report import co2_only
 
     co2 = co2_only(fp)
@@ -50,7 +81,7 @@ def title_text(fp: Footprint) -> str:
         parts.append(f"grid {fmt.span(intensity.value, co2_only=co2)}{where}")
     if fp.cost is not None:
         parts.append(f"cost {fmt.span(fp.cost, 'USD')}")
-    return ", ".join(parts)
+    return parts
 
 
 def _time_axis(nodes: list[Node]) -> tuple[str, float]:
@@ -79,7 +110,7 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
         _host_panel(ax["host"], nodes, seconds, titled="gpu" not in ax)
     _energy_panel(ax["energy"], nodes, seconds)
     ax["energy"].set_xlabel(f"time since start ({unit})")
-    fig.suptitle(title_text(fp), fontsize=10)
+    fig.suptitle(fit_title(title_parts(fp), fig.get_figwidth(), 10), fontsize=10)
     fig.tight_layout()
     return save(plt, fig, path, fmt_name)
 
@@ -181,7 +212,7 @@ def result_figure(fp: Footprint, path: str | None = None, fmt_name: str = "png")
         ax.annotate(numbers.number(v), (i, v), ha="center", va="bottom", fontsize=8)
     ax.set_ylabel(f"energy ({numbers.unit_text(unit)})")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title_text(fp), fontsize=9)
+    ax.set_title(fit_title(title_parts(fp), fig.get_figwidth(), 9), fontsize=9)
     fig.tight_layout()
     return save(plt, fig, path, fmt_name)
 
