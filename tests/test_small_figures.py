@@ -70,3 +70,23 @@ def test_html_and_statements_of_a_short_run_read_in_small_units(cpu_log: Path, t
         text = run_cli("report", str(cpu_log), "--statement", style).out.replace("\n", " ")
         assert _unreadable(text.replace("CO₂", "CO2")) == [], style
         assert " mWh of electricity" in text
+
+
+def test_a_short_window_reads_in_milliseconds_in_the_summary() -> None:
+    import footprint
+    from footprint.meter.channels import MeterSettings
+    from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
+    from footprint.meter.nvml import NvmlGpuMeter
+
+    clock = FakeClock()
+    no_host = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))
+    with fake_nvml([FakeGpu(power="300 W")], clock=clock.now):
+        with footprint.track(interval="5s", clock=clock, settings=no_host, factories=[NvmlGpuMeter()], quiet=True) as t:
+            clock.advance(10)
+            with t.window("warm-up"):
+                clock.advance(0.5)
+            clock.advance(5)
+    line = next(x for x in t.result.summary().splitlines() if x.startswith("  warm-up: "))
+    assert line.startswith("  warm-up: 500 ms, "), line
+    assert _unreadable(line) == [], line
+    assert " mWh (GPU " in line  # 300 W x 0.5 s = 41.67 mWh
