@@ -65,6 +65,13 @@ def test_every_scaled_figure_has_one_to_four_digits_before_the_point(ladder: str
         value *= 10
 
 
+def test_huge_ratios_read_with_separators_and_four_figures() -> None:
+    # a CPU-only run beside DeepSeek-V3: 1,952 MWh / 25.97 mWh
+    assert fmt.percent(75141818181.882) == "7,514,181,818,188%"
+    assert fmt.percent(12.3456) == "1,235%"
+    assert fmt.percent(9.99) == "999.0%" and fmt.percent(0.09) == "9.0%"
+
+
 def test_ranges_keep_their_bounds_in_the_central_unit() -> None:
     s = Span(Q(22.8, "GWh"), Q(21.6, "GWh"), Q(24, "GWh"))
     assert fmt.span(s) == "22.8 GWh (21.6..24)"

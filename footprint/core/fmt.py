@@ -42,16 +42,23 @@ def _unit_for(value: Span | pint.Quantity | None, unit: str, ladder: str) -> str
 
 
 def percent(value: Span | pint.Quantity | float | None, digits: int = 1) -> str:
-    """'49.6%' or '30.0% (25.0%..35.0%)' for a dimensionless value or ratio."""
+    """'49.6%' or '30.0% (25.0%..35.0%)' for a dimensionless value or ratio; from 1,000% on, whole numbers with
+    thousands separators ('7,514,181,818,188%', not '7514181818188.2%')."""
     if value is None:
         return "-"
     if isinstance(value, (int, float)):
-        return f"{float(value):.{digits}%}"
+        return _percent(float(value), digits)
     s = Span.of(value).to("")
-    text = f"{float(s.central.magnitude):.{digits}%}"
+    text = _percent(float(s.central.magnitude), digits)
     if s.is_range:
-        text += f" ({float(s.lo.magnitude):.{digits}%}..{float(s.hi.magnitude):.{digits}%})"
+        text += f" ({_percent(float(s.lo.magnitude), digits)}..{_percent(float(s.hi.magnitude), digits)})"
     return text
+
+
+def _percent(x: float, digits: int) -> str:
+    if abs(x) >= 10:
+        return f"{numbers.number(x * 100)}%"
+    return f"{x:.{digits}%}"
 
 
 def days_text(value: Span | pint.Quantity) -> str:
