@@ -106,6 +106,22 @@ def _ram_gb(fp: Footprint) -> float | str:
     return sum(sizes) if sizes else ""  # unmeasured stays empty, never a measured-looking 0
 
 
+def check_csv_path(path: str | Path) -> None:
+    """Raise a one-line FootprintError now if append_row could not write `path` after the run: the file, and its
+    directory where a file with other columns is to be kept as PATH.bak."""
+    from footprint.meter.outfiles import check_writable
+
+    check_writable(path, "--csv", replaced=False)
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8", errors="replace")
+    except OSError:
+        return  # a new file (or one only writable): nothing to keep aside
+    if first.strip() and sorted(next(csv.reader([first]), [])) != sorted(COLUMNS):
+        check_writable(p.with_name(p.name + ".bak"), "--csv")
+
+
 def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_id: str | None = None) -> None:
     """Append one row (header first if the file is new or empty) under an exclusive lock, so that runs ending at
     the same time on a shared file system keep every row. The row goes in with one write at the end of the file,
@@ -113,6 +129,7 @@ def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_
     afresh, as codecarbon does."""
     p = Path(path)
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)  # as for the log and --json-file
         fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError as exc:
         raise FootprintError(f"--csv: cannot write {str(p)!r}: {exc.strerror}; expected a writable file path") from None
