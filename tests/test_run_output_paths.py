@@ -41,3 +41,12 @@ def test_the_check_leaves_nothing_behind(tmp_path: Path) -> None:
                      "--", PY, "-c", "import os; print(sorted(os.listdir('.')))", cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout == "['run.jsonl']\n"  # the log is open; no probe file is left, and the outputs come after
+
+
+@pytest.mark.parametrize(("options", "mode"), [((), "process"), (("--cpu-scope", "process"), "process"),
+                                               (("--cpu-scope", "machine"), "machine")])
+def test_the_csv_tracking_mode_is_the_cpu_scope(tmp_path: Path, options: tuple[str, ...], mode: str) -> None:
+    done = footprint("run", "--quiet", *options, "--csv", "emissions.csv", "--", PY, "-c", "pass", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((tmp_path / "emissions.csv").open()))
+    assert [r["tracking_mode"] for r in rows] == [mode]

@@ -41,7 +41,7 @@ def _mag(value: Any, units: str) -> float:
 
 
 def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) -> dict[str, Any]:
-    """The codecarbon row for a measured Footprint (machine-level tracking, like codecarbon's default)."""
+    """The codecarbon row for a measured Footprint; tracking_mode says which CPU and RAM scope was metered."""
     from footprint import __version__
     from footprint.meter.recorder import platform_text
 
@@ -89,7 +89,7 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "longitude": "",
         "latitude": "",
         "ram_total_size": _ram_gb(fp),
-        "tracking_mode": "machine",
+        "tracking_mode": _tracking_mode(fp),
         "cpu_utilization_percent": "",
         "gpu_utilization_percent": "",
         "ram_utilization_percent": "",
@@ -99,6 +99,14 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "wue": "",
         **({"project_name": project} if nodes else {}),
     }
+
+
+def _tracking_mode(fp: Footprint) -> str:
+    """codecarbon's tracking_mode: "process" isolates the tracked process tree (as 'codecarbon monitor' and
+    --cpu-scope process do), "machine" (codecarbon's default) takes the whole machine. A run whose nodes all
+    metered their process trees is "process"; anything else, or a log that does not say, "machine"."""
+    scopes = {c.get("scope") for c in fp.details.get("cpu") or []}
+    return "process" if scopes == {"process"} else "machine"
 
 
 def _ram_gb(fp: Footprint) -> float | str:
