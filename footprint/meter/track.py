@@ -188,9 +188,9 @@ class Tracker:
                 self._warn(problem)
         if not (o["json"] or o["json_file"] or o["csv"]):
             return
-        from footprint.render.report import to_json
+        import json
 
-        text = to_json(result.as_json())
+        text = json.dumps(result.as_json(), indent=2, ensure_ascii=False)  # as 'footprint run --json' prints it
         if o["json"]:
             print(text)
         if o["json_file"] is not None:
