@@ -691,7 +691,7 @@ def _as_said(q: Any) -> str:
 def _trillion() -> Any:
     from footprint.core.units import Q
 
-    return Q(1e12, "")
+    return Q(1, "Tcount").to("")
 
 
 def _trillions(tokens: Any) -> str:
