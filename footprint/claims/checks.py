@@ -71,6 +71,11 @@ class Figure:
         from footprint.render.report import number, show
 
         if isinstance(self.value, Span):
+            q = self.value.central
+            if not self.value.is_range and q.check("[time]") and str(q.units) != "h":
+                return _as_said(q)  # '6 days', '2 months': as the source words it, not in hours
+            if not self.value.is_range and q.check("1/[time]"):
+                return f"{float(q.magnitude):.4g}".replace("e+", "e") + f" per {q.units ** -1:P}"
             return show(self.value)
         if isinstance(self.value, (int, float)):
             return number(self.value)
@@ -615,7 +620,9 @@ def check_six_days() -> Claim:
                                                                                if o.quantity == "duration").source))
                   for s in rl_stages),
                 _input(llama, "gpu_hours"), _input(llama, "gpus"),
-                _input(_ref("gpt-4-estimate"), "duration"), _fig_input(cid, "claimed_deepseek"), _fig_input(cid, "claimed_rivals")),
+                _input(_ref("gpt-4-estimate"), "duration"),
+                ("DeepSeek-V3 report: pre-training under", *_fig_input("v3-two-months", "claimed_limit")[1:]),
+                _fig_input(cid, "claimed_deepseek"), _fig_input(cid, "claimed_rivals")),
         method="wall time = GPU-hours / GPUs (every GPU busy all the time: the shortest wall time the GPU-hours allow), "
                "or the wall time the source publishes",
         result={**{f"{k}_days": v for k, v in readings.items()}, "deepseek-r1_rl_days": rl_total,
