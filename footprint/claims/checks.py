@@ -563,7 +563,8 @@ def check_energy_tenth_gpt4() -> Claim:
         why=(f"{_pct(ratio)} lies {'within' if inside == 'all' else 'partly outside' if inside == 'part' else 'outside'} "
              f"{lo:.1%}..{hi:.1%} over every input's range, but GPT-4's side is a third-party estimate: the claim is only as "
              f"good as the estimate, whose GPU count and FLOPs carry no published error bars"),
-        mixed_methods="comparing GPU-hours instead of energy would mix methods across GPU generations: it gives ~5%, not ~9%",
+        mixed_methods=(f"comparing GPU-hours instead of energy would mix methods across GPU generations: it gives "
+                       f"{_pct_range(gpu_hour_ratio)}, not {_pct_range(ratio)}"),
         caveats=("OpenAI publishes nothing: GPT-4's GPUs, days, MFU and FLOPs are SemiAnalysis' and Epoch AI's estimates",),
     )
 
