@@ -215,6 +215,10 @@ def test_default_estimate_says_it_stacks_upper_ends_and_how_to_give_a_sites_own(
     # a profile without a measured node: its nameplate overhead is the upper end; a given PUE is not named
     a100 = run_cli("estimate", "--profile", "a100-sxm4-80gb", "--gpus", "8", "--hours", "1", "--pue", "1.2")
     assert "  defaults: GPUs at TDP, host at the node's nameplate (upper ends); for a site's own:" in a100.out
+    # a methods statement says where the host power came from: a node's maximum measured draw, not a host measurement
+    text = " ".join(run_cli("estimate", "--profile", "h800", "--gpu-hours", "1000", "--statement", "text").out.split())
+    assert "350 W (350..575) of host power (CPU, memory, network) per accelerator (the rest of a node's maximum " \
+           "measured draw, up to its nameplate)" in text
 
 
 def test_json_quantities_are_parseable_pint_units() -> None:
