@@ -214,7 +214,7 @@ def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tupl
             why = f"{figure.source} ({figure.note})" if figure.note else figure.source
             measured = profile.host_power_measured() if profile is not None and profile.host_power_figure is None else None
             if measured is not None and measured.value < figure.value:
-                # measured node power under training is the default; the nameplate stays as the upper end
+                # the node's maximum measured draw less its GPUs at TDP is the default; the nameplate stays as the upper end
                 host = Span(measured.value.to("W"), measured.value.to("W"), figure.value.to("W"))
                 why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
             notes.append(Assumption("host_power", host, "profile", why))
