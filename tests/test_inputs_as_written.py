@@ -82,6 +82,7 @@ def test_a_suffix_is_only_a_suffix_where_it_can_be(name: str, value: str, messag
     ("--host-power", "1,000,000 W", "numbers take no thousands separators, such as '1000000 W'"),
 ])
 def test_common_slips_say_what_to_type(option: str, value: str, hint: str) -> None:
+    """The hint, then what the input expects: for --gpu-power, either of its two readings."""
     r = run_cli("estimate", "--profile", "h800", "--gpu-hours", "1000", option, value)
     assert r.code == 2
     assert r.err.count("\n") == 1 and f"footprint estimate: error: {option}: cannot read {value!r}: {hint}; expected " in r.err
@@ -115,3 +116,9 @@ def test_a_given_input_is_checked_even_where_another_is_used(extra: tuple[str, s
     assert r.code == 2
     assert r.err == f"footprint estimate: error: {message}" + r.err.split(message, 1)[1]
     assert r.err.count("\n") == 1 and "Traceback" not in r.err
+
+
+def test_gpu_power_names_both_readings_when_neither_fits() -> None:
+    r = run_cli("estimate", "--profile", "h800", "--gpu-hours", "1000", "--gpu-power", "0.6-0.9")
+    assert r.err == ("footprint estimate: error: --gpu-power: cannot read '0.6-0.9': a range is written LOW..HIGH, such "
+                     "as '0.6..0.9'; expected a fraction of TDP such as 0.8 or '80%', or a power such as '550 W'\n")

@@ -107,13 +107,17 @@ def _short(value: Any) -> Any:
     return text if len(text) <= 60 else text[:40] + f"... ({len(text):,} characters)"
 
 
+# a power, worded for a value that may also have been a fraction: "expected a fraction of TDP ..., or a power ..."
+_FRACTION_OR_POWER = replace(u.POWER, name="a fraction of TDP such as 0.8 or '80%', or a power")
+
+
 def parse_fraction_or_power(value: Any, what: str) -> tuple[str, Span]:
     """('fraction', dimensionless span) for 0.8 / '80%' / '0.6..0.9', or ('power', span in W) for '550 W'."""
     try:
         span = parse_span(value, u.COUNT, what)
         kind = "fraction"
     except FootprintError:
-        span = parse_span(value, u.POWER, what)
+        span = parse_span(value, _FRACTION_OR_POWER, what)
         kind = "power"
     if kind == "fraction":
         _check(span, what, maximum=1.0, expected="a fraction of TDP in (0, 1] such as 0.8 or '80%', or a power such as '550 W'",
