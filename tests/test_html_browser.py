@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,15 +12,18 @@ import pytest
 
 from footprint.meter.fake_nvml import FakeGpu
 from tests.cli_run import run_cli
+from tests.conftest import find_program
 from tests.fixtures.meter.helpers import metered
+
+pytestmark = pytest.mark.system("chromium")
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "the browser test needs Debian's chromium (apt-get install chromium); CI installs it"
+    found = find_program("chromium")
+    assert found, "the browser test carries pytest.mark.system('chromium'), which skips it where chromium is missing"
     return found
 
 

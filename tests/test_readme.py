@@ -39,6 +39,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in ci.splitlines()
 
 
+def test_readme_names_the_packages_the_system_tests_need() -> None:
+    """The README's apt-get line, CI's install step and the tests' own list of system programs name the same
+    Debian packages, so a newcomer who installs what the README says runs the whole suite."""
+    from tests.conftest import SYSTEM_PROGRAMS
+
+    wanted = set(SYSTEM_PROGRAMS.values())
+    readme = re.search(r"`apt-get install ([a-z0-9 -]+)`", README)
+    assert readme is not None and set(readme.group(1).split()) == wanted
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    installed = re.search(r"apt-get install -y -q --no-install-recommends \\\n\s*([a-z0-9 -]+)", ci)
+    assert installed is not None and wanted <= set(installed.group(1).split())
+    assert "export FOOTPRINT_SYSTEM_TESTS=require" in ci.splitlines()
+
+
 def _console_examples() -> list[tuple[str, str]]:
     """(command, printed output) of every README console block that shows one whole, deterministic command."""
     found = []

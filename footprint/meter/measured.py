@@ -217,6 +217,10 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     for key in ("model", "sockets", "total_gb"):
         if found and found[0].info.get(key) is not None:
             out[key] = found[0].info[key]
+    # the scope asked for (--cpu-scope); logs written before the header kept it have it in the CPU model's facts
+    scope = part.header.get("settings", {}).get("cpu_scope") or part.header.get("facts", {}).get("cpu_scope")
+    if scope:
+        out["scope"] = scope
     return out
 
 

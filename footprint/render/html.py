@@ -37,6 +37,7 @@ td.src { color: #4a5366; font-size: 13px; }
 .tag { display: inline-block; border-radius: 4px; padding: 0 6px; font-size: 12px; background: #e8eef8; color: #244a86; }
 .tag.modelled, .tag.estimated { background: #fff1de; color: #8a4b00; }
 .verdict-holds { color: #1d6b2f; font-weight: 600; } .verdict-does-not-hold { color: #a4161a; font-weight: 600; }
+.verdict-consistent-with-the-claimant-s-own-figures { color: #8a6d00; font-weight: 600; }
 figure { margin: 10px 0 18px; } figure svg { width: 100%; height: auto; max-width: 900px; display: block; }
 .statement { background: #f7f9fc; border-left: 4px solid #4477aa; padding: 10px 14px; }
 footer { color: #5b6475; font-size: 12px; margin-top: 30px; }
@@ -283,7 +284,7 @@ def claims_page(results: list[Any]) -> str:
     return page("footprint claims", "Published claims checked with one method", sections)
 
 
-_VERDICT_COLOURS = {"holds": "#228833", "does not hold": "#cc3311"}
+_VERDICT_COLOURS = {"holds": "#228833", "does not hold": "#cc3311", "consistent with the claimant's own figures": "#ccbb44"}
 
 
 def _slug(text: str) -> str:

@@ -207,9 +207,33 @@ def assumption_lines(fp: Footprint) -> list[str]:
     return lines
 
 
+def upper_ends_line(fp: Footprint) -> str:
+    """One line under an estimate's result where its power defaults are upper ends, naming the options that replace
+    them with a site's own figures; empty where the user gave those inputs."""
+    if fp.kind != "estimate":
+        return ""
+    from footprint.estimates.schema import defaults
+
+    used = {a.name for a in fp.assumptions if a.origin in ("default", "profile")}
+    ends = []
+    if "gpu_power" in used and float(defaults()["gpu_power_fraction"]["value"]) == 1:
+        ends.append("GPUs at TDP")
+    host = fp.assumption("host_power")
+    if "host_power" in used and host is not None and isinstance(host.value, Span) and host.value.central.magnitude > 0:
+        ends.append("host at the node's maximum measured draw" if host.value.is_range else "host at the node's nameplate")
+    pue = fp.assumption("pue")
+    said = [", ".join(ends) + " (upper ends)"] if ends else []
+    if "pue" in used and pue is not None:
+        said.append(f"PUE {assumption_value(fp, pue)}")
+    if not said:
+        return ""
+    return f"  defaults: {', '.join(said)}; for a site's own: --gpu-power, --host-power, --pue"
+
+
 def table(fp: Footprint, heading: str = "") -> str:
     """The human report: result rows, then every assumption with its origin and source."""
-    return "\n".join([heading or title(fp), *result_lines(fp), "", *assumption_lines(fp)])
+    note = upper_ends_line(fp)
+    return "\n".join([heading or title(fp), *result_lines(fp), *([note] if note else []), "", *assumption_lines(fp)])
 
 
 def to_json(data: Any) -> str:

@@ -167,6 +167,9 @@ def estimate_paragraph(fp: Footprint) -> str:
                 power += " (accelerators only, no host power)"
             else:
                 power += f" plus {fmt.span(host_power.value)} of host power (CPU, memory, network) per accelerator"
+                if host_power.origin == "profile" and host_power.value.is_range:
+                    # the profile's node figures: what a node's maximum measured draw leaves after its GPUs at TDP
+                    power += " (the rest of a node's maximum measured draw, up to its nameplate)"
     wall = f" for {fmt.wall_time(fp.duration)}" if fp.duration is not None else ""
     if fp.gpus:
         used = f"{_hardware(fp)}{wall}, {_hours(fp)}"
