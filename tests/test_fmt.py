@@ -120,8 +120,14 @@ def test_co2_only_grid_factors_print_as_co2() -> None:
     assert "gCO2e/kWh" in national.out
 
 
+def test_a_dollar_price_reads_as_usd_per_gpu_hour() -> None:
+    """DeepSeek wrote "$2 per GPU hour": '$2/h' is the same estimate as '2 USD/h'."""
+    args = ("estimate", "--profile", "h100", "--gpus", "8", "--hours", "2")
+    dollars, usd = run_cli(*args, "--price", "$2/h"), run_cli(*args, "--price", "2 USD/h")
+    assert dollars.code == 0 and dollars.out == usd.out
+
+
 @pytest.mark.parametrize(("option", "value", "says"), [
-    ("--price", "$2/h", "cannot read '$2/h'"),
     ("--price", "2 EUR/h", "cannot read '2 EUR/h'"),
     ("--energy-price", "0.1 EUR/kWh", "cannot read '0.1 EUR/kWh'"),
 ])
