@@ -138,9 +138,9 @@ class Recorder:
             self.header = self._header(settings)
             self.ledger = Ledger(self.header)
             if opts.work is not None:
-                from footprint.meter.work import Site, WorkMonitor
+                from footprint.meter.work import WorkMonitor
 
-                self.work = WorkMonitor(opts.work, self.header, Site.resolve(opts.site), opts.say, opts.on_budget_stop)
+                self.work = WorkMonitor(opts.work, self.header, opts.site, opts.say, opts.on_budget_stop)
             self.meter = Meter(self.opened.channels, self._sink, opts.interval, opts.clock)
             self._emit(self.header)
             if self.log_failed_at is not None:
