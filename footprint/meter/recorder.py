@@ -249,6 +249,8 @@ class Recorder:
 
             record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
                       "totals": totals_record(self.ledger), **final}
+            if self.ledger.work is not None:  # a job report sums finished logs from this line alone
+                record["work"] = self.ledger.work.record()
             self._emit(record)
         finally:
             self.opened.close()

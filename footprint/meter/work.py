@@ -399,6 +399,18 @@ class WorkTrail:
         if isinstance(record.get("budget"), dict):
             self.budget = record["budget"]
 
+    def record(self) -> dict[str, Any]:
+        """The whole trail as one work record (without its type and time), for the final record: a reader that sums
+        a finished log from its last line (a job report) gets the run's work from there."""
+        out: dict[str, Any] = {k: v for k, v in self.values.items()}
+        if self.forecast is not None:
+            out["forecast"] = self.forecast
+        if self.checks:
+            out["checks"] = dict(self.checks)
+        if self.budget is not None:
+            out["budget"] = self.budget
+        return out
+
     def summary(self) -> dict[str, Any]:
         """What a Totals carries: plain JSON, merged across nodes by ``merge``."""
         totals = {k: self.values.get(k) for k in WORK_KEYS}
@@ -429,6 +441,16 @@ def _forecast_problem(made: Any) -> str | None:
         if not _count_ok(made.get(key)):
             return f"has '{key}' {made.get(key)!r:.40}; expected a number >= 0 or null"
     return None
+
+
+def trail_from_final(header: dict[str, Any], saved: Any) -> dict[str, Any] | None:
+    """The work summary of a finished run from its final record's ``work`` (None when it has none or it is not one
+    footprint writes)."""
+    if not isinstance(saved, dict) or check_work_record(saved) is not None:
+        return None
+    trail = WorkTrail(header)
+    trail.add(saved)
+    return trail.summary()
 
 
 def check_work_record(record: dict[str, Any]) -> str | None:
