@@ -400,3 +400,27 @@ def test_the_page_and_the_statement_say_what_the_budget_did(tmp_path: Path) -> N
     assert f"The run was stopped by its budget of {budget}" in statement.stdout
     page = (tmp_path / "run.html").read_text()
     assert "<h2>Work and efficiency</h2>" in page and "<h2>Budgets</h2>" in page and f"the budget {budget} stopped the run" in page
+
+
+def test_progress_loads_neither_pint_nor_nvml(tmp_path: Path) -> None:
+    channel = create_channel(tmp_path / "light.progress")
+    code = ("import sys, footprint\n"
+            "footprint.progress(step=1, tokens=10)\n"
+            "print(sorted(m for m in ('pint', 'pynvml', 'numpy', 'footprint.plugins.manager') if m in sys.modules))\n")
+    done = subprocess.run([PY, "-c", code], env={**env(None), "FOOTPRINT_PROGRESS": channel}, capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
+    assert read_channel(channel) == {"steps": 1.0, "tokens": 10.0}
+
+
+def test_a_job_report_of_a_directory_keeps_the_work(tmp_path: Path) -> None:
+    done = run("--interval", "200ms", "--json", "--log-dir", "logs", "--", PY, TRAIN, "40", "0.02", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    job = subprocess.run([PY, "-m", "footprint", "report", "logs", "--json"], cwd=tmp_path, env=env(), capture_output=True,
+                         text=True, timeout=60)
+    assert job.returncode == 0, job.stderr
+    data, merged = _json(done), json.loads(job.stdout)
+    # a finished node log is summed from its final record: the work comes with it
+    assert merged["work"] == data["work"] and merged["forecast"]["checks"] == data["forecast"]["checks"]
+    assert merged["efficiency"]["energy_per_step"]["magnitude"] == pytest.approx(
+        merged["energy"]["magnitude"] * 3.6e6 / data["work"]["steps"], rel=1e-6)

@@ -337,4 +337,9 @@ def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals |
         ledger.intervals = int(saved.get("intervals", 0))
     except (TypeError, ValueError, KeyError, IndexError):
         return None
-    return ledger.totals(complete=True)
+    totals = ledger.totals(complete=True)
+    if "work" in final:
+        from footprint.meter.work import trail_from_final
+
+        totals.work = trail_from_final(header, final["work"]) or totals.work
+    return totals

@@ -138,9 +138,9 @@ class Recorder:
             self.header = self._header(settings)
             self.ledger = Ledger(self.header)
             if opts.work is not None:
-                from footprint.meter.work import Site, WorkMonitor
+                from footprint.meter.work import WorkMonitor
 
-                self.work = WorkMonitor(opts.work, self.header, Site.resolve(opts.site), opts.say, opts.on_budget_stop)
+                self.work = WorkMonitor(opts.work, self.header, opts.site, opts.say, opts.on_budget_stop)
             self.meter = Meter(self.opened.channels, self._sink, opts.interval, opts.clock)
             self._emit(self.header)
             if self.log_failed_at is not None:
@@ -183,7 +183,8 @@ class Recorder:
             "command": self.options.command, "label": self.options.label,
             "log": str(self.options.log_path) if self.options.log_path is not None else None,
             "settings": {"interval_s": self.options.interval, "poll_hz": settings.poll_hz, "all_gpus": settings.all_gpus,
-                         "cuda_visible_devices": settings.visible_devices, "site": dict(self.options.site)},
+                         "cuda_visible_devices": settings.visible_devices, "cpu_scope": settings.cpu_scope,
+                         "site": dict(self.options.site)},
             "facts": self.opened.facts, "notes": self.opened.notes, "channels": channels,
             **({"work": self.options.work.header()} if self.options.work is not None else {}),
             **self.options.header_extra,
@@ -248,6 +249,8 @@ class Recorder:
 
             record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
                       "totals": totals_record(self.ledger), **final}
+            if self.ledger.work is not None:  # a job report sums finished logs from this line alone
+                record["work"] = self.ledger.work.record()
             self._emit(record)
         finally:
             self.opened.close()

@@ -196,20 +196,22 @@ def device_peak(header: dict[str, Any], precision: str) -> tuple[float | None, s
 class WorkMonitor:
     """Each interval: the work so far, the forecast, budgets and the plan; ``records`` to log, ``snapshot`` to show."""
 
-    def __init__(self, setup: WorkSetup, header: dict[str, Any], site: Site, say: Callable[[str], None] | None = None,
-                 stop: Callable[[str], None] | None = None) -> None:
+    def __init__(self, setup: WorkSetup, header: dict[str, Any], site: dict[str, Any],
+                 say: Callable[[str], None] | None = None, stop: Callable[[str], None] | None = None) -> None:
         self.setup = setup
-        self.site = site
+        self.site_options = site
+        self._site: Site | None = None
+        self.header = header
+        self._peak: tuple[float | None] | None = None
         self.say = say or (lambda line: None)
         self.stop_action = stop
         costs = [b.text for b in setup.budgets if b.kind == "cost"]
-        if costs and site.price is None and site.energy_price is None:
+        if costs and self.site.price is None and self.site.energy_price is None:
             raise FootprintError(f"--budget {costs[0]!r}: the run's cost is unknown; expected --price (per GPU-hour) or "
                                  "--energy-price with a budget in USD")
         self.start_unix = float(header.get("start_unix") or time.time())
         self.channels = header.get("channels", [])
         self.gpus = sum(1 for c in self.channels if c.get("component") == "gpu")
-        self.peak = device_peak(header, setup.precision)[0]
         self.watch = BudgetWatch(setup.budgets, setup.on_budget)
         self.values: dict[str, float] = {}
         self.trace: list[tuple[float, float, float, float, float]] = []  # t, IT J, steps, tokens, flops
@@ -219,6 +221,20 @@ class WorkMonitor:
         self.latest: dict[str, Any] | None = None
         self.power_w: float | None = None
         self.should_stop = False
+
+    @property
+    def site(self) -> Site:
+        """The site's figures, resolved on first use: in the meter's thread once the command runs, so that the unit
+        registry is not built before the command starts (unless a budget needed it to be read)."""
+        if self._site is None:
+            self._site = Site.resolve(self.site_options)
+        return self._site
+
+    @property
+    def peak(self) -> float | None:
+        if self._peak is None:
+            self._peak = (device_peak(self.header, self.setup.precision)[0],)
+        return self._peak[0]
 
     def totals(self) -> dict[str, float | None]:
         """The work so far, with the planned totals the script or the options gave."""
@@ -383,6 +399,18 @@ class WorkTrail:
         if isinstance(record.get("budget"), dict):
             self.budget = record["budget"]
 
+    def record(self) -> dict[str, Any]:
+        """The whole trail as one work record (without its type and time), for the final record: a reader that sums
+        a finished log from its last line (a job report) gets the run's work from there."""
+        out: dict[str, Any] = {k: v for k, v in self.values.items()}
+        if self.forecast is not None:
+            out["forecast"] = self.forecast
+        if self.checks:
+            out["checks"] = dict(self.checks)
+        if self.budget is not None:
+            out["budget"] = self.budget
+        return out
+
     def summary(self) -> dict[str, Any]:
         """What a Totals carries: plain JSON, merged across nodes by ``merge``."""
         totals = {k: self.values.get(k) for k in WORK_KEYS}
@@ -413,6 +441,16 @@ def _forecast_problem(made: Any) -> str | None:
         if not _count_ok(made.get(key)):
             return f"has '{key}' {made.get(key)!r:.40}; expected a number >= 0 or null"
     return None
+
+
+def trail_from_final(header: dict[str, Any], saved: Any) -> dict[str, Any] | None:
+    """The work summary of a finished run from its final record's ``work`` (None when it has none or it is not one
+    footprint writes)."""
+    if not isinstance(saved, dict) or check_work_record(saved) is not None:
+        return None
+    trail = WorkTrail(header)
+    trail.add(saved)
+    return trail.summary()
 
 
 def check_work_record(record: dict[str, Any]) -> str | None:
@@ -452,8 +490,12 @@ def _plan_ok(plan: Any) -> bool:
     return True
 
 
+def _sig(value: float) -> float:
+    return float(f"{value:.9g}")
+
+
 def _q(value: float, units: str) -> dict[str, Any]:
-    return {"magnitude": float(f"{value:.9g}"), "units": units}
+    return {"magnitude": _sig(value), "units": units}
 
 
 def work_sections(parts: list[Any], energy_kwh: float, gpu_j: float, cpu_j: float, duration_s: float, n_gpus: int,
@@ -529,8 +571,9 @@ def _forecast_section(last: dict[str, Any], checks: dict[str, Any], energy_kwh: 
     finished = (last.get("fraction") or 0) >= 0.999
     for key in sorted(checks, key=float):
         made = checks[key]
-        entry = {"at": float(key), "t_s": made.get("t"), "energy": {"magnitude": made["energy_kwh"], "units": "kWh",
-                                                                   "low": made["low_kwh"], "high": made["high_kwh"]},
+        entry = {"at": float(key), "t_s": made.get("t"),
+                 "energy": {"magnitude": _sig(made["energy_kwh"]), "units": "kWh", "low": _sig(made["low_kwh"]),
+                            "high": _sig(made["high_kwh"])},
                  "actual": _q(energy_kwh, "kWh") if finished else None,
                  "error": round(made["energy_kwh"] / energy_kwh - 1, 6) if finished and energy_kwh > 0 else None,
                  "within_range": (made["low_kwh"] <= energy_kwh <= made["high_kwh"]) if finished else None}
