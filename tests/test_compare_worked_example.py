@@ -24,9 +24,13 @@ def blocks(kind: str) -> list[str]:
     return re.findall(rf"```{kind}\n(.*?)```", SECTION, flags=re.S)
 
 
+ENERGY_UNIT = re.compile(r"\b[µumkMGT]?Wh\b")
+
+
 def shape(text: str) -> list[str]:
-    """The words of the output, every number (and the whitespace that aligns it) read alike."""
-    return NUMBER.sub("N", text).split()
+    """The words of the output, every number (and the whitespace that aligns it) read alike, and an energy in
+    whichever prefix of Wh its size picks."""
+    return ENERGY_UNIT.sub("Wh", NUMBER.sub("N", text)).split()
 
 
 @pytest.fixture(scope="module")
