@@ -111,15 +111,26 @@ def test_wandb_offline_run_files_hold_the_figures(tmp_path: Path, monkeypatch: p
     assert all(0 < r["train/footprint/steps"] <= r["train/global_step"] for r in rows if "train/footprint/steps" in r)
 
 
-def test_callbacks_given_to_the_trainer_still_log_to_its_history(tmp_path: Path) -> None:
+def test_given_as_callbacks_it_runs_after_the_reporters_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    mlflow = pytest.importorskip("mlflow", reason="the MLflow check needs mlflow")
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    options = {**meter_options(), "quiet": False}
     with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
-        callback = FootprintCallback(**meter_options())
-        trainer = Trainer(model=tiny_gpt2(), args=arguments(tmp_path / "out", max_steps=10), train_dataset=data(),
-                          callbacks=[callback, Pace()])
+        callback = FootprintCallback(**options)
+        trainer = Trainer(model=tiny_gpt2(), args=arguments(tmp_path / "out", max_steps=10, report_to=["mlflow"]),
+                          train_dataset=data(), callbacks=[callback, Pace()])
         trainer.train()
+    assert "add the footprint callback with footprint.integrations.transformers.attach(trainer)" in capsys.readouterr().err
     rows = footprint_rows(trainer)
-    assert rows and "train_runtime" in rows[-1]  # the final log has them, whatever ran before the meter's first reading
-    assert callback.result is not None
+    assert rows and "train_runtime" in rows[-1]  # the Trainer's own log history still gets the figures
+    (run,) = MlflowClient(uri).search_runs([e.experiment_id for e in MlflowClient(uri).search_experiments()])
+    assert "footprint/energy_kwh" not in run.data.metrics  # MLflow logged before the callback ran: hence attach()
+    assert "loss" in run.data.metrics
 
 
 def test_a_budget_with_stop_ends_training_at_a_step_and_saves(tmp_path: Path) -> None:
