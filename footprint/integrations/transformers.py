@@ -60,7 +60,8 @@ class FootprintCallback(TrainerCallback, ExportableState):
             self.session.resume_at(step=state.global_step, tokens=state.num_input_tokens_seen or None,
                                    flops=state.total_flos or None)
         self.session.begin(total_steps=state.max_steps or None)
-        reporters = [r for r in (args.report_to or []) if r not in ("none", None)] if args is not None else []
+        report_to = getattr(args, "report_to", None) or []
+        reporters = [r for r in ([report_to] if isinstance(report_to, str) else report_to) if r not in ("none", None)]
         if reporters and not self.attached and not self.session.quiet and state.is_world_process_zero:
             print(f"footprint: the Trainer reports to {', '.join(reporters)} before the callbacks given as callbacks=; "
                   "add the footprint callback with footprint.integrations.transformers.attach(trainer) so they log its "
