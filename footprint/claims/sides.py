@@ -251,11 +251,12 @@ def _inputs_from_json(data: dict[str, Any], assumptions: list[Assumption], origi
     return inputs
 
 
-def _profile_by_id(profile_id: str | None) -> tuple[HardwareProfile | None, tuple[str, ...]]:
+def _profile_by_id(profile_id: str | None, gpus: int | None = None) -> tuple[HardwareProfile | None, tuple[str, ...]]:
     from footprint.plugins.catalog import get_profile
 
     if not profile_id:
-        return None, ("names no hardware profile",)
+        # a run that metered no GPU has no GPU profile to name: the CPU-only note says what that means
+        return None, () if gpus == 0 else ("names no hardware profile",)
     try:
         return get_profile(profile_id), ()
     except FootprintError:
@@ -270,7 +271,7 @@ def result_side(path: Path, data: Any = None) -> Side:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FootprintError(f"{str(path)!r} is not a readable JSON result: {exc}") from None
     fp = footprint_from_json(data, str(path))
-    profile, notes = _profile_by_id(fp.profile)
+    profile, notes = _profile_by_id(fp.profile, fp.gpus)
     side = _from_footprint(fp, fp.label or path.stem, "result", str(path), fp.kind, profile, notes)
     return replace(side, work=work_of(fp, data.get("work"), str(path)))
 
@@ -324,6 +325,6 @@ def log_side(path: Path) -> Side:
     from footprint.meter.from_log import footprint_from_log
 
     fp = footprint_from_log(path)
-    profile, notes = _profile_by_id(fp.profile)
+    profile, notes = _profile_by_id(fp.profile, fp.gpus)
     side = _from_footprint(fp, fp.label or path.stem, "log", str(path), fp.kind, profile, notes)
     return replace(side, work=work_of(fp, None, str(path)))
