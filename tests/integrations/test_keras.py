@@ -153,3 +153,14 @@ def test_a_second_fit_with_the_same_callback_goes_on_from_the_first() -> None:
     assert first.history["footprint/energy_kwh"][-1] <= after_first
     assert all(e > after_first for e in second.history["footprint/energy_kwh"])
     assert second.history["footprint/steps"][-1] <= 20
+
+
+def test_a_budget_with_warn_says_so_once_and_training_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    x, y = data()
+    callback = FootprintCallback(budget="0.005 Wh", on_budget="warn", **{**meter_options(), "quiet": False})
+    with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
+        history = model().fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[callback, Pace()])
+    assert len(history.history["loss"]) == 4 and not callback.session.should_stop
+    err = capsys.readouterr().err
+    assert err.count("footprint: warning: budget 0.005 Wh reached") == 1
+    assert "training goes on (on_budget='warn')" in err

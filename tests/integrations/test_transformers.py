@@ -148,9 +148,10 @@ def test_a_budget_with_stop_ends_training_at_a_step_and_saves(tmp_path: Path) ->
     assert carried["energy_kwh"] >= 0.02 / 1000  # saved at the step the budget was reached
 
 
-def test_a_resume_from_a_checkpoint_carries_the_energy_on(tmp_path: Path) -> None:
+@pytest.mark.parametrize("restore", [False, True], ids=["state-read-back", "trainer-restores-callbacks"])
+def test_a_resume_from_a_checkpoint_carries_the_energy_on(tmp_path: Path, restore: bool) -> None:
     out = tmp_path / "out"
-    options = {"max_steps": 20, "save_strategy": "steps", "save_steps": 10}
+    options = {"max_steps": 20, "save_strategy": "steps", "save_steps": 10, "restore_callback_states_from_checkpoint": restore}
     with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
         first = Trainer(model=tiny_gpt2(), args=arguments(out, **options), train_dataset=data(), callbacks=[Pace()])
         attach(first, **meter_options())
@@ -161,6 +162,8 @@ def test_a_resume_from_a_checkpoint_carries_the_energy_on(tmp_path: Path) -> Non
         second = Trainer(model=tiny_gpt2(), args=arguments(out, **options), train_dataset=data(), callbacks=[Pace()])
         callback = attach(second, **meter_options())
         second.train(resume_from_checkpoint=str(out / "checkpoint-10"))
+    if restore:  # the Trainer rebuilt the callback from its saved options and put the new one in its place
+        callback = second.pop_callback(FootprintCallback)
     resumed = [row for row in footprint_rows(second) if row["step"] > 10]
     assert resumed and all(row["footprint/energy_kwh"] > carried for row in resumed)
     segment = float(callback.result.energy.central.to("kWh").magnitude)
