@@ -53,7 +53,8 @@ def lightning_hook(calls: int) -> tuple[Any, Any]:
 
     callback = FootprintCallback(tokens_per_batch=4096, flops_per_batch=2.4e13, **OPTIONS)
     # the Trainer's attributes the hook reads; no logging step falls in the loop (log_every_n_steps beyond it)
-    trainer = SimpleNamespace(global_step=0, max_steps=calls, log_every_n_steps=10**9, should_stop=False)
+    trainer = SimpleNamespace(global_step=0, max_steps=calls, log_every_n_steps=10**9, should_stop=False,
+                              estimated_stepping_batches=calls)
     callback.on_train_start(trainer, None)
 
     def step(i: int) -> None:

@@ -36,6 +36,7 @@ class FootprintCallback(Callback):
         self.per_batch = {"tokens": tokens_per_batch, "flops": flops_per_batch, "samples": samples_per_batch}
         self.totals: dict[str, float] = {}  # counted from the batches, a resumed run's included
         self.logged_step = -1
+        self.total_steps: int | None = None
 
     @property
     def result(self) -> Any:
@@ -55,13 +56,14 @@ class FootprintCallback(Callback):
         else:  # a new fit from step 0
             self.session.fresh()
             self.totals = {}
-        self.session.begin(total_steps=_total_steps(trainer))
+        self.total_steps = _total_steps(trainer)  # once: Lightning works it out from the dataloaders each time it is asked
+        self.session.begin(total_steps=self.total_steps)
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         for key, per in self.per_batch.items():
             if per is not None:
                 self.totals[key] = self.totals.get(key, 0.0) + float(per(batch) if callable(per) else per)
-        if self.session.step(step=trainer.global_step, total_steps=_total_steps(trainer), **self.totals):
+        if self.session.step(step=trainer.global_step, total_steps=self.total_steps, **self.totals):
             trainer.should_stop = True
         if trainer.global_step != self.logged_step and trainer.global_step % max(trainer.log_every_n_steps, 1) == 0:
             self.logged_step = trainer.global_step
