@@ -424,3 +424,23 @@ def test_a_job_report_of_a_directory_keeps_the_work(tmp_path: Path) -> None:
     assert merged["work"] == data["work"] and merged["forecast"]["checks"] == data["forecast"]["checks"]
     assert merged["efficiency"]["energy_per_step"]["magnitude"] == pytest.approx(
         merged["energy"]["magnitude"] * 3.6e6 / data["work"]["steps"], rel=1e-6)
+
+
+def test_two_ranks_of_a_node_one_meter_the_other_reports_its_work(tmp_path: Path) -> None:
+    # srun starts 'footprint run' on each rank: one meters the node; the other's command reports through the
+    # node's shared channel, and the meter counts it
+    processes = []
+    for rank, command in ((0, [PY, "-c", "import time; time.sleep(2)"]), (1, [PY, TRAIN, "40", "0.02"])):
+        e = {**env(), "SLURM_JOB_ID": "4242", "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank),
+             "SLURM_NTASKS_PER_NODE": "2", "FOOTPRINT_LOCK_DIR": str(tmp_path / "locks")}
+        processes.append(subprocess.Popen([PY, "-m", "footprint", "run", "--interval", "200ms", "--quiet", "--log-dir", "logs",
+                                           "--", *command], cwd=tmp_path, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True))
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    job = subprocess.run([PY, "-m", "footprint", "report", "logs", "--json"], cwd=tmp_path, env=env(), capture_output=True,
+                         text=True, timeout=60)
+    assert job.returncode == 0, job.stderr
+    work = json.loads(job.stdout)["work"]
+    assert work["steps"] == 40 and work["tokens"] == 40 * TOKENS_PER_STEP
