@@ -19,6 +19,7 @@ from footprint.meter.budget import parse_budget
 from footprint.meter.channels import MeterSettings
 from footprint.meter.fake_nvml import FakeGpu, fake_nvml
 from footprint.meter.forecast import epoch_mean_forecast, forecast
+from footprint.meter.log import read_runs
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.progress import ProgressWriter, create_channel, read_channel
 from tests.forecast_traces import SHAPES, make_trace, run_errors
@@ -444,3 +445,30 @@ def test_two_ranks_of_a_node_one_meter_the_other_reports_its_work(tmp_path: Path
     assert job.returncode == 0, job.stderr
     work = json.loads(job.stdout)["work"]
     assert work["steps"] == 40 and work["tokens"] == 40 * TOKENS_PER_STEP
+
+
+def test_a_log_cut_short_and_read_from_its_last_checkpoint_keeps_the_work(tmp_path: Path) -> None:
+    from footprint.meter.checkpoint import Checkpoints, read_runs_resumed
+    from footprint.meter.fake_nvml import FakeClock
+
+    clock = FakeClock()
+    log = tmp_path / "run.jsonl"
+    with fake_nvml([FakeGpu(name="NVIDIA H100 80GB HBM3", power="400 W")], clock=clock.now):
+        t = footprint.track(log=log, interval="1s", clock=clock, settings=NO_HOST, factories=[NvmlGpuMeter()], quiet=True,
+                            total_steps=100).start()
+        assert t.recorder is not None
+        t.recorder.checkpoints = Checkpoints(3.0)
+        for step in range(1, 81):
+            clock.advance(0.1)
+            footprint.progress(step=step)
+            if step % 5 == 0:
+                with t.window("tick"):  # with a fake clock, reads happen at window edges
+                    pass
+        cut = log.read_bytes()  # the log as a killed meter leaves it: no final record
+        t.stop()
+    (tmp_path / "cut.jsonl").write_bytes(cut)
+    assert b'"type":"checkpoint"' in cut
+    resumed = read_runs_resumed(tmp_path / "cut.jsonl")[0]
+    whole = read_runs(tmp_path / "cut.jsonl")[0]
+    assert resumed.ledger.work.summary()["work"] == whole.ledger.work.summary()["work"]
+    assert resumed.ledger.work.summary()["checks"] == whole.ledger.work.summary()["checks"] != {}

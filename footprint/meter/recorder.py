@@ -225,6 +225,8 @@ class Recorder:
                                 "error": f"{type(exc).__name__}: {exc}"})
         if record.get("type") == "interval" and self.checkpoints.due(self.ledger.t) and self.writer is not None:
             self._checkpoint()
+            if self.ledger.work is not None:  # restated whole after it: a reader resuming there has the run's work
+                self._emit({"type": "work", "t": round(self.ledger.t, 3), **self.ledger.work.record()})
         if self.on_record is not None:
             try:
                 self.on_record(record, self.ledger)
