@@ -472,3 +472,36 @@ def test_a_log_cut_short_and_read_from_its_last_checkpoint_keeps_the_work(tmp_pa
     whole = read_runs(tmp_path / "cut.jsonl")[0]
     assert resumed.ledger.work.summary()["work"] == whole.ledger.work.summary()["work"]
     assert resumed.ledger.work.summary()["checks"] == whole.ledger.work.summary()["checks"] != {}
+
+
+TRACKED_RANK = """
+import json, time, footprint
+with footprint.track(interval="100ms", quiet=True, budget={budget!r}, on_budget="stop") as t:
+    step = 0
+    while not t.should_stop and step < 1000:
+        time.sleep(0.01)
+        step += 1
+        footprint.progress(step=step)
+budget = t.result.work.get("budget") if t.result is not None else None
+print(json.dumps({{"step": step, "metering": t.metering, "stop": t.should_stop, "budget": budget}}))
+"""
+
+
+def test_every_rank_of_a_node_under_track_learns_of_the_budget_stop(tmp_path: Path) -> None:
+    # two ranks on one node of a two-node job: the budget is the job's, so this node counts for both nodes
+    budget = f"{2 * 350 * 2.0 / 3600:.4f} Wh"  # the two fake GPUs alone would take 2 s; counted twice, about 1 s
+    processes = []
+    for rank in (0, 1):
+        e = {**env(), "SLURM_JOB_ID": "77", "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank), "SLURM_NTASKS_PER_NODE": "2",
+             "SLURM_JOB_NUM_NODES": "2", "FOOTPRINT_LOCK_DIR": str(tmp_path / "locks")}
+        processes.append(subprocess.Popen([PY, "-c", TRACKED_RANK.format(budget=budget)], cwd=tmp_path, env=e,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        results.append(json.loads(out))
+    assert sorted(r["metering"] for r in results) == [False, True]
+    assert all(r["stop"] and r["step"] < 1000 for r in results)  # both left the loop, the unmetered one too
+    meter = next(r for r in results if r["metering"])
+    assert meter["budget"]["stopped_by"] == budget and "x 2 nodes" in meter["budget"]["basis"]

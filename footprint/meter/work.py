@@ -213,6 +213,11 @@ class WorkMonitor:
         self.channels = header.get("channels", [])
         self.gpus = sum(1 for c in self.channels if c.get("component") == "gpu")
         self.watch = BudgetWatch(setup.budgets, setup.on_budget)
+        nodes = header.get("num_nodes")
+        # one meter per node sees one node: a budget is the job's, so this node's figures count for all of its nodes
+        self.nodes = nodes if isinstance(nodes, int) and not isinstance(nodes, bool) and nodes > 1 else 1
+        if self.nodes > 1:
+            self.watch.basis = f"this node's figures x {self.nodes} nodes (the job's nodes taken alike)"
         self.values: dict[str, float] = {}
         self.trace: list[tuple[float, float, float, float, float]] = []  # t, IT J, steps, tokens, flops
         self.checks: dict[str, dict[str, Any]] = {}
@@ -278,7 +283,9 @@ class WorkMonitor:
                   "cost": self.site.cost(facility_kwh, gpu_hours)}
         ahead = {"energy": made["energy_kwh"], "emissions": made["emissions_kg"], "cost": made["cost_usd"]} if made else {}
         before = self.watch.state()
-        lines, stop = self.watch.check(t, actual, ahead)
+        n = self.nodes
+        lines, stop = self.watch.check(t, {k: v * n if v is not None else None for k, v in actual.items()},
+                                       {k: v * n if v is not None else None for k, v in ahead.items()})
         for line in lines:
             self.say(line)
         if self.watch.state() != before:
