@@ -1,15 +1,15 @@
 """The footprint of a multi-node job: every node log of one job under a directory, each node counted once.
 
-A finished log ends with a final record that carries the run's totals, so it is summed from its first and last
-lines without reading the intervals in between; a log cut short (a node killed) is streamed record by record up
-to its last complete interval, from its last checkpoint record on (the running totals the meter writes every
-few minutes) when it has one. The same run found twice (a copied log) is counted once; several runs of one
-node in one job (several job steps) add up. Nodes the launcher listed but that left no log are named missing.
+Each log is read from the last checkpoint record of each run (the running totals the meter writes every few
+minutes, and in its final record) on: the records after it are streamed, up to the last complete interval of a
+log cut short. A checkpoint is used only if its checksum and totals pass (see ``footprint.meter.checkpoint``),
+so the totals are those of reading every record, as ``footprint report FILE`` does. The same run found twice (a
+copied log) is counted once; several runs of one node in one job (several job steps) add up. Nodes the launcher
+listed but that left no log are named missing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +17,10 @@ from typing import Any
 
 from footprint.core.result import Footprint
 from footprint.errors import FootprintError
-from footprint.meter.ledger import Ledger, Totals, totals_from_final
+from footprint.meter.ledger import Ledger, Totals
+from footprint.meter.log import MAX_PROBLEMS_SHOWN
 
 MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
-TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
 POOL_MIN_BYTES = 32 << 20  # logs to stream, in all: below this (about a second and a half of reading on one core),
 # starting worker processes costs more than it saves
 
@@ -35,6 +35,8 @@ class NodeLog:
     complete: bool
     cut_line: bool = False
     bad_lines: int = 0
+    runs: list[Totals] = field(default_factory=list)  # each run's own totals (a log may hold several)
+    problems: list[str] = field(default_factory=list)  # damaged records and refused totals, "PATH:LINE: what"
 
     @property
     def job(self) -> str:
@@ -56,70 +58,29 @@ class NodeLog:
         return [int(r) for r in (self.header.get("ranks") or []) if isinstance(r, int)]
 
 
-def _first_line(path: Path) -> dict[str, Any] | None:
-    with path.open("rb") as fh:
-        line = fh.readline()
-    if not line.endswith(b"\n"):
-        return None
-    try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _last_line(path: Path) -> dict[str, Any] | None:
-    with path.open("rb") as fh:
-        fh.seek(0, 2)
-        size = fh.tell()
-        fh.seek(max(0, size - TAIL_BYTES))
-        tail = fh.read()
-    if not tail.endswith(b"\n"):
-        return None
-    start = tail.rfind(b"\n", 0, len(tail) - 1)
-    try:
-        value = json.loads(tail[start + 1:])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def read_node_log(path: str | Path) -> NodeLog:
-    """A node's log: from its header and final record when it finished, else streamed."""
-    p = Path(path)
-    return _finished_node_log(p) or _streamed_node_log(p)
-
-
-def _finished_node_log(p: Path) -> NodeLog | None:
-    """A finished log from its first and last lines; None if it has no final record with totals."""
-    from footprint.meter.log import FORMAT, VERSION
-
-    try:
-        header = _first_line(p)
-        version = header.get("version", 0) if header is not None else None
-        if header is None or header.get("type") != "header" or header.get("format") != FORMAT \
-                or type(version) is not int or version > VERSION:
-            return None
-        final = _last_line(p)
-    except OSError:  # unreadable: streaming it says so in one line
-        return None
-    if final is None or final.get("type") != "final":
-        return None
-    totals = totals_from_final(header, final)
-    if totals is None:
-        return None
-    header = {**header, "log": str(p), "ranks": final.get("ranks", header.get("ranks", []))}
-    totals.header = header
-    return NodeLog(str(p), header, totals, True)
+    """A node's log, each run from its last usable checkpoint (or final record) on (see ``stream_totals``)."""
+    return _streamed_node_log(Path(path))
 
 
 def _streamed_node_log(p: Path) -> NodeLog:
-    """A log cut short, or with no totals in its final record, streamed (raises if it is not a log)."""
-    ledger, log = stream_totals(p)
+    """A log streamed from each run's last usable checkpoint or final record on (raises if it is not a log)."""
+    from footprint.meter.checkpoint import read_runs_resumed
+
+    runs = read_runs_resumed(p)
+    parts = []
+    for run in runs:  # one result part per run, as 'footprint report FILE' counts them
+        part = run.ledger.totals(complete=run.complete)
+        part.header = {**run.header, "log": str(p)}
+        part.refused = run.refused
+        parts.append(part)
+    ledger, log = _combined(runs)
     ledger.header = {**log.header, "log": str(p)}
     if log.final is not None and "ranks" in log.final:
         ledger.header["ranks"] = log.final["ranks"]
-    return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines)
+    problems = [line for run in runs for line in run.problems]
+    return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines,
+                   parts, problems)
 
 
 def usable_cores() -> int:
@@ -136,8 +97,8 @@ def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLo
     for a pool to pay for its start-up). The result is the same as reading them one by one: logs are
     independent, and each is read whole by one process."""
     lists: dict[tuple[Any, ...], list[Any]] = {}
-    logs: list[NodeLog | None] = [_shared_lists(_finished_node_log(p), lists) for p in paths]
-    streamed = [i for i, log in enumerate(logs) if log is None]
+    logs: list[NodeLog | None] = [None for _ in paths]
+    streamed = list(range(len(paths)))
     if workers is None:
         size = sum(_size(paths[i]) for i in streamed)
         workers = usable_cores() if size >= POOL_MIN_BYTES else 1
@@ -208,7 +169,11 @@ def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
     node log holding several runs adds them up."""
     from footprint.meter.checkpoint import read_runs_resumed
 
-    runs = read_runs_resumed(path)  # a run cut short is read from its last checkpoint on
+    return _combined(read_runs_resumed(path))
+
+
+def _combined(runs: list[Any]) -> tuple[Ledger, Any]:
+    """The runs of one log added up into the last one's ledger: (ledger, the last MeterLog)."""
     last = runs[-1]
     ledger = last.ledger
     for earlier in runs[:-1]:
@@ -252,7 +217,7 @@ class JobMerge:
 
     @property
     def parts(self) -> list[Totals]:
-        return [log.totals for node in self.nodes for log in node.logs]
+        return [run for node in self.nodes for log in node.logs for run in (log.runs or [log.totals])]
 
     @property
     def cut_short(self) -> list[NodeResult]:
@@ -297,8 +262,9 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
             duplicates.append((best.node, [log.path for log in copies]))
             warnings.append(f"node {best.node}: {len(copies)} copies of one run ({', '.join(log.path for log in copies)}): counted once")
     for log in mine:
-        if log.bad_lines:
-            warnings.append(f"{log.path}: {log.bad_lines} unreadable line(s) skipped")
+        warnings.extend(log.problems[:MAX_PROBLEMS_SHOWN])
+        if len(log.problems) > MAX_PROBLEMS_SHOWN:
+            warnings.append(f"{log.path}: {len(log.problems) - MAX_PROBLEMS_SHOWN} more damaged line(s) skipped")
     expected: dict[str, None] = {}  # ordered set: 1,000 nodes x 1,000 names must not be a quadratic scan
     count: int | None = None
     for names in {tuple(log.header.get("expected_nodes") or ()) for log in mine}:
