@@ -67,7 +67,7 @@ def _streamed_node_log(p: Path) -> NodeLog:
     """A log streamed from each run's last usable checkpoint or final record on (raises if it is not a log)."""
     from footprint.meter.checkpoint import read_runs_resumed
 
-    runs = read_runs_resumed(p)
+    runs = _distinct(read_runs_resumed(p))
     parts = []
     for run in runs:  # one result part per run, as 'footprint report FILE' counts them
         part = run.ledger.totals(complete=run.complete)
@@ -81,6 +81,18 @@ def _streamed_node_log(p: Path) -> NodeLog:
     problems = [line for run in runs for line in run.problems]
     return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines,
                    parts, problems)
+
+
+def _distinct(runs: list[Any]) -> list[Any]:
+    """Each run of a log once (a log pasted after itself holds each twice): of two copies, the longer, as
+    ``footprint report FILE`` keeps it."""
+    from footprint.meter.from_log import _length
+
+    chosen: dict[str, Any] = {}
+    for run in runs:
+        seen = chosen.get(run.run_id)
+        chosen[run.run_id] = run if seen is None or _length(run) > _length(seen) else seen
+    return list(chosen.values())
 
 
 def usable_cores() -> int:
@@ -286,6 +298,12 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
     return JobMerge(job, ordered, missing, count, duplicates, others, warnings)
 
 
+def _start(log: NodeLog) -> float:
+    """When a log's run started (unix seconds; a header checked as the reader checks it); 0 if it does not say."""
+    start = log.header.get("start_unix")
+    return float(start) if isinstance(start, int | float) and not isinstance(start, bool) else 0.0
+
+
 def _show(job: str) -> str:
     return job if job else "(none)"
 
@@ -298,8 +316,8 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
     it_j = sum(node.energy() for node in merge.nodes)
     facility_kwh = float(fp.energy.central.to("kWh").magnitude)
     pue = facility_kwh / (it_j / J_PER_KWH) if it_j > 0 else 1.0
-    starts = [float(log.header.get("start_unix", 0.0)) for node in merge.nodes for log in node.logs]
-    ends = [float(log.header.get("start_unix", 0.0)) + log.totals.duration for node in merge.nodes for log in node.logs]
+    starts = [_start(log) for node in merge.nodes for log in node.logs]
+    ends = [_start(log) + log.totals.duration for node in merge.nodes for log in node.logs]
     nodes = []
     for node in merge.nodes:
         gpus: dict[str, dict[str, Any]] = {}

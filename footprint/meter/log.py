@@ -199,6 +199,45 @@ def check_header(record: dict[str, Any]) -> str | None:
         return f"'settings.site' is {_shown(site)}; expected an object of option values"
     if "run_id" in record and not isinstance(record["run_id"], str):
         return f"'run_id' is {_shown(record['run_id'])}; expected a string"
+    return _described(record) or next(filter(None, map(_channel_described, range(len(channels)), channels)), None)
+
+
+MAX_UNIX = 1e11  # seconds since 1970: the year 5138; a start time past it is a damaged header
+# what the header's optional fields must be when present (null stands for unknown), as the reports read them
+_TEXT = (str,)
+_HEADER_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "facts": ((dict,), "an object"), "host": (_TEXT, "a string"), "node": ((str, int), "a name"),
+    "job": ((str, int), "a job id"), "label": (_TEXT, "a string"), "ranks": ((list,), "a list of rank numbers"),
+    "expected_nodes": ((list,), "a list of node names"), "num_nodes": ((int,), "a whole number"),
+}
+_CHANNEL_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": (_TEXT, "a string"), "profile": (_TEXT, "a profile id"), "method": (_TEXT, "a string"),
+    "index": ((int,), "a whole number"),
+}
+
+
+def _wrong_type(value: Any, types: tuple[type, ...]) -> bool:
+    return value is not None and (isinstance(value, bool) or not isinstance(value, types))
+
+
+def _described(record: dict[str, Any]) -> str | None:
+    """What is wrong with the header's description of the run (its start, machine, job), if anything."""
+    start = record.get("start_unix")
+    if start is not None and ((number := _number(start)) is None or not 0 <= number <= MAX_UNIX):
+        return f"'start_unix' is {_shown(start)}; expected the run's start in seconds since 1970"
+    for key, (types, expected) in _HEADER_FIELDS.items():
+        if _wrong_type(record.get(key), types):
+            return f"{key!r} is {_shown(record[key])}; expected {expected}"
+    return None
+
+
+def _channel_described(i: int, channel: dict[str, Any]) -> str | None:
+    for key, (types, expected) in _CHANNEL_FIELDS.items():
+        if _wrong_type(channel.get(key), types):
+            return f"channel {i} {key!r} is {_shown(channel[key])}; expected {expected}"
+    limit = channel.get("power_limit_w")
+    if limit is not None and ((number := _number(limit)) is None or number <= 0):
+        return f"channel {i} 'power_limit_w' is {_shown(limit)}; expected a power limit in W"
     return None
 
 

@@ -134,7 +134,9 @@ def stored_problem(header: dict[str, Any], record: dict[str, Any], ledger: Any =
 
     wrong = None
     if "ledger" in record:
-        wrong = state_problem(header, record)
+        since = record.get("since")
+        wrong = state_problem(header, record) if since is None or type(since) is int else \
+            f"'since' is {_text(since)}; expected the hour its running totals start from, or null"
         if wrong is None and ledger is not None and not _same(record["ledger"], ledger.state(record.get("since"))):
             wrong = "its running totals are not what the records before it add up to"
     if wrong is None and record.get("type") == "final" and "totals" in record:
