@@ -66,13 +66,13 @@ def read_node_log(path: str | Path) -> NodeLog:
 def _streamed_node_log(p: Path) -> NodeLog:
     """A log streamed from each run's last usable checkpoint or final record on (raises if it is not a log)."""
     from footprint.meter.checkpoint import read_runs_resumed
+    from footprint.meter.from_log import run_totals
 
     runs = _distinct(read_runs_resumed(p))
     parts = []
     for run in runs:  # one result part per run, as 'footprint report FILE' counts them
-        part = run.ledger.totals(complete=run.complete)
+        part = run_totals(run)
         part.header = {**run.header, "log": str(p)}
-        part.refused = run.refused
         parts.append(part)
     ledger, log = _combined(runs)
     ledger.header = {**log.header, "log": str(p)}
