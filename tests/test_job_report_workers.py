@@ -79,7 +79,10 @@ def test_pool_and_one_process_read_the_same_totals(job_dir: Path) -> None:
     paths = sorted(job_dir.rglob("*.jsonl"))
     serial = read_node_logs(paths, workers=1)
     pooled = read_node_logs(paths, workers=2)
-    assert [log.path for log in pooled] == [str(p) for p in paths]
+    # one entry per run, in the order of the logs: a log of two runs gives two
+    assert [log.path for log in pooled] == [log.path for log in serial]
+    assert list(dict.fromkeys(log.path for log in pooled)) == [str(p) for p in paths]
+    assert len(pooled) == len(paths) + sum(1 for p in paths if p.read_text().count('"type":"header"') == 2)
     for a, b in zip(serial, pooled, strict=True):
         assert (a.complete, a.cut_line, a.bad_lines, a.totals.duration, a.totals.intervals, a.totals.hourly) == \
                (b.complete, b.cut_line, b.bad_lines, b.totals.duration, b.totals.intervals, b.totals.hourly)

@@ -231,3 +231,19 @@ def test_two_runs_one_after_another_in_one_log_add_up_their_time(tmp_path: Path)
     assert figures["duration"]["magnitude"] * 3600 == pytest.approx(50.0)
     assert figures["gpu_hours"]["magnitude"] * 3600 == pytest.approx(50.0)
     assert figures["energy_gpu"]["magnitude"] * 3.6e6 == pytest.approx(350 * 50, rel=0.005)
+
+
+def test_a_copy_of_a_log_of_two_runs_counts_each_run_once(tmp_path: Path) -> None:
+    log = tmp_path / "job" / "node.jsonl"
+    log.parent.mkdir()
+    metered([FakeGpu(power="350 W")], 30.0, interval=5.0, log=log)
+    metered([FakeGpu(power="200 W")], 20.0, interval=5.0, log=log)
+    text = log.read_text(encoding="utf-8")
+    copy = log.parent / "copy.jsonl"
+    copy.write_text(text + text, encoding="utf-8")  # copied, and pasted after itself
+    by_file = run_cli("report", str(log), str(copy), "--json")
+    by_dir = run_cli("report", str(log.parent), "--json")
+    figures = _figures(by_file)
+    assert _figures(by_dir) == figures
+    assert figures["energy_gpu"]["magnitude"] * 3.6e6 == pytest.approx(350 * 30 + 200 * 20, rel=0.005)
+    assert figures["duration"]["magnitude"] * 3600 == pytest.approx(50.0)

@@ -27,7 +27,7 @@ POOL_MIN_BYTES = 32 << 20  # logs to stream, in all: below this (about a second 
 
 @dataclass
 class NodeLog:
-    """One log of one node: its header, totals and how it ended."""
+    """One run of one node's log (or the runs of a log added up): its header, totals and how it ended."""
 
     path: str
     header: dict[str, Any]
@@ -35,7 +35,6 @@ class NodeLog:
     complete: bool
     cut_line: bool = False
     bad_lines: int = 0
-    runs: list[Totals] = field(default_factory=list)  # each run's own totals (a log may hold several)
     problems: list[str] = field(default_factory=list)  # damaged records and refused totals, "PATH:LINE: what"
 
     @property
@@ -59,28 +58,38 @@ class NodeLog:
 
 
 def read_node_log(path: str | Path) -> NodeLog:
-    """A node's log, each run from its last usable checkpoint (or final record) on (see ``stream_totals``)."""
+    """A node's log, its runs added up, each read from its last usable checkpoint (or final record) on."""
     return _streamed_node_log(Path(path))
 
 
 def _streamed_node_log(p: Path) -> NodeLog:
     """A log streamed from each run's last usable checkpoint or final record on (raises if it is not a log)."""
     from footprint.meter.checkpoint import read_runs_resumed
-    from footprint.meter.from_log import run_totals
 
     runs = _distinct(read_runs_resumed(p))
-    parts = []
-    for run in runs:  # one result part per run, as 'footprint report FILE' counts them
-        part = run_totals(run)
-        part.header = {**run.header, "log": str(p)}
-        parts.append(part)
     ledger, log = _combined(runs)
     ledger.header = {**log.header, "log": str(p)}
     if log.final is not None and "ranks" in log.final:
         ledger.header["ranks"] = log.final["ranks"]
     problems = [line for run in runs for line in run.problems]
     return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines,
-                   parts, problems)
+                   problems)
+
+
+def _node_runs(p: Path) -> list[NodeLog]:
+    """Each distinct run of a log on its own, as 'footprint report FILE' counts them (raises if it is not a log)."""
+    from footprint.meter.checkpoint import read_runs_resumed
+    from footprint.meter.from_log import run_totals
+
+    out = []
+    for run in _distinct(read_runs_resumed(p)):
+        header = {**run.header, "log": str(p)}
+        if run.final is not None and "ranks" in run.final:
+            header["ranks"] = run.final["ranks"]
+        totals = run_totals(run)
+        totals.header = header
+        out.append(NodeLog(str(p), header, totals, run.complete, run.cut_line, run.bad_lines, run.problems))
+    return out
 
 
 def _distinct(runs: list[Any]) -> list[Any]:
@@ -104,27 +113,23 @@ def usable_cores() -> int:
 
 
 def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLog]:
-    """Every log read, in the order given. Finished logs are read here (two lines each); the logs that must be
-    streamed are shared among ``workers`` processes (default: one per usable core, when they hold enough bytes
-    for a pool to pay for its start-up). The result is the same as reading them one by one: logs are
-    independent, and each is read whole by one process."""
+    """Every run of every log, in the order given. The logs are shared among ``workers`` processes (default: one
+    per usable core, when they hold enough bytes for a pool to pay for its start-up). The result is the same as
+    reading them one by one: logs are independent, and each is read whole by one process."""
     lists: dict[tuple[Any, ...], list[Any]] = {}
-    logs: list[NodeLog | None] = [None for _ in paths]
+    logs: list[list[NodeLog] | None] = [None for _ in paths]
     streamed = list(range(len(paths)))
     if workers is None:
         size = sum(_size(paths[i]) for i in streamed)
         workers = usable_cores() if size >= POOL_MIN_BYTES else 1
     workers = min(workers, len(streamed))
-    if workers < 2:
+    if workers < 2 or not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
         for i in streamed:
-            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
-    elif not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
-        for i in streamed:
-            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
-    return [log for log in logs if log is not None]
+            logs[i] = _shared_lists(_node_runs(paths[i]), lists)
+    return [log for runs in logs if runs is not None for log in runs]
 
 
-def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | None],
+def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[list[NodeLog] | None],
                   lists: dict[tuple[Any, ...], list[Any]], workers: int) -> bool:
     """Read the logs ``streamed`` (indexes into ``paths``) in ``workers`` processes, into ``logs``; False if no
     pool could be started or kept (process limits, no /dev/shm)."""
@@ -142,8 +147,8 @@ def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | N
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             chunk = max(1, len(streamed) // (workers * 8))  # a few chunks per worker: even shares, few round trips
-            for i, log in zip(streamed, pool.map(_streamed_node_log, [paths[i] for i in streamed], chunksize=chunk), strict=True):
-                logs[i] = _shared_lists(log, lists)
+            for i, runs in zip(streamed, pool.map(_node_runs, [paths[i] for i in streamed], chunksize=chunk), strict=True):
+                logs[i] = _shared_lists(runs, lists)
     except (BrokenProcessPool, PermissionError, BlockingIOError):
         return False
     return True
@@ -160,12 +165,13 @@ def _threads() -> int:
         return 2
 
 
-def _shared_lists(log: NodeLog | None, lists: dict[tuple[Any, ...], list[Any]]) -> NodeLog | None:
+def _shared_lists(runs: list[NodeLog], lists: dict[tuple[Any, ...], list[Any]]) -> list[NodeLog]:
     """Every node's header repeats the job's node list: keep one copy of it, as each log is read (flat memory)."""
-    names = log.header.get("expected_nodes") if log is not None else None
-    if log is not None and isinstance(names, list):
-        log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
-    return log
+    for log in runs:
+        names = log.header.get("expected_nodes")
+        if isinstance(names, list):
+            log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
+    return runs
 
 
 def _size(path: Path) -> int:
@@ -229,7 +235,7 @@ class JobMerge:
 
     @property
     def parts(self) -> list[Totals]:
-        return [run for node in self.nodes for log in node.logs for run in (log.runs or [log.totals])]
+        return [log.totals for node in self.nodes for log in node.logs]
 
     @property
     def cut_short(self) -> list[NodeResult]:
@@ -310,7 +316,7 @@ def _show(job: str) -> str:
 
 def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: str | None = None) -> Footprint:
     """The merged Footprint of a job, with per-node entries in its details."""
-    from footprint.meter.measured import J_PER_KWH, _q, build_footprint
+    from footprint.meter.measured import J_PER_KWH, _q, build_footprint, wall_time
 
     fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
     it_j = sum(node.energy() for node in merge.nodes)
@@ -331,7 +337,7 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
                 entry["peak"] = max(entry["peak"], channel.peak_w)
         ranks = sorted({r for log in node.logs for r in log.ranks})
         nodes.append({
-            "node": node.node, "complete": node.complete, "logs": [log.path for log in node.logs],
+            "node": node.node, "complete": node.complete, "logs": list(dict.fromkeys(log.path for log in node.logs)),
             "gpus": [{"index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
                       "energy": _q(g["joules"] / J_PER_KWH, "kWh"),
                       "average_power": _q(g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0, "W"),
@@ -340,7 +346,7 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
             "energy_gpu": _q(node.energy("gpu") / J_PER_KWH, "kWh"),
             "energy_host": _q((node.energy("cpu") + node.energy("ram")) / J_PER_KWH, "kWh"),
             "energy": _q(node.energy() / J_PER_KWH * pue, "kWh"),
-            "duration": _q(max(log.totals.duration for log in node.logs), "s"),
+            "duration": _q(wall_time([log.totals for log in node.logs]), "s"),
         })
     job_details = {
         "job": merge.job, "nodes": nodes, "missing_nodes": merge.missing, "expected_nodes": merge.expected_count,
