@@ -1,8 +1,9 @@
 """Checkpoint records: the live meter's running totals, written every few minutes, so that a log cut short (the
 meter killed, the node lost) is read from its last checkpoint on instead of from its first record.
 
-A checkpoint is trusted as the final record's totals are: it is the meter's own ledger, written by the same
-process as the records it sums. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
+A checkpoint is the meter's own ledger, written by the same process as the records it sums, and the final record
+carries one too. It is used only when its checksum (see ``LogWriter.write``) shows that neither it nor a byte of
+its run before it changed, and its totals pass ``footprint.meter.stored_totals``. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
 of its run's header; ``line``: its line number counted from that header), so a copy of it at any other place
 (a log pasted after itself, or after another file) is not taken for one, and the records around it are read as
 ever. A checkpoint holds the energy of the last few hours only, and points back to the one that holds the
