@@ -3,12 +3,13 @@ meter killed, the node lost) is read from its last checkpoint on instead of from
 
 A checkpoint is the meter's own ledger, written by the same process as the records it sums, and the final record
 carries one too. It is used only when its checksum (see ``LogWriter.write``) shows that neither it nor a byte of
-its run before it changed, and its totals pass ``footprint.meter.stored_totals``. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
-of its run's header; ``line``: its line number counted from that header), so a copy of it at any other place
-(a log pasted after itself, or after another file) is not taken for one, and the records around it are read as
-ever. A checkpoint holds the energy of the last few hours only, and points back to the one that holds the
-hours before, so it stays about a kilobyte however long the run. A checkpoint that cannot be used is passed over for the one before it, or for a read from the
-start; the reader that streams the records after it still names a damaged one by its line.
+its run before it changed, and its totals pass ``footprint.meter.stored_totals``. It names where it stands (``at``:
+its own byte offset; ``from``: the byte offset of its run's header; ``line``: its line number counted from that
+header), so a copy of it at any other place (a log pasted after itself, or after another file) is not taken for
+one, and the records around it are read as ever. A checkpoint holds the energy of the last few hours only, and
+points back to the one that holds the hours before, so it stays about a kilobyte however long the run. A checkpoint
+that cannot be used is passed over for the one before it, or for a read from the start; the reader that streams the
+records after it still names a damaged one by its line.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ ANCHOR_HOURS = 6  # a checkpoint holding more hours than this becomes the one la
 SCAN_BYTES = 1 << 20  # read backwards from the end in blocks of this many bytes
 START = b'{"type":"checkpoint",'  # how the meter writes one: "type" is its first key, as in every record
 FINAL_START = b'{"type":"final",'  # a final record is placed and resumable as a checkpoint is
+NEAR_BYTES = 1 << 16  # a checkpoint or final record follows its last interval within this many bytes (its notes,
+# marks); one that does not is not resumed from, and its run is read record by record
 CRC_STEP = 1 << 16  # bytes: the running checksum of a run is kept at this spacing, so that checking an earlier
 # checkpoint after a later one failed hashes at most this much again
 KEYS = ("t", "run_id", "from", "at", "line", "ledger", "older", "since")
@@ -272,21 +275,20 @@ def _usable(fh: IO[bytes], at: int, line: bytes, crcs: dict[int, _RunCrc] | None
 
 
 def _follows_its_interval(fh: IO[bytes], start: int, at: int, record: dict[str, Any]) -> bool:
-    """Whether the last interval record before the one at byte ``at`` (within the last MAX_LINE bytes of its
-    run) ends when the record's totals say, as the meter writes them; a run with no intervals has no time."""
-    lo = max(start, at - MAX_LINE)
+    """Whether the last interval record before the one at byte ``at`` (within the NEAR_BYTES before it) ends
+    when the record's totals say, as the meter writes them; a run with no intervals has no time yet."""
+    lo = max(start, at - NEAR_BYTES)
     fh.seek(lo)
-    lines = fh.read(at - lo).split(b"\n")
+    before = fh.read(at - lo)
     state_t = _number(record["ledger"].get("t")) if isinstance(record.get("ledger"), dict) else None
-    for raw in reversed(lines[1:] if lo > start else lines):
-        if not raw.startswith(b'{"type":"interval",'):
-            continue
-        try:
-            t = _number(json.loads(raw).get("t"))
-        except (ValueError, RecursionError, AttributeError):
-            return False
-        return t is not None and state_t is not None and abs(t - state_t) <= 1e-3
-    return state_t == 0.0 or lo > start
+    j = before.rfind(b'\n{"type":"interval",')
+    if j < 0:
+        return state_t == 0.0 and lo == start  # no interval in the whole run: none counted yet
+    try:
+        t = _number(json.loads(before[j + 1:before.index(b"\n", j + 1)]).get("t"))
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return t is not None and state_t is not None and abs(t - state_t) <= 1e-3
 
 
 def _earlier_hours(fh: IO[bytes], record: dict[str, Any]) -> dict[int, float] | None:
