@@ -324,8 +324,10 @@ def _checkpoint_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
     byte offset; the file is read backwards a block at a time, so memory stays bounded whatever the log's length."""
     lo = limit
     buf = b""
+    step = NEAR_BYTES  # a finished log ends with its final record: the first block is small, the next ones grow
     while lo > 0:
-        size = min(SCAN_BYTES, lo)
+        size = min(step, SCAN_BYTES, lo)
+        step *= 4
         lo -= size
         fh.seek(lo)
         buf = fh.read(size) + buf
