@@ -470,7 +470,7 @@ class _Reader:
         their own, and against the records before it when every one of those was read."""
         from footprint.meter.stored_totals import stored_problem
 
-        clean = not current.problems and not current.bad_lines
+        clean = len(current.problems) == len(current.refused) and not current.bad_lines  # refused totals add nothing
         wrong = stored_problem(current.header, record, current.ledger if clean else None)
         if wrong:
             what = f"{record['type']} record: {wrong}"
