@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from typing import Any
 
@@ -114,7 +116,8 @@ def main(args: list[str] | None = None) -> Any:
         own_process()
     _options["debug"] = False
     try:
-        return cli.main(args=argv, prog_name="footprint", standalone_mode=False)
+        with _plugin_output_to_stderr():
+            return cli.main(args=argv, prog_name="footprint", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
@@ -138,6 +141,47 @@ def main(args: list[str] | None = None) -> Any:
             raise
         click.echo(f"{prog}: error: {message}", err=True)
         sys.exit(2)
+
+
+class _PluginAwareStdout:
+    """``sys.stdout`` while a command runs: footprint's own output goes where stdout went, and what a plugin prints
+    (at import, in a hook, opening a meter) goes to stderr, so that ``--json`` output stays one JSON document.
+
+    The plugin manager says which plugin's code is running in this context (its threads included); before it
+    is imported no plugin has run. Output written to file descriptor 1 directly (by C code, by a subprocess) is
+    beyond what this can see."""
+
+    def __init__(self, stdout: Any) -> None:
+        self._stdout = stdout
+
+    def _target(self) -> Any:
+        manager = sys.modules.get("footprint.plugins.manager")
+        if manager is not None and manager.plugin_running() is not None:
+            return sys.stderr
+        return self._stdout
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)  # type: ignore[no-any-return]
+
+    def writelines(self, lines: Any) -> None:
+        self._target().writelines(lines)
+
+    def flush(self) -> None:
+        self._stdout.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, buffer: the real stream's
+        return getattr(self._stdout, name)
+
+
+@contextmanager
+def _plugin_output_to_stderr() -> Iterator[None]:
+    stdout = sys.stdout
+    sys.stdout = _PluginAwareStdout(stdout)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if isinstance(sys.stdout, _PluginAwareStdout):
+            sys.stdout = stdout
 
 
 def user_message(exc: BaseException) -> str | None:
