@@ -5,6 +5,7 @@ command that does not need it still works."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -579,3 +580,38 @@ def test_what_a_plugin_prints_goes_to_stderr_so_json_output_stays_valid(site: Si
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["energy"]["magnitude"] > 0
     assert "chatty: imported\n" in run.stderr and "chatty: asked about" in run.stderr
+
+
+# --- one bad file in FOOTPRINT_PROFILE_PATH costs that file alone ----------------------------------------------
+
+
+def test_a_bad_file_in_the_profile_path_is_skipped_with_one_warning_and_the_others_still_match(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "bad.toml").write_text('id = "bad-gpu"\nname = "Bad"\ntdpp = "300 W"\n')
+    (folder / "mine.toml").write_text('id = "my-gpu"\nname = "My GPU"\nnvml_names = ["My Accelerator 9000"]\n'
+                                      'tdp = { value = "450 W", source = "test fixture" }\n')
+    monkeypatch.setenv("FOOTPRINT_PROFILE_PATH", str(folder))
+    plugins.reset()
+    estimate = run_cli(*ESTIMATE)
+    assert estimate.code == 0, estimate.err
+    warnings = [line for line in estimate.err.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"footprint: warning: profile file skipped: {folder / 'bad.toml'}: key 'tdpp': ")
+    assert run_cli("estimate", "--profile", "my-gpu", "--gpus", "8", "--hours", "10").code == 0
+    # run still names the GPU it meters by the good profile
+    fake = tmp_path / "gpus.toml"
+    fake.write_text('[[gpu]]\nname = "My Accelerator 9000"\npower = "300 W"\n')
+    log = tmp_path / "run.jsonl"
+    env = {**os.environ, "FOOTPRINT_FAKE_GPUS": str(fake), "FOOTPRINT_PROFILE_PATH": str(folder),
+           "FOOTPRINT_LOAD_PLUGINS": ""}
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "-q", "--log", str(log), "--", sys.executable, "-c",
+                          "pass"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    header = json.loads(log.read_text().splitlines()[0])
+    assert [c["profile"] for c in header["channels"] if c["component"] == "gpu"] == ["my-gpu"]
+    # a file named on the command line is the user's choice: its error is the command's
+    chosen = run_cli("estimate", "--profile-file", str(folder / "bad.toml"), "--gpus", "8", "--hours", "10")
+    assert chosen.code == 2 and "key 'tdpp'" in chosen.err
