@@ -29,12 +29,22 @@ def cache_root() -> Path:
     return Path(base) / "footprint"
 
 
+def switched_off(name: str) -> bool:
+    """``FOOTPRINT_NO_CACHE``: "1" or "all" switches every on-disk cache off, else a comma-separated list of the
+    caches to switch off (benchmarks/caches.py measures what each one saves this way)."""
+    value = os.environ.get("FOOTPRINT_NO_CACHE", "")
+    names = {v.strip() for v in value.split(",")}
+    return bool(names & {"1", "all", name})
+
+
 def derived(kind: str, question: Any, sources: Sequence[str | Path], compute: Callable[[], T]) -> T:
     """``compute()``, answered from the cache when the same question was asked of the same files before.
 
     ``kind`` names the answer and its layout (change it when the layout changes); ``question`` is any
     marshal-able value the answer depends on besides the files; the answer must be marshal-able too (dicts,
     lists, tuples, strings, numbers, None), else it is computed every time."""
+    if switched_off(kind.rsplit("-", 1)[0]):
+        return compute()
     try:
         identity = [kind, question, sys.version]
         for source in sources:
