@@ -25,12 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from startup import bench_env, footprint_command, time_once
 
-# cache name (as FOOTPRINT_NO_CACHE takes it) -> the commands whose start it serves
+# cache name (as FOOTPRINT_NO_CACHE takes it) -> the commands whose start it serves. The parsed-TOML, grid-table
+# and CPU-TDP caches were measured with this benchmark too and removed: none saved 20 ms (benchmarks/RESULTS.md).
 USES = {
-    "toml": [["estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300"], ["references"], ["claims"]],
-    "codecarbon-grid": [["estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300", "--region", "FRA"],
-                        ["regions"]],
-    "cpu-tdp": [["run", "--", "true"]],
+    "pint": [["estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300", "--region", "FRA"],
+             ["references"], ["run", "--", "true"]],
 }
 
 
