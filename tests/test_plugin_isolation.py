@@ -615,3 +615,25 @@ def test_a_bad_file_in_the_profile_path_is_skipped_with_one_warning_and_the_othe
     # a file named on the command line is the user's choice: its error is the command's
     chosen = run_cli("estimate", "--profile-file", str(folder / "bad.toml"), "--gpus", "8", "--hours", "10")
     assert chosen.code == 2 and "key 'tdpp'" in chosen.err
+
+
+def test_a_thread_a_plugin_leaves_running_does_not_keep_footprint_alive(site: Site, tmp_path: Path) -> None:
+    site.dist("lingering", {"lingering": "lingering_mod"}, {"lingering_mod": """
+        import threading, time
+        from footprint import hookimpl
+
+        threading.Thread(target=lambda: time.sleep(3600), name="lingering-poller", daemon=False).start()
+
+        @hookimpl
+        def footprint_register_profiles(register):
+            pass
+    """})
+    estimate = footprint(site, tmp_path, *ESTIMATE, "--json", selection="lingering")  # 120 s at most
+    assert estimate.returncode == 0, estimate.stderr
+    assert json.loads(estimate.stdout)["energy"]["magnitude"] > 0
+    assert estimate.stderr == ("footprint: warning: not waiting for thread(s) 'lingering-poller' that a plugin left "
+                               "running\n")
+    marker = tmp_path / "child-ran"
+    run = footprint(site, tmp_path, "run", "-q", "--log", str(tmp_path / "run.jsonl"), "--", sys.executable, "-c",
+                    f"open({str(marker)!r}, 'w'); raise SystemExit(3)", selection="lingering")
+    assert run.returncode == 3 and marker.exists()

@@ -114,6 +114,57 @@ def main(args: list[str] | None = None) -> Any:
         from footprint.core.startup import own_process
 
         own_process()
+        try:
+            result = _main(argv, prog)
+        except SystemExit as exc:
+            _leave_stray_threads(exc.code)
+            raise
+        except BaseException as exc:  # a bug's traceback, or Ctrl-C: said as Python would, then gone
+            if _stray_threads() is not None:
+                import traceback
+
+                traceback.print_exc()
+                _leave_stray_threads(130 if isinstance(exc, KeyboardInterrupt) else 1)
+            raise
+        _leave_stray_threads(0)
+        return result
+    return _main(argv, prog)
+
+
+def _stray_threads() -> list[str] | None:
+    """The names of threads that would keep this process alive after its command, or [] where a plugin was
+    abandoned (its code may start one at any time, or hang at exit); None where there is nothing to fear."""
+    import threading
+
+    strays = [t.name for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    manager = sys.modules.get("footprint.plugins.manager")
+    abandoned = manager is not None and manager.state.cache_info().currsize and manager.state().abandoned
+    return strays if strays or abandoned else None
+
+
+def _leave_stray_threads(code: object) -> None:
+    """Exit now, without waiting for threads a plugin left running (or abandoned plugin code), where there are any.
+
+    Python waits for every non-daemon thread before it exits: a plugin that started one that never ends would
+    keep footprint alive after its command, its output printed and its exit code known."""
+    strays = _stray_threads()
+    if strays is None:
+        return
+    if strays:
+        print(f"footprint: warning: not waiting for thread(s) {', '.join(map(repr, strays))} that a plugin left "
+              "running", file=sys.stderr)
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            continue
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def _main(argv: list[str], prog: str) -> Any:
     _options["debug"] = False
     try:
         with _plugin_output_to_stderr():
