@@ -9,9 +9,10 @@ is registered: anything a plugin raises (``SystemExit`` included, ``KeyboardInte
 the wrong kind disables that plugin's contribution, with a one-line warning naming it, and the other plugins
 still answer. A third-party plugin's import and hooks run in a daemon thread that is waited for at most
 ``FOOTPRINT_PLUGIN_TIMEOUT`` seconds (default 5): one that has not answered by then, or when SIGINT or SIGTERM
-is pending, is abandoned and named, so that no plugin can hang a command. What a plugin prints while footprint
-runs it goes to stderr (``plugin_output_to_stderr``), so that footprint's own output stays whole. A third-party
-plugin named like another plugin is refused, naming both packages; the plugin that had the name keeps it.
+is pending, is abandoned and named, so that no plugin can hang a command. ``plugin_running()`` names the plugin
+whose code runs, so that the command line sends what it prints to stderr and keeps its own output whole. A
+third-party plugin named like another plugin is refused, naming both packages; the plugin that had the name
+keeps it.
 ``FOOTPRINT_TRACE=1`` prints every hook call, the plugin that answered and its time to stderr.
 
 This module imports neither pint nor the modules that use the hooks: they ask it for data (``collect``,
