@@ -135,3 +135,25 @@ def _read_only(tmp_path: Path) -> Path:
 def test_every_command_works_whatever_the_cache_folder_is(tmp_path: Path, fresh: list[tuple[int, str, str]],
                                                           unusable: Callable[[Path], Path]) -> None:
     assert _answers(unusable(tmp_path), tmp_path) == fresh
+
+
+def test_the_unit_cache_holds_one_set_of_files_and_stays_bounded(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from footprint.core import unit_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("FOOTPRINT_NO_CACHE", raising=False)
+    folder = unit_cache.prepare("sources-a")
+    assert folder == tmp_path / "cache" / "footprint" / "pint"
+    (folder / "entry.pickle").write_bytes(b"parsed from a")
+    unit_cache.seal(folder, "sources-a")
+    assert unit_cache.prepare("sources-a") == folder  # whole and from the same sources: used as it is
+    assert (folder / "entry.pickle").read_bytes() == b"parsed from a"
+    # an upgrade of pint or of footprint's definitions: the old set goes, the folder never holds two
+    assert unit_cache.prepare("sources-b") == folder
+    assert list(folder.iterdir()) == []
+    (folder / "entry.pickle").write_bytes(b"x" * (unit_cache.MAX_BYTES + 1))
+    unit_cache.seal(folder, "sources-b")  # too large to keep
+    assert not (folder / "entry.pickle").exists()
+    monkeypatch.setenv("FOOTPRINT_NO_CACHE", "1")
+    assert unit_cache.prepare("sources-b") is None
