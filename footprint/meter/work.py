@@ -450,16 +450,6 @@ def _forecast_problem(made: Any) -> str | None:
     return None
 
 
-def trail_from_final(header: dict[str, Any], saved: Any) -> dict[str, Any] | None:
-    """The work summary of a finished run from its final record's ``work`` (None when it has none or it is not one
-    footprint writes)."""
-    if not isinstance(saved, dict) or check_work_record(saved) is not None:
-        return None
-    trail = WorkTrail(header)
-    trail.add(saved)
-    return trail.summary()
-
-
 def check_work_record(record: dict[str, Any]) -> str | None:
     """What is wrong with a work record (None if it can be read): counts, forecasts and budget state are checked
     before a report uses them."""
