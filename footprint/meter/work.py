@@ -317,7 +317,7 @@ class WorkMonitor:
                 "unit": unit, "fraction": round(made.fraction, 6), "energy_kwh": kwh[0], "low_kwh": kwh[1], "high_kwh": kwh[2],
                 "emissions_kg": self.site.emissions_kg(kwh[0]), "cost_usd": cost,
                 "end_unix": round(self.start_unix + end_s, 3) if end_s is not None else None,
-                "rate_j": made.rate_j}
+                "rate_j": made.rate_j if math.isfinite(made.rate_j) else None}
             return self.last_forecast
         return None
 
