@@ -19,6 +19,7 @@ from footprint.meter.budget import parse_budget
 from footprint.meter.channels import MeterSettings
 from footprint.meter.fake_nvml import FakeGpu, fake_nvml
 from footprint.meter.forecast import epoch_mean_forecast, forecast
+from footprint.meter.log import read_runs
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.progress import ProgressWriter, create_channel, read_channel
 from tests.forecast_traces import SHAPES, make_trace, run_errors
@@ -424,3 +425,83 @@ def test_a_job_report_of_a_directory_keeps_the_work(tmp_path: Path) -> None:
     assert merged["work"] == data["work"] and merged["forecast"]["checks"] == data["forecast"]["checks"]
     assert merged["efficiency"]["energy_per_step"]["magnitude"] == pytest.approx(
         merged["energy"]["magnitude"] * 3.6e6 / data["work"]["steps"], rel=1e-6)
+
+
+def test_two_ranks_of_a_node_one_meter_the_other_reports_its_work(tmp_path: Path) -> None:
+    # srun starts 'footprint run' on each rank: one meters the node; the other's command reports through the
+    # node's shared channel, and the meter counts it
+    processes = []
+    for rank, command in ((0, [PY, "-c", "import time; time.sleep(2)"]), (1, [PY, TRAIN, "40", "0.02"])):
+        e = {**env(), "SLURM_JOB_ID": "4242", "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank),
+             "SLURM_NTASKS_PER_NODE": "2", "FOOTPRINT_LOCK_DIR": str(tmp_path / "locks")}
+        processes.append(subprocess.Popen([PY, "-m", "footprint", "run", "--interval", "200ms", "--quiet", "--log-dir", "logs",
+                                           "--", *command], cwd=tmp_path, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True))
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    job = subprocess.run([PY, "-m", "footprint", "report", "logs", "--json"], cwd=tmp_path, env=env(), capture_output=True,
+                         text=True, timeout=60)
+    assert job.returncode == 0, job.stderr
+    work = json.loads(job.stdout)["work"]
+    assert work["steps"] == 40 and work["tokens"] == 40 * TOKENS_PER_STEP
+
+
+def test_a_log_cut_short_and_read_from_its_last_checkpoint_keeps_the_work(tmp_path: Path) -> None:
+    from footprint.meter.checkpoint import Checkpoints, read_runs_resumed
+    from footprint.meter.fake_nvml import FakeClock
+
+    clock = FakeClock()
+    log = tmp_path / "run.jsonl"
+    with fake_nvml([FakeGpu(name="NVIDIA H100 80GB HBM3", power="400 W")], clock=clock.now):
+        t = footprint.track(log=log, interval="1s", clock=clock, settings=NO_HOST, factories=[NvmlGpuMeter()], quiet=True,
+                            total_steps=100).start()
+        assert t.recorder is not None
+        t.recorder.checkpoints = Checkpoints(3.0)
+        for step in range(1, 81):
+            clock.advance(0.1)
+            footprint.progress(step=step)
+            if step % 5 == 0:
+                with t.window("tick"):  # with a fake clock, reads happen at window edges
+                    pass
+        cut = log.read_bytes()  # the log as a killed meter leaves it: no final record
+        t.stop()
+    (tmp_path / "cut.jsonl").write_bytes(cut)
+    assert b'"type":"checkpoint"' in cut
+    resumed = read_runs_resumed(tmp_path / "cut.jsonl")[0]
+    whole = read_runs(tmp_path / "cut.jsonl")[0]
+    assert resumed.ledger.work.summary()["work"] == whole.ledger.work.summary()["work"]
+    assert resumed.ledger.work.summary()["checks"] == whole.ledger.work.summary()["checks"] != {}
+
+
+TRACKED_RANK = """
+import json, time, footprint
+with footprint.track(interval="100ms", quiet=True, budget={budget!r}, on_budget="stop") as t:
+    step = 0
+    while not t.should_stop and step < 1000:
+        time.sleep(0.01)
+        step += 1
+        footprint.progress(step=step)
+budget = t.result.work.get("budget") if t.result is not None else None
+print(json.dumps({{"step": step, "metering": t.metering, "stop": t.should_stop, "budget": budget}}))
+"""
+
+
+def test_every_rank_of_a_node_under_track_learns_of_the_budget_stop(tmp_path: Path) -> None:
+    # two ranks on one node of a two-node job: the budget is the job's, so this node counts for both nodes
+    budget = f"{2 * 350 * 2.0 / 3600:.4f} Wh"  # the two fake GPUs alone would take 2 s; counted twice, about 1 s
+    processes = []
+    for rank in (0, 1):
+        e = {**env(), "SLURM_JOB_ID": "77", "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank), "SLURM_NTASKS_PER_NODE": "2",
+             "SLURM_JOB_NUM_NODES": "2", "FOOTPRINT_LOCK_DIR": str(tmp_path / "locks")}
+        processes.append(subprocess.Popen([PY, "-c", TRACKED_RANK.format(budget=budget)], cwd=tmp_path, env=e,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        results.append(json.loads(out))
+    assert sorted(r["metering"] for r in results) == [False, True]
+    assert all(r["stop"] and r["step"] < 1000 for r in results)  # both left the loop, the unmetered one too
+    meter = next(r for r in results if r["metering"])
+    assert meter["budget"]["stopped_by"] == budget and "x 2 nodes" in meter["budget"]["basis"]

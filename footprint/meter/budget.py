@@ -85,6 +85,7 @@ class BudgetWatch:
     reached: list[str] = field(default_factory=list)
     stopped_by: str | None = None  # the budget that stopped the run
     stopped_at: float | None = None  # seconds into the run
+    basis: str | None = None  # how a node's meter counts for the job, under a multi-node launcher
 
     def check(self, t: float, actual: dict[str, float | None], forecast: dict[str, float | None]) -> tuple[list[str], bool]:
         """(lines to say, stop now) for the actual totals and the forecast of the whole run, in UNITS by kind."""
@@ -115,5 +116,8 @@ class BudgetWatch:
         return [*self.reached, *(b for b in self.forecast_passed if b not in self.reached)]
 
     def state(self) -> dict[str, Any]:
-        return {"budgets": [b.text for b in self.budgets], "on_budget": self.on_budget, "reached": list(self.reached),
-                "forecast_passed": list(self.forecast_passed), "stopped_by": self.stopped_by, "stopped_at_s": self.stopped_at}
+        state = {"budgets": [b.text for b in self.budgets], "on_budget": self.on_budget, "reached": list(self.reached),
+                 "forecast_passed": list(self.forecast_passed), "stopped_by": self.stopped_by, "stopped_at_s": self.stopped_at}
+        if self.basis is not None:
+            state["basis"] = self.basis
+        return state

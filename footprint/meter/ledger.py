@@ -88,6 +88,7 @@ class Totals:
     intervals: int = 0
     hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
     work: dict[str, Any] | None = None  # the run's work, forecast and budget state (footprint.meter.work.WorkTrail)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # stored totals of the log not used: log, line, what
 
     def energy(self, component: str) -> float:
         return sum(c.energy for c in self.channels if c.component == component)
@@ -238,10 +239,13 @@ class Ledger:
         """What a checkpoint record carries to resume this ledger: every running sum as the ledger keeps it (JSON
         writes floats exactly), so that a resumed ledger adds the records after it to the same floats. With
         ``since``, only the hours from that one on (the earlier ones are final: an earlier checkpoint holds them)."""
-        return {"t": self.t, "intervals": self.intervals,
-                "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead)]
-                             for c in self.channels],
-                "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+        state = {"t": self.t, "intervals": self.intervals,
+                 "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead)]
+                              for c in self.channels],
+                 "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+        if self.work is not None:  # the run's work so far, so that a reader resuming here has it
+            state["work"] = self.work.record()
+        return state
 
     @classmethod
     def resume(cls, header: dict[str, Any], state: Any) -> Ledger | None:
@@ -274,6 +278,13 @@ class Ledger:
             return None
         ledger.hourly = hours
         ledger.t, ledger.intervals = t, intervals
+        if "work" in state:
+            from footprint.meter.work import WorkTrail, check_work_record
+
+            if not isinstance(state["work"], dict) or check_work_record(state["work"]) is not None:
+                return None
+            ledger.work = WorkTrail(header)
+            ledger.work.add(state["work"])
         return ledger
 
     def totals(self, complete: bool = True) -> Totals:
@@ -318,28 +329,3 @@ def totals_record(ledger: Ledger) -> dict[str, Any]:
     """The totals a final record carries, so that a finished log can be summed from its last line."""
     return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
             "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags] for c in ledger.channels]}
-
-
-def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
-    """The run's Totals rebuilt from its final record, or None if the record carries none (older logs)."""
-    saved = final.get("totals")
-    if not isinstance(saved, dict):
-        return None
-    ledger = Ledger(header)
-    rows = saved.get("channels")
-    if not isinstance(rows, list) or len(rows) != len(ledger.channels):
-        return None
-    try:
-        for channel, row in zip(ledger.channels, rows, strict=True):
-            channel.energy, channel.estimated, channel.peak_w, channel.gap_s = (float(v) for v in row[:4])
-            channel.counter_resets, channel.flags = int(row[4]), dict(row[5])
-        ledger.t = float(saved["t"])
-        ledger.intervals = int(saved.get("intervals", 0))
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    totals = ledger.totals(complete=True)
-    if "work" in final:
-        from footprint.meter.work import trail_from_final
-
-        totals.work = trail_from_final(header, final["work"]) or totals.work
-    return totals

@@ -99,8 +99,11 @@ class Tracker:
         self.work = WorkSetup.build(total_steps=o["total_steps"], total_tokens=o["total_tokens"], total_flops=o["total_flops"],
                                     budget=o["budget"], on_budget=o["on_budget"], budget_signal=o["budget_signal"],
                                     precision=o["precision"], plan=str(o["plan"]) if o["plan"] is not None else None, prefix="")
-        self.should_stop = False  # True once a budget with on_budget="stop" is reached
+        self._stop = False  # a budget with on_budget="stop" was reached (this rank meters)
         self._own_channel: str | None = None
+        self._node_live: str | None = None  # the metering rank's snapshot, for the node's other ranks
+        self._read_at = 0.0
+        self._read: dict[str, Any] | None = None
         self.options = RecorderOptions(
             interval=seconds, log_path=o["log"], all_gpus=o["all_gpus"], require_gpu=o["require_gpu"], label=o["label"],
             site={k: o[k] for k in SITE_OPTIONS}, poll_hz=o["poll_hz"], settings=settings, factories=o["factories"],
@@ -145,12 +148,15 @@ class Tracker:
         channel = create_channel(shared)
         self._own_channel = channel if shared is None else None
         self.work.channel = channel
+        if shared is not None:  # the node's other ranks read the meter's snapshot (and its budget stop) from here
+            self.work.live_path = self._node_live = f"{channel}.live.json"
         if not self.node.join():
-            progress.activate(channel)  # this rank's progress() still reaches the node's meter
+            progress.activate(channel, self.live)  # this rank's progress() still reaches the node's meter
             if not self.quiet:
                 print(f"footprint: {self.node.who_meters()}; this rank is not metered", file=sys.stderr)
             return self
         self.metering = True
+        self._forget_node_live()  # an earlier block's snapshot (and its budget stop) must not speak for this one
         self.options.work = self.work
         self.options.say = lambda line: print(f"footprint: {line}", file=sys.stderr, flush=True)
         self.options.on_budget_stop = self._budget_stop
@@ -188,7 +194,16 @@ class Tracker:
         self.stop()
 
     def _budget_stop(self, signal_name: str) -> None:
-        self.should_stop = True
+        self._stop = True
+
+    @property
+    def should_stop(self) -> bool:
+        """True once a budget with on_budget="stop" is reached: on the metering rank at once, on the node's other
+        ranks within a second (they read the meter's snapshot), so that every rank can leave at the same step."""
+        if self._stop or self.metering or self._node_live is None:
+            return self._stop
+        live = self.live()
+        return bool(live and live.get("budget_stop"))
 
     def progress(self, step: float | None = None, total_steps: float | None = None, tokens: float | None = None,
                  flops: float | None = None, samples: float | None = None) -> None:
@@ -200,14 +215,36 @@ class Tracker:
     def live(self) -> dict[str, Any] | None:
         """The latest live snapshot (work, efficiency, forecast, budgets), refreshed each interval; None before the
         first interval or on a rank that does not meter."""
-        if self.recorder is None or self.recorder.work is None:
+        if self.recorder is not None and self.recorder.work is not None:
+            return self.recorder.work.snapshot()
+        if self._node_live is None or self.metering:
             return None
-        return self.recorder.work.snapshot()
+        import time
+
+        now = time.monotonic()
+        if now - self._read_at >= 1.0:  # a rank that asks every step reads the file once a second
+            self._read_at = now
+            import json
+
+            try:
+                with open(self._node_live, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                self._read = data if isinstance(data, dict) else None
+            except (OSError, ValueError):
+                pass  # not written yet, or replaced while read: the last one read stands
+        return self._read
+
+    def _forget_node_live(self) -> None:
+        if self._node_live is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._node_live)
 
     def _close_channel(self) -> None:
         from footprint.meter import progress
 
         progress.activate(None)
+        if self.metering:
+            self._forget_node_live()
         if self._own_channel is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self._own_channel)

@@ -213,6 +213,11 @@ class WorkMonitor:
         self.channels = header.get("channels", [])
         self.gpus = sum(1 for c in self.channels if c.get("component") == "gpu")
         self.watch = BudgetWatch(setup.budgets, setup.on_budget)
+        nodes = header.get("num_nodes")
+        # one meter per node sees one node: a budget is the job's, so this node's figures count for all of its nodes
+        self.nodes = nodes if isinstance(nodes, int) and not isinstance(nodes, bool) and nodes > 1 else 1
+        if self.nodes > 1:
+            self.watch.basis = f"this node's figures x {self.nodes} nodes (the job's nodes taken alike)"
         self.values: dict[str, float] = {}
         self.trace: list[tuple[float, float, float, float, float]] = []  # t, IT J, steps, tokens, flops
         self.checks: dict[str, dict[str, Any]] = {}
@@ -278,7 +283,9 @@ class WorkMonitor:
                   "cost": self.site.cost(facility_kwh, gpu_hours)}
         ahead = {"energy": made["energy_kwh"], "emissions": made["emissions_kg"], "cost": made["cost_usd"]} if made else {}
         before = self.watch.state()
-        lines, stop = self.watch.check(t, actual, ahead)
+        n = self.nodes
+        lines, stop = self.watch.check(t, {k: v * n if v is not None else None for k, v in actual.items()},
+                                       {k: v * n if v is not None else None for k, v in ahead.items()})
         for line in lines:
             self.say(line)
         if self.watch.state() != before:
@@ -310,7 +317,7 @@ class WorkMonitor:
                 "unit": unit, "fraction": round(made.fraction, 6), "energy_kwh": kwh[0], "low_kwh": kwh[1], "high_kwh": kwh[2],
                 "emissions_kg": self.site.emissions_kg(kwh[0]), "cost_usd": cost,
                 "end_unix": round(self.start_unix + end_s, 3) if end_s is not None else None,
-                "rate_j": made.rate_j}
+                "rate_j": made.rate_j if math.isfinite(made.rate_j) else None}
             return self.last_forecast
         return None
 
@@ -441,16 +448,6 @@ def _forecast_problem(made: Any) -> str | None:
         if not _count_ok(made.get(key)):
             return f"has '{key}' {made.get(key)!r:.40}; expected a number >= 0 or null"
     return None
-
-
-def trail_from_final(header: dict[str, Any], saved: Any) -> dict[str, Any] | None:
-    """The work summary of a finished run from its final record's ``work`` (None when it has none or it is not one
-    footprint writes)."""
-    if not isinstance(saved, dict) or check_work_record(saved) is not None:
-        return None
-    trail = WorkTrail(header)
-    trail.add(saved)
-    return trail.summary()
 
 
 def check_work_record(record: dict[str, Any]) -> str | None:

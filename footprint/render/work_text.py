@@ -91,6 +91,8 @@ def forecast_rows(fp: Footprint) -> tuple[str, list[tuple[str, str, str, str]]]:
 
 def budget_lines(budget: dict[str, Any]) -> list[str]:
     lines = [f"budgets: {', '.join(budget['budgets'])} (on budget: {budget['on_budget']})"]
+    if isinstance(budget.get("basis"), str):
+        lines.append(f"  counted as {budget['basis']}")
     if budget.get("stopped_by"):
         lines.append(f"  the budget {budget['stopped_by']} stopped the run: reached at {budget['stopped_at_s']:.0f} s, "
                      f"{budget.get('signal') or 'a stop'} sent to the command")
