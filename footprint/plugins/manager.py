@@ -366,10 +366,7 @@ def known_hooks() -> list[str]:
 @functools.cache
 def state() -> PluginState:
     """The loaded plugins (built once per process)."""
-    from footprint.core.startup import building
-
-    with building():  # the plugins' modules, kept for the process's life
-        return _build()
+    return _build()
 
 
 def reset() -> None:
