@@ -60,7 +60,10 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS or not _available(cmd_name):
             return None
         module, attr = COMMANDS[cmd_name].split(":")
-        return getattr(importlib.import_module(module), attr)
+        from footprint.core.startup import building
+
+        with building():
+            return getattr(importlib.import_module(module), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
@@ -105,6 +108,10 @@ def main(args: list[str] | None = None) -> Any:
     """Entry point: runs the CLI; user errors become one line on stderr and exit code 2."""
     argv = sys.argv[1:] if args is None else args
     prog = _command_name(argv)
+    if args is None:  # the process's entry point (the console script, python -m footprint), not a caller's
+        from footprint.core.startup import own_process
+
+        own_process()
     _options["debug"] = False
     try:
         return cli.main(args=argv, prog_name="footprint", standalone_mode=False)

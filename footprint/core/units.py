@@ -20,13 +20,16 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 @functools.cache
 def registry() -> pint.UnitRegistry:
     """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
-    import pint
+    from footprint.core.startup import building
 
-    try:
-        ureg = pint.UnitRegistry(cache_folder=":auto:")
-    except OSError:  # read-only home: fall back to an uncached registry
-        ureg = pint.UnitRegistry()
-    ureg.load_definitions(str(_DEFINITIONS))
+    with building():  # pint's modules and ~10^5 unit objects, all kept for the process's life
+        import pint
+
+        try:
+            ureg = pint.UnitRegistry(cache_folder=":auto:")
+        except OSError:  # read-only home: fall back to an uncached registry
+            ureg = pint.UnitRegistry()
+        ureg.load_definitions(str(_DEFINITIONS))
     ureg.formatter.default_format = "~P"
     pint.set_application_registry(ureg)
     return ureg

@@ -366,7 +366,10 @@ def known_hooks() -> list[str]:
 @functools.cache
 def state() -> PluginState:
     """The loaded plugins (built once per process)."""
-    return _build()
+    from footprint.core.startup import building
+
+    with building():  # the plugins' modules, kept for the process's life
+        return _build()
 
 
 def reset() -> None:
