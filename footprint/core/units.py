@@ -41,7 +41,7 @@ def unit(text: str) -> pint.Unit:
     return registry().Unit(text)
 
 
-def Q(value: Any, units: str | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
+def Q(value: Any, units: str | pint.Unit | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
     """Build a Quantity on the application registry."""
     ureg = registry()
     if units is None:
@@ -210,11 +210,10 @@ def read_quantity(text: str) -> pint.Quantity | int | float:
 
 def _as_emissions(q: pint.Quantity) -> pint.Quantity:
     """Read a plain mass per energy (g/kWh) as CO2e per energy: intensities are quoted that way everywhere."""
-    ureg = registry()
-    if q.dimensionality == ureg.parse_units("g/kWh").dimensionality:
-        return Q(q.to("g/kWh").magnitude, "gCO2e/kWh")
-    if q.dimensionality == ureg.parse_units("g").dimensionality:
-        return Q(q.to("g").magnitude, "gCO2e")
+    if q.dimensionality == unit("g/kWh").dimensionality:
+        return Q(q.to(unit("g/kWh")).magnitude, unit("gCO2e/kWh"))
+    if q.dimensionality == unit("g").dimensionality:
+        return Q(q.to(unit("g")).magnitude, unit("gCO2e"))
     return q
 
 
@@ -294,7 +293,7 @@ def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None 
     if "[emissions]" in kind.dimension:
         q = _as_emissions(q)
     try:
-        want = ureg.parse_units(kind.canonical or "").dimensionality if kind.canonical is not None else None
+        want = unit(kind.canonical).dimensionality if kind.canonical is not None else None
         ok = want is None or q.dimensionality == want
     except pint.PintError:
         ok = False
