@@ -13,6 +13,11 @@ SOURCES = [ROOT / "footprint", ROOT / "plugins"]
 PINT_PRIVATE_ATTRIBUTES = {"_units", "_magnitude", "_REGISTRY"}
 
 
+def _private(name: str) -> bool:
+    """'_APP_REGISTRY' is private; '__version__' and '__file__' are every module's public attributes."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
 def _dotted(node: ast.AST) -> str:
     """'pint.registry.UnitRegistry' for an attribute chain, '' for anything else."""
     parts = []
@@ -37,7 +42,7 @@ def pint_internals(source: str, filename: str) -> list[str]:
             elif node.module == "pint":
                 for alias in node.names:
                     from_pint.add(alias.asname or alias.name)
-                    if alias.name.startswith("_"):
+                    if _private(alias.name):
                         found.append(f"{filename}:{node.lineno}: from pint import {alias.name} (a private name)")
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -50,7 +55,7 @@ def pint_internals(source: str, filename: str) -> list[str]:
                     found.append(f"{filename}:{node.lineno}: class {node.name}({name}) subclasses pint")
         elif isinstance(node, ast.Attribute):
             name = _dotted(node)
-            if name.startswith("pint.") and any(part.startswith("_") for part in name.split(".")[1:]):
+            if name.startswith("pint.") and any(_private(part) for part in name.split(".")[1:]):
                 found.append(f"{filename}:{node.lineno}: {name} (a private pint name)")
             elif node.attr in PINT_PRIVATE_ATTRIBUTES:
                 found.append(f"{filename}:{node.lineno}: .{node.attr} (a private attribute of pint's objects)")
@@ -79,6 +84,7 @@ def test_the_scan_names_each_use_of_pints_internals() -> None:
         "def f(q):\n    return q._units\n"
         "class Fine(dict):\n    pass\n"
         "y = pint.Quantity\n"
+        "z = (pint.__version__, pint.__file__)\n"
     )
     found = pint_internals(source, "m.py")
     assert sorted(int(line.split(":")[1]) for line in found) == [2, 3, 4, 5, 7, 9, 11], found

@@ -347,9 +347,9 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> Hardwa
 
 def load_profile_file(path: str | Path) -> HardwareProfile:
     """Load and validate one profile TOML file; errors name the file and the key."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    data = read_toml_cached(path, "profile file", "a path to a .toml profile")
+    data = read_toml(path, "profile file", "a path to a .toml profile")
     return profile_from_dict(data, str(path))
 
 

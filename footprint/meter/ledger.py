@@ -87,6 +87,7 @@ class Totals:
     complete: bool = True
     intervals: int = 0
     hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
+    refused: list[dict[str, Any]] = field(default_factory=list)  # stored totals of the log not used: log, line, what
 
     def energy(self, component: str) -> float:
         return sum(c.energy for c in self.channels if c.component == component)
@@ -305,23 +306,3 @@ def totals_record(ledger: Ledger) -> dict[str, Any]:
     """The totals a final record carries, so that a finished log can be summed from its last line."""
     return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
             "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags] for c in ledger.channels]}
-
-
-def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
-    """The run's Totals rebuilt from its final record, or None if the record carries none (older logs)."""
-    saved = final.get("totals")
-    if not isinstance(saved, dict):
-        return None
-    ledger = Ledger(header)
-    rows = saved.get("channels")
-    if not isinstance(rows, list) or len(rows) != len(ledger.channels):
-        return None
-    try:
-        for channel, row in zip(ledger.channels, rows, strict=True):
-            channel.energy, channel.estimated, channel.peak_w, channel.gap_s = (float(v) for v in row[:4])
-            channel.counter_resets, channel.flags = int(row[4]), dict(row[5])
-        ledger.t = float(saved["t"])
-        ledger.intervals = int(saved.get("intervals", 0))
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    return ledger.totals(complete=True)
