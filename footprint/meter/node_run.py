@@ -42,6 +42,11 @@ class NodeRun:
         extra["ranks"] = [self.launch.rank] if self.launch.rank is not None else []
         return extra
 
+    def progress_path(self) -> str | None:
+        """The node's work channel, shared by its ranks (next to the election's lock files); None without a
+        launcher (the meter makes a channel of its own then)."""
+        return f"{self.election.prefix}.progress" if self.election is not None else None
+
     def visible_devices(self) -> str | None:
         """The GPUs the node's meter should see: under Slurm, those of the step (or job) on this node.
 
@@ -83,9 +88,16 @@ def run_unmetered(node: NodeRun, command: list[str], quiet: bool) -> int:
 
     if not quiet:
         print(f"footprint: {node.who_meters()}; this rank runs its command unmetered", file=sys.stderr)
+    channel = node.progress_path()
+    env = None
+    if channel is not None:  # this rank's progress() reaches the node's meter through the shared channel
+        from footprint.meter.progress import ENV, LIVE_ENV, create_channel
+
+        # the node's meter publishes its live snapshot next to the channel (see cli/run.py)
+        env = {**os.environ, ENV: create_channel(channel), LIVE_ENV: f"{channel}.live.json"}
     try:
         with SignalGuard() as guard:
-            child = guard.run(command)
+            child = guard.run(command, env=env)
     finally:
         node.rank_done()
     return child.exit_code
