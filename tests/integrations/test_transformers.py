@@ -118,6 +118,7 @@ def test_given_as_callbacks_it_runs_after_the_reporters_and_says_so(tmp_path: Pa
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "footprint-after-reporters")  # not the id another test left active
     mlflow.set_tracking_uri(uri)
     options = {**meter_options(), "quiet": False}
     with fake_nvml([FakeGpu(power=f"{GPU_W} W")]):
