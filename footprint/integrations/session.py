@@ -12,56 +12,18 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from footprint.errors import FootprintError
 
-ON_BUDGET = ("warn", "stop")
 # the live snapshot's figures that add up over the segments of a resumed run, and how each budget reads them
 CARRIED = ("energy_kwh", "emissions_kg", "cost_usd", "elapsed_s")
 FORECASTS = {"forecast_energy_kwh": "energy_kwh", "forecast_energy_kwh_low": "energy_kwh",
              "forecast_energy_kwh_high": "energy_kwh", "forecast_emissions_kg": "emissions_kg",
              "forecast_cost_usd": "cost_usd"}
-BUDGET_KINDS = (("[energy]", "kWh", "energy_kwh"), ("[emissions]", "kgCO2e", "emissions_kg"), ("[currency]", "USD", "cost_usd"))
-WORK_KEYS = ("step", "total_steps", "tokens", "flops", "samples")
-# the meter publishes a snapshot each interval (1 s or more); looking more often than this only costs the loop time
+SNAPSHOT_KEY = {"energy": "energy_kwh", "emissions": "emissions_kg", "cost": "cost_usd"}  # a budget's kind -> key
+# the meter publishes a snapshot each interval (1 s or more); looking more often than this only costs the loop
 WATCH_EVERY_S = 0.2
-
-
-@dataclass(frozen=True)
-class Budget:
-    """One budget: the text as given, the snapshot key it limits and its limit in that key's unit."""
-
-    text: str
-    key: str
-    limit: float
-
-
-def parse_budgets(budget: str | list[str] | tuple[str, ...] | None) -> tuple[Budget, ...]:
-    """'5 MWh', '2 tCO2e' or '10000 USD' (or a list of them); anything else is an error naming the value."""
-    from footprint.core.units import UnreadableValueError, read_quantity, registry
-
-    texts = [] if budget is None else [budget] if isinstance(budget, str) else list(budget)
-    out = []
-    for text in texts:
-        if not isinstance(text, str):
-            raise FootprintError(f"budget: {text!r} is not a string; expected an energy, emissions or cost such as '5 MWh', '2 tCO2e' or '10000 USD'")
-        try:
-            q = read_quantity(text)
-        except UnreadableValueError as why:
-            raise FootprintError(f"budget: cannot read {text!r}: {why}; expected an energy, emissions or cost such as '5 MWh', '2 tCO2e' or '10000 USD'") from None
-        ureg = registry()
-        for dimension, unit, key in BUDGET_KINDS:
-            if isinstance(q, ureg.Quantity) and q.check(dimension):
-                limit = float(q.to(unit).magnitude)
-                if not math.isfinite(limit) or limit <= 0:
-                    raise FootprintError(f"budget: {text!r} is not above zero")
-                out.append(Budget(text, key, limit))
-                break
-        else:
-            raise FootprintError(f"budget: {text!r} is neither an energy, emissions nor a cost; expected e.g. '5 MWh', '2 tCO2e' or '10000 USD'")
-    return tuple(out)
 
 
 class Session:
@@ -69,10 +31,15 @@ class Session:
 
     def __init__(self, *, budget: str | list[str] | None = None, on_budget: str = "warn", quiet: bool = False,
                  track_options: dict[str, Any] | None = None) -> None:
-        if on_budget not in ON_BUDGET:
-            raise FootprintError(f"on_budget: {on_budget!r} is not one of {', '.join(ON_BUDGET)}")
-        self.budgets = parse_budgets(budget)
-        self.on_budget = on_budget
+        from footprint.meter.budget import check_on_budget, parse_budgets
+
+        # read as footprint.track and footprint run read them; checked here, against the figures the earlier
+        # segments of a resumed run add, since the meter of this segment knows only its own
+        self.on_budget = check_on_budget(on_budget, "on_budget")
+        if budget is not None and not isinstance(budget, (str, list, tuple)):
+            raise FootprintError(f"budget: {budget!r} is not a budget; expected an energy, emissions or cost such as "
+                                 "'5 MWh', '2 tCO2e' or '10000 USD', or a list of them")
+        self.budgets = parse_budgets(budget, "budget") if budget is not None else []
         self.quiet = quiet
         self.track_options = dict(track_options or {})
         self.tracker: Any = None  # our own tracker, when nothing else meters this process
@@ -193,14 +160,15 @@ class Session:
         if snap.get("budget_stop"):
             self._stop("the enclosing meter's budget is reached: " + ", ".join(map(str, snap.get("budget_reached") or [])))
         for b in self.budgets:
-            used = snap.get(b.key)
+            key = SNAPSHOT_KEY[b.kind]
+            used = snap.get(key)
             if used is not None and used >= b.limit:
                 if self.on_budget == "stop":
                     self._stop(f"budget {b.text} reached ({_used(b, used)})")
                 else:
                     self._warn(b.text, f"budget {b.text} reached ({_used(b, used)}); training goes on (on_budget='warn')")
                 continue
-            forecast = snap.get("forecast_" + b.key)
+            forecast = snap.get("forecast_" + key)
             if forecast is not None and forecast > b.limit:
                 self._warn(b.text + " forecast", f"budget {b.text} is forecast to be passed ({_used(b, forecast)} at the end)")
         return self.should_stop
@@ -249,8 +217,8 @@ def metered_here() -> bool:
     return bool(os.environ.get(progress.ENV)) or progress._active is not None
 
 
-def _used(b: Budget, value: float) -> str:
+def _used(b: Any, value: float) -> str:
     from footprint.core.numbers import number
+    from footprint.meter.budget import UNITS
 
-    unit = {"energy_kwh": "kWh", "emissions_kg": "kgCO2e", "cost_usd": "USD"}[b.key]
-    return f"{number(value)} {unit}"
+    return f"{number(value)} {UNITS[b.kind]}"
