@@ -115,7 +115,7 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
         finally:
             node.release()
             problem = exporter.close() if exporter is not None else None
-            if problem and not quiet:
+            if problem:  # a lost result, not progress: --quiet never hides it
                 click.echo(f"footprint: {problem}", err=True)
         if status:
             status.clear()
