@@ -63,7 +63,7 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
         title = f"footprint report: job {_short(merge.job)} in {logs[0]}"
         paths = [p for node in merge.nodes for p in map(Path, (log.path for log in node.logs))]
         root = Path(logs[0]).resolve()
-        text = summary(fp, title) + "\n\n" + "\n".join(job_lines(fp))
+        lines = job_lines
     else:
         if job_id is not None:
             from footprint.errors import FootprintError
@@ -77,7 +77,7 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
         title = f"footprint report: {what}"
         paths = [Path(p) for p in logs]
         root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
-        text = summary(fp, title)
+        lines = None
     if output:
         write_atomic(output, to_json(data) + "\n")
     if html_path:
@@ -93,7 +93,10 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
 
         click.echo(footprint_statement(fp, statement), nl=False)
     else:
-        click.echo(text)
+        click.echo(summary(fp, title))
+        if lines is not None:
+            click.echo("")
+            click.echo("\n".join(lines(fp)))
 
 
 def _short(name: str, limit: int = 80) -> str:
