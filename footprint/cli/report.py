@@ -78,6 +78,10 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
         paths = [Path(p) for p in logs]
         root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
         lines = None
+    from footprint.render.summary import problems
+
+    for problem in problems(fp):
+        click.echo(f"footprint: {problem}", err=True)
     if output:
         write_atomic(output, to_json(data) + "\n")
     if html_path:

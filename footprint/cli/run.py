@@ -192,7 +192,9 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
             click.echo(f"log: {log}  (incomplete: it stops {recorder.log_failed_at:g} s into the run; the result above is whole)")
         if summary_path in written:
             click.echo(f"summary: {summary_path}")
-    for problem in problems:
+    from footprint.render.summary import problems as result_problems
+
+    for problem in problems + result_problems(fp):  # lost or doubtful results: said even with --quiet
         click.echo(f"footprint run: {problem}", err=True)
 
 

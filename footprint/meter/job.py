@@ -217,6 +217,7 @@ def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
                 mine.energy += theirs.energy
                 mine.estimated += theirs.estimated
                 mine.gap_s += theirs.gap_s
+                mine.set_seconds([a + b for a, b in zip(mine.seconds(), theirs.seconds(), strict=True)])
             ledger.t += earlier.ledger.t
             ledger.intervals += earlier.ledger.intervals
     last.bad_lines = sum(run.bad_lines for run in runs)
@@ -320,13 +321,29 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
     return JobMerge(job, ordered, missing, count, duplicates, others, warnings)
 
 
+def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
+    """One GPU of a node in the job report: energy, powers, how its seconds are known, a reading above its TDP."""
+    from footprint.meter.measured import J_PER_KWH, TDP_MARGIN, _q
+
+    average = g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0
+    peak = max(g["peak"], average)
+    tdp, source = g["tdp"]
+    measured, filled, unknown = g["covered"]
+    return {"host": node, "index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
+            "energy": _q(g["joules"] / J_PER_KWH, "kWh"), "average_power": _q(average, "W"), "peak_power": _q(peak, "W"),
+            "measured": measured > 0,
+            "seconds": {"measured": _q(measured, "s"), "filled": _q(filled, "s"), "unknown": _q(unknown, "s")},
+            "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": source,
+            "above_tdp": [k for k, w in (("average", average), ("peak", peak)) if tdp is not None and w > tdp * (1 + TDP_MARGIN)]}
+
+
 def _show(job: str) -> str:
     return job if job else "(none)"
 
 
 def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: str | None = None) -> Footprint:
     """The merged Footprint of a job, with per-node entries in its details."""
-    from footprint.meter.measured import J_PER_KWH, _q, build_footprint
+    from footprint.meter.measured import J_PER_KWH, _q, build_footprint, device_tdp
 
     fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
     it_j = sum(node.energy() for node in merge.nodes)
@@ -341,17 +358,16 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
             for channel in log.totals.gpus:
                 entry = gpus.setdefault(channel.key, {"index": channel.info.get("index"), "uuid": channel.key,
                                                       "name": channel.info.get("name"), "method": channel.info.get("method"),
-                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0})
+                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0, "covered": [0.0, 0.0, 0.0],
+                                                      "tdp": device_tdp(channel)})
                 entry["joules"] += channel.energy
                 entry["seconds"] += log.totals.duration
                 entry["peak"] = max(entry["peak"], channel.peak_w)
+                entry["covered"] = [a + b for a, b in zip(entry["covered"], channel.seconds()[:3], strict=True)]
         ranks = sorted({r for log in node.logs for r in log.ranks})
         nodes.append({
             "node": node.node, "complete": node.complete, "logs": [log.path for log in node.logs],
-            "gpus": [{"index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
-                      "energy": _q(g["joules"] / J_PER_KWH, "kWh"),
-                      "average_power": _q(g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0, "W"),
-                      "peak_power": _q(g["peak"], "W")} for g in gpus.values()],
+            "gpus": [_job_gpu(node.node, g) for g in gpus.values()],
             "ranks": ranks,
             "energy_gpu": _q(node.energy("gpu") / J_PER_KWH, "kWh"),
             "energy_host": _q((node.energy("cpu") + node.energy("ram")) / J_PER_KWH, "kWh"),

@@ -44,10 +44,39 @@ class ChannelTotals:
     flags: dict[str, int] = field(default_factory=dict)
     group: tuple[float, float] = (0.0, 0.0)  # (J, s) of the last whole interval and the short ones after it
     lead: tuple[float, float] = (0.0, 0.0)  # (J, s) of short intervals before any whole one
+    # how each second of the run is known: read from the device, filled (estimated across a gap at the last
+    # power), or unknown (no reading at all: counted as 0 J, so the energy is a lower bound)
+    measured_s: float = 0.0
+    filled_s: float = 0.0
+    unknown_s: float = 0.0
+    open_fill_s: float = 0.0  # filled seconds since the last reading; measured after all if a counter spans the gap
 
     def copy(self) -> ChannelTotals:
         return ChannelTotals(self.key, self.component, self.info, self.energy, self.estimated, self.peak_w,
-                             self.gap_s, self.counter_resets, dict(self.flags), self.group, self.lead)
+                             self.gap_s, self.counter_resets, dict(self.flags), self.group, self.lead,
+                             self.measured_s, self.filled_s, self.unknown_s, self.open_fill_s)
+
+    def seconds(self) -> list[float]:
+        """[measured, filled, unknown, open fill] seconds, as a checkpoint and a final record carry them."""
+        return [self.measured_s, self.filled_s, self.unknown_s, self.open_fill_s]
+
+    def set_seconds(self, values: list[float]) -> None:
+        self.measured_s, self.filled_s, self.unknown_s, self.open_fill_s = values
+
+    def feed_coverage(self, dt: float, energy: float, estimated: float, names: list[str]) -> None:
+        """Count one interval's seconds as measured, filled or unknown from its flags (see ``coverage``)."""
+        kind = coverage(names, energy, estimated)
+        if kind == "measured":
+            if "gap-measured" in names:  # the counter read across the gap: what was filled is measured after all
+                self.measured_s += self.open_fill_s
+                self.filled_s -= self.open_fill_s
+            self.measured_s += dt
+            self.open_fill_s = 0.0
+        elif kind == "filled":
+            self.filled_s += dt
+            self.open_fill_s += dt
+        else:
+            self.unknown_s += dt
 
     def feed_peak(self, energy: float, dt: float, flagged: bool, min_dt: float) -> None:
         """Update the peak interval-average power with one interval (flagged ones, partly estimated, do not count)."""
@@ -74,6 +103,21 @@ class ChannelTotals:
         if self.lead[1] > 0 and self.group[1] == 0:
             return max(self.peak_w, self.lead[0] / self.lead[1])
         return self.peak_w
+
+
+def coverage(names: list[str], energy: float, estimated: float) -> str:
+    """'measured', 'filled' or 'unknown': how an interval's energy of one channel is known, from its flag names
+    (the part before ':'). A failed read ('error', a start that failed) has no energy at all; a gap filled at the
+    last power is an estimate, unless nothing was known to fill it with (0 J)."""
+    if not names:
+        return "measured"
+    if "error" in names or "gap-start" in names:
+        return "unknown"
+    if "gap-measured" in names:
+        return "measured"
+    if "gap" in names:
+        return "filled" if energy > 0 or estimated > 0 else "unknown"
+    return "filled" if "counter-reset" in names or estimated > 0 else "measured"
 
 
 @dataclass
@@ -133,16 +177,22 @@ class Ledger:
             mine = ()
             if estimated or flags:  # sparse: most intervals have neither
                 key = str(i)
-                if estimated:
-                    channel.estimated += float(estimated.get(key, 0.0))
+                guessed = float(estimated.get(key, 0.0)) if estimated else 0.0
+                channel.estimated += guessed
                 mine = flags.get(key, ()) if flags else ()
+                names = []
                 for flag in mine:
-                    name = flag.split(":")[0]
+                    name = "gap-start" if flag == "gap:start-failed" else flag.split(":")[0]
+                    names.append(name)
                     channel.flags[flag] = channel.flags.get(flag, 0) + 1
-                    if name == "gap":
+                    if name in ("gap", "gap-start"):
                         channel.gap_s += dt
                     elif name == "counter-reset":
                         channel.counter_resets += 1
+                channel.feed_coverage(dt, energy, guessed, names)
+            else:
+                channel.measured_s += dt
+                channel.open_fill_s = 0.0
             channel.feed_peak(energy, dt, bool(mine), min_dt)
         self.t = float(record.get("t", self.t + dt))
         self.intervals += 1
@@ -183,6 +233,8 @@ class Ledger:
         for i, channel in enumerate(self.channels):
             column = energies[i::n]
             channel.energy = running_sum(column, channel.energy)
+            channel.measured_s = running_sum(dts, channel.measured_s)
+            channel.open_fill_s = 0.0
             power = max(column) / steady if steady is not None else max(map(truediv, column, dts))
             if power > channel.peak_w:
                 channel.peak_w = power
@@ -221,6 +273,7 @@ class Ledger:
             diff.estimated -= then.estimated
             diff.gap_s -= then.gap_s
             diff.counter_resets -= then.counter_resets
+            diff.set_seconds([a - b for a, b in zip(now.seconds(), then.seconds(), strict=True)])
             diff.peak_w = 0.0  # a window's peak would need per-interval history; not kept
             diff.group = diff.lead = (0.0, 0.0)
             window.append(diff)
@@ -231,8 +284,8 @@ class Ledger:
         writes floats exactly), so that a resumed ledger adds the records after it to the same floats. With
         ``since``, only the hours from that one on (the earlier ones are final: an earlier checkpoint holds them)."""
         return {"t": self.t, "intervals": self.intervals,
-                "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead)]
-                             for c in self.channels],
+                "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead),
+                              c.seconds()] for c in self.channels],
                 "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
 
     @classmethod
@@ -251,8 +304,13 @@ class Ledger:
                 or t is None or t < 0 or type(intervals) is not int or intervals < 0:
             return None
         for channel, row in zip(ledger.channels, rows, strict=True):
-            if not isinstance(row, list) or len(row) != 8:
+            if not isinstance(row, list) or len(row) not in (8, 9):  # 8: written before seconds were counted
                 return None
+            if len(row) == 9:
+                seconds = _seconds(row[8])
+                if seconds is None:
+                    return None
+                channel.set_seconds(seconds)
             numbers = [_number(v) for v in (*row[:4], *_pair(row[6]), *_pair(row[7]))]
             flags = row[5]
             if any(v is None for v in numbers) or type(row[4]) is not int or row[4] < 0 or not isinstance(flags, dict) \
@@ -289,6 +347,18 @@ def hourly_entries(entries: Any) -> dict[int, float] | None:
     return hours
 
 
+def _seconds(value: Any) -> list[float] | None:
+    """[measured, filled, unknown, open fill] seconds from a checkpoint or final record; None if not that."""
+    from footprint.meter.log import _number
+
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    numbers = [_number(v) for v in value]
+    if any(v is None or v < 0 for v in numbers):
+        return None
+    return numbers  # type: ignore[return-value]
+
+
 def _pair(value: Any) -> tuple[Any, Any]:
     return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
 
@@ -304,7 +374,7 @@ def load_totals(path: str) -> tuple[Ledger, Any]:
 def totals_record(ledger: Ledger) -> dict[str, Any]:
     """The totals a final record carries, so that a finished log can be summed from its last line."""
     return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
-            "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags] for c in ledger.channels]}
+            "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, c.seconds()] for c in ledger.channels]}
 
 
 def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
@@ -320,6 +390,10 @@ def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals |
         for channel, row in zip(ledger.channels, rows, strict=True):
             channel.energy, channel.estimated, channel.peak_w, channel.gap_s = (float(v) for v in row[:4])
             channel.counter_resets, channel.flags = int(row[4]), dict(row[5])
+            seconds = _seconds(row[6]) if len(row) > 6 else None
+            # a final record written before seconds were counted: the flagged seconds were filled, the rest read
+            channel.set_seconds(seconds if seconds is not None else
+                                [max(0.0, float(saved["t"]) - channel.gap_s), channel.gap_s, 0.0, 0.0])
         ledger.t = float(saved["t"])
         ledger.intervals = int(saved.get("intervals", 0))
     except (TypeError, ValueError, KeyError, IndexError):

@@ -16,6 +16,7 @@ from footprint.core.span import Span
 from footprint.meter.ledger import ChannelTotals, Totals
 
 J_PER_KWH = 3.6e6
+TDP_MARGIN = 0.02  # a reading this far above TDP is flagged: boost and counter rounding stay within it
 SITE_KEYS = ("pue", "region", "intensity", "price", "energy_price")
 
 
@@ -105,6 +106,11 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
 
     measured = _measurement_notes(parts, duration_s)
     gpu_details = [_gpu_detail(p, c) for p in parts for c in p.gpus]
+    unread = [g for g in gpu_details if not g["measured"]]
+    if unread:
+        measured.append(Assumption("gpu_energy_unknown", f"{len(unread)} of {len(gpu_details)} GPU(s) not measured", "measured",
+                                   "never read during the run (lost at start, or every read failed): its energy is at most "
+                                   "a fill, and it is left out of the measured power fraction: " + ", ".join(device_name(g) for g in unread)))
     profiles = {d["profile"] for d in gpu_details}
     profile = next(iter(profiles)) if len(profiles) == 1 else None
     details: dict[str, Any] = {
@@ -117,7 +123,9 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         "estimated_energy": _q(sum(p.estimated() for p in parts) / J_PER_KWH, "kWh"),
     }
     if compare:
-        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, gpu_j)
+        read = [g for g in gpu_details if g["measured"]]
+        read_j = sum(float(g["energy"]["magnitude"]) for g in read) * J_PER_KWH
+        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, read_j, len(read))
     if extra_details:
         details.update(extra_details)
     return Footprint(
@@ -187,10 +195,44 @@ def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumptio
     return out
 
 
+def device_name(detail: dict[str, Any]) -> str:
+    """'GPU 0 (NVIDIA H100 80GB HBM3, GPU-0a0a...)', with the node when the run had several."""
+    where = f"node {detail['host']} " if detail.get("host") else ""
+    return f"{where}GPU {detail.get('index', '?')} ({detail.get('name') or 'unnamed'}, {detail.get('uuid')})"
+
+
+def seconds_detail(channel: ChannelTotals) -> dict[str, Any]:
+    """How each second of the run is known for one device: measured, filled across a gap, or unknown."""
+    return {"measured": _q(channel.measured_s, "s"), "filled": _q(channel.filled_s, "s"), "unknown": _q(channel.unknown_s, "s")}
+
+
+def device_tdp(channel: ChannelTotals) -> tuple[float | None, str]:
+    """The device's TDP in W and where it comes from: its profile's datasheet figure, else the power limit the
+    device reported, else (a plugin's device) the 'tdp_w' it described itself with."""
+    profile_id = profile_id_for(channel)
+    if profile_id:
+        try:
+            from footprint.plugins.catalog import get_profile
+
+            profile = get_profile(profile_id)
+            if profile.tdp is not None:
+                return float(profile.tdp.value.to("W").magnitude), f"profile {profile.id}"
+        except Exception:  # a broken profile plugin must not stop a report
+            pass
+    for key, what in (("power_limit_w", "power limit reported by the device"), ("tdp_w", "TDP reported by the meter")):
+        value = channel.info.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value), what
+    return None, ""
+
+
 def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
     info = channel.info
     average = channel.energy / part.duration if part.duration > 0 else 0.0
     limit = info.get("power_limit_w")
+    peak = max(channel.peak_w, average)
+    tdp, tdp_source = device_tdp(channel)
+    over = [name for name, watts in (("average", average), ("peak", peak)) if tdp is not None and watts > tdp * (1 + TDP_MARGIN)]
     return {
         "host": part.header.get("host"),
         "index": info.get("index"), "uuid": channel.key, "name": info.get("name"), "profile": profile_id_for(channel),
@@ -199,10 +241,15 @@ def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
         "estimated_energy": _q(channel.estimated / J_PER_KWH, "kWh"),
         "average_power": _q(average, "W"),
         # every interval is inside some window the peak considered, so the peak is at least the average
-        "peak_power": _q(max(channel.peak_w, average), "W"),
+        "peak_power": _q(peak, "W"),
         "power_limit": _q(limit, "W") if limit else None,
         "gap": _q(channel.gap_s, "s"),
         "counter_resets": channel.counter_resets,
+        # a device never read is not measured: its 0 J is a gap, not a figure
+        "measured": channel.measured_s > 0,
+        "seconds": seconds_detail(channel),
+        "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": tdp_source,
+        "above_tdp": over,
     }
 
 
@@ -212,6 +259,10 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     average = energy / part.duration if part.duration > 0 else 0.0
     out = {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
            "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+    if found:
+        out["measured"] = any(c.measured_s > 0 for c in found)
+        out["seconds"] = {key: _q(sum(float(seconds_detail(c)[key]["magnitude"]) for c in found), "s")
+                          for key in ("measured", "filled", "unknown")}
     # what the channel recorded about its hardware, as data, so that exports need not parse the method text
     for key in ("model", "sockets", "total_gb"):
         if found and found[0].info.get(key) is not None:
@@ -220,10 +271,13 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
 
 
 def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: int, duration_s: float,
-                    site: dict[str, Any], gpu_j: float) -> dict[str, Any]:
-    """The same run estimated from the profile's TDP, and the measured power as a fraction of that TDP."""
+                    site: dict[str, Any], gpu_j: float, n_read: int) -> dict[str, Any]:
+    """The same run estimated from the profile's TDP, and the measured power as a fraction of that TDP (of the
+    GPUs that were read: a GPU never read would pull the fraction towards 0)."""
     if not gpus:
         return {"note": "no GPU metered: nothing to compare with an estimate"}
+    if n_read == 0:
+        return {"note": "no GPU was ever read: no measured power to compare with an estimate"}
     if profile_id is None:
         names = sorted({str(g["name"]) for g in gpus})
         return {"note": f"no single hardware profile matches {', '.join(names)}: no TDP to compare with"}
@@ -239,11 +293,12 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
     spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
     estimate = compute(spec, notes)
     tdp = float(profile.tdp.value.to("W").magnitude)
-    average = gpu_j / duration_s / n_gpus
+    average = gpu_j / duration_s / n_read
     return {
         "profile": profile.id, "tdp": _q(tdp, "W"), "tdp_source": profile.tdp.source,
         "energy_gpu": estimate.energy_gpu.as_json("kWh"), "energy_host": estimate.energy_host.as_json("kWh"),
         "energy": estimate.energy.as_json("kWh"), "emissions": estimate.emissions.as_json("kgCO2e"),
         "measured_average_power": _q(average, "W"),
         "measured_power_fraction": round(average / tdp, 4),
+        **({"measured_gpus": n_read} if n_read != n_gpus else {}),
     }

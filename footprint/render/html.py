@@ -137,11 +137,19 @@ def gpu_sections(fp: Footprint) -> list[str]:
             est = fmt.quantity_json(g.get("estimated_energy"), "kWh")
             if est is not None and est.magnitude > 0:
                 issues.append(f"{fmt.span(est)} estimated")
+            if g.get("measured") is False:
+                issues.insert(0, "NOT MEASURED: never read")
+            issues += [f"{what} power above TDP {fmt.span(fmt.quantity_json(g.get('tdp'), 'W'))}" for what in g.get("above_tdp", [])]
+            seconds = g.get("seconds") or {}
+            covered = " / ".join(fmt.span(fmt.quantity_json(seconds.get(k), "s"), "s") for k in ("measured", "filled", "unknown")) \
+                if seconds else "-"
             body.append((str(g.get("host", "")), str(g.get("index", "")), str(g.get("name", "")), energy,
                          fmt.span(fmt.quantity_json(g.get("average_power"), "W")), fmt.span(fmt.quantity_json(g.get("peak_power"), "W")),
-                         fmt.span(fmt.quantity_json(g.get("power_limit"), "W")), ", ".join(issues) or "-", str(g.get("method", ""))))
+                         fmt.span(fmt.quantity_json(g.get("power_limit"), "W")), covered, ", ".join(issues) or "-",
+                         str(g.get("method", ""))))
         out.append("<h2>Per GPU</h2>" + table(["node", "GPU", "model", "energy", "average power", "peak power",
-                                               "power limit", "gaps and estimates", "method"], body, numeric=(3, 4, 5, 6)))
+                                               "power limit", "seconds measured / filled / unknown", "gaps and estimates",
+                                               "method"], body, numeric=(3, 4, 5, 6, 7)))
     return out
 
 

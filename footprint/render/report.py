@@ -92,6 +92,9 @@ def rows(fp: Footprint) -> list[tuple[str, str, str]]:
         gpus = _host_parts(fp, "gpus")
         estimated = sum(float(g["estimated_energy"]["magnitude"]) for g in gpus if g.get("estimated_energy"))
         gpu_note = _method_word([g.get("method", "") for g in gpus], estimated) if gpus else ""
+        unread = sum(1 for g in gpus if g.get("measured") is False)
+        if unread:  # a GPU never read is a gap, never a measured 0
+            gpu_note = "NOT MEASURED" if unread == len(gpus) else f"{gpu_note}; {unread} of {len(gpus)} GPUs not measured"
         energies.append(("energy, GPU", fp.energy_gpu, gpu_note))
     else:
         energies.append((f"energy, {word}", fp.energy_gpu, ""))

@@ -28,16 +28,24 @@ def summary(fp: Footprint, title: str) -> str:
     gpus = fp.details.get("gpus", [])
     if gpus:
         extra.append("")
-        extra.append("per GPU (energy, average power, peak interval-average power)")
+        extra.append("per GPU (energy, average power, peak power over at least a minimum window; seconds measured, "
+                     "filled across gaps, unknown)")
         from footprint.core.fmt import column, quantity_json
 
         energies = column([quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")  # one unit for all GPUs
         for g, energy in zip(gpus, energies, strict=True):
             where = f"{g['host']} " if len({x['host'] for x in gpus}) > 1 else ""
-            line = (f"  {where}GPU {g['index']}  {g['name']}: {energy}, average {number(_mag(g['average_power']), 4)} W, "
-                    f"peak {number(_mag(g['peak_power']), 4)} W")
-            issues = []
-            if _mag(g.get("gap")) > 0:
+            if g.get("measured", True):
+                line = (f"  {where}GPU {g['index']}  {g['name']}: {energy}, average {number(_mag(g['average_power']), 4)} W, "
+                        f"peak {number(_mag(g['peak_power']), 4)} W")
+            else:
+                line = f"  {where}GPU {g['index']}  {g['name']}: NOT MEASURED (never read)" + (
+                    f", {energy} filled" if _mag(g.get("energy")) > 0 else "")
+            if g.get("seconds"):
+                line += "; " + seconds_text(g["seconds"])
+            issues = [f"{what} {number(_mag(g[f'{what}_power']), 4)} W above TDP {number(_mag(g['tdp']), 4)} W ({g['tdp_source']})"
+                      for what in g.get("above_tdp", [])]
+            if _mag(g.get("gap")) > 0 and not g.get("seconds"):
                 issues.append(f"gap {number(_mag(g['gap']), 3)} s")
             if g.get("counter_resets"):
                 issues.append(f"{g['counter_resets']} counter reset(s)")
@@ -47,6 +55,13 @@ def summary(fp: Footprint, title: str) -> str:
                 line += " [" + ", ".join(issues) + "]"
             extra.append(line)
             extra.append(f"      {g['method']}" + (f"; profile {g['profile']}" if g.get("profile") else ""))
+    for key in ("cpu", "ram"):  # a host meter whose reads failed: its seconds, like a GPU's
+        for part in fp.details.get(key, []):
+            seconds = part.get("seconds")
+            if seconds and (_mag(seconds.get("filled")) > 0 or _mag(seconds.get("unknown")) > 0):
+                where = f"{part['host']} " if part.get("host") else ""
+                extra.append(f"  {where}{key.upper()}: " + ("" if part.get("measured", True) else "NOT MEASURED (never read); ")
+                             + seconds_text(seconds))
     estimate = fp.details.get("estimate", {})
     if estimate:
         extra.append("")
@@ -55,7 +70,8 @@ def summary(fp: Footprint, title: str) -> str:
         else:
             extra.append(f"same run estimated from TDP ({estimate['profile']}, {number(_mag(estimate['tdp']))} W per GPU, host at nameplate): "
                          f"GPU {_energy(_mag(estimate['energy_gpu']))}, total {_energy(_mag(estimate['energy']))}")
-            extra.append(f"  measured average GPU power = {estimate['measured_power_fraction']:.1%} of TDP "
+            read = f" over the {estimate['measured_gpus']} GPU(s) that were read" if "measured_gpus" in estimate else ""
+            extra.append(f"  measured average GPU power{read} = {estimate['measured_power_fraction']:.1%} of TDP "
                          f"({number(_mag(estimate['measured_average_power']), 4)} W): the power fraction for estimates of runs like this")
     windows = fp.details.get("windows", {})
     if windows:
@@ -65,6 +81,33 @@ def summary(fp: Footprint, title: str) -> str:
             total = w["energy_gpu_kwh"] + w["energy_cpu_kwh"] + w["energy_ram_kwh"]
             extra.append(f"  {name}: {number(w['duration_s'], 4)} s, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
     return "\n".join(head + extra + rest)
+
+
+def seconds_text(seconds: dict[str, Any]) -> str:
+    """'6 s measured, 0 s filled, 0 s unknown' from a device's seconds."""
+    from footprint.render.report import number
+
+    return ", ".join(f"{number(_mag(seconds.get(key)), 4)} s {key}" for key in ("measured", "filled", "unknown"))
+
+
+def problems(fp: Footprint) -> list[str]:
+    """What a reader must not miss, one line each for stderr: devices never read, readings above a device's TDP."""
+    from footprint.meter.measured import device_name
+    from footprint.render.report import number
+
+    out = []
+    gpus = [g for node in fp.details.get("job", {}).get("nodes", []) for g in node.get("gpus", [])] or fp.details.get("gpus", [])
+    for g in gpus:
+        if not g.get("measured", True):
+            out.append(f"{device_name(g)} was never read: not measured, left out of the power fraction")
+        for what in g.get("above_tdp", []):
+            out.append(f"{device_name(g)}: {what} power {number(_mag(g[f'{what}_power']), 4)} W is above its TDP of "
+                       f"{number(_mag(g['tdp']), 4)} W ({g['tdp_source']}); check the meter")
+    for key in ("cpu", "ram"):
+        for part in fp.details.get(key, []):
+            if part.get("measured") is False:
+                out.append(f"{key.upper()}" + (f" of node {part['host']}" if part.get("host") else "") + " was never read: not measured")
+    return out
 
 
 def job_lines(fp: Footprint) -> list[str]:
@@ -83,8 +126,12 @@ def job_lines(fp: Footprint) -> list[str]:
                      f"  total {_energy(node['energy']['magnitude']):>12}  {node['duration']['magnitude']:.0f} s  {state}")
         if per_gpu:
             for gpu in node["gpus"]:
-                lines.append(f"      GPU {gpu['index']}  {gpu['name']}: {_energy(gpu['energy']['magnitude'])}, "
-                             f"average {gpu['average_power']['magnitude']:.1f} W, peak {gpu['peak_power']['magnitude']:.1f} W")
+                if gpu.get("measured", True):
+                    line = (f"      GPU {gpu['index']}  {gpu['name']}: {_energy(gpu['energy']['magnitude'])}, "
+                            f"average {gpu['average_power']['magnitude']:.1f} W, peak {gpu['peak_power']['magnitude']:.1f} W")
+                else:
+                    line = f"      GPU {gpu['index']}  {gpu['name']}: NOT MEASURED (never read)"
+                lines.append(line + (f"; {seconds_text(gpu['seconds'])}" if gpu.get("seconds") else ""))
     if not per_gpu:
         lines.append(f"  (per-GPU figures of the {sum(len(n['gpus']) for n in nodes)} GPUs: --json, under nodes[].gpus)")
     for name in info.get("missing_nodes", []):
