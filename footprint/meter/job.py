@@ -323,7 +323,7 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
 
 def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
     """One GPU of a node in the job report: energy, powers, how its seconds are known, a reading above its TDP."""
-    from footprint.meter.measured import J_PER_KWH, TDP_MARGIN, _q
+    from footprint.meter.measured import J_PER_KWH, TDP_MARGIN, _q, was_read
 
     average = g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0
     peak = max(g["peak"], average)
@@ -331,7 +331,7 @@ def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
     measured, filled, unknown = g["covered"]
     return {"host": node, "index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
             "energy": _q(g["joules"] / J_PER_KWH, "kWh"), "average_power": _q(average, "W"), "peak_power": _q(peak, "W"),
-            "measured": measured > 0,
+            "measured": was_read(g["covered"]),
             "seconds": {"measured": _q(measured, "s"), "filled": _q(filled, "s"), "unknown": _q(unknown, "s")},
             "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": source,
             "above_tdp": [k for k, w in (("average", average), ("peak", peak)) if tdp is not None and w > tdp * (1 + TDP_MARGIN)]}

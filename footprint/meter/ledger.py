@@ -10,15 +10,15 @@ import sys
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import partial, reduce
 from itertools import groupby, islice, repeat
 from operator import add, floordiv, itemgetter, le, sub, truediv
 from typing import Any
 
-PEAK_MIN_SHARE = 0.5  # intervals shorter than half the nominal one (window marks, the last one) are too
-# short for a fair power figure against ~100 ms counter updates: for peak power they are read together with the
-# interval before them (or, at the start, after them), so every interval counts and the peak is never below
-# the average
+PEAK_WINDOW_S = 20.0  # peak power is energy over windows of at least this long (and at least one interval): an
+# interval's boundaries are timestamps taken around the reads, and a read delayed by a loaded CPU (or a counter that
+# moves in ~100 ms steps) shifts energy from one interval to the next; over one short interval that jitter reads as a
+# spike (a constant 350 W GPU showed 450 W), over 20 s and more it is a few percent at worst
 
 
 if sys.version_info < (3, 12):
@@ -78,31 +78,55 @@ class ChannelTotals:
         else:
             self.unknown_s += dt
 
-    def feed_peak(self, energy: float, dt: float, flagged: bool, min_dt: float) -> None:
-        """Update the peak interval-average power with one interval (flagged ones, partly estimated, do not count)."""
+    def feed_peak(self, energy: float, dt: float, flagged: bool, window: float) -> None:
+        """Add one interval to the peak: intervals add up to windows of at least ``window`` seconds, each window's
+        average power a candidate. A flagged interval (partly estimated) ends the window without counting it."""
         if flagged:
             self.group, self.lead = (0.0, 0.0), (0.0, 0.0)
             return
-        if dt >= min_dt and dt > 0:
-            power = energy / dt  # divided, not compared as energy > peak x dt: the batch reader takes a max of these
+        joules, seconds = self.group[0] + energy, self.group[1] + dt
+        if seconds >= window and seconds > 0:
+            power = joules / seconds
             if power > self.peak_w:
                 self.peak_w = power
-            if self.lead[1] > 0:
-                energy, dt = energy + self.lead[0], dt + self.lead[1]
-                self.lead = (0.0, 0.0)
-                self.peak_w = max(self.peak_w, energy / dt)
-            self.group = (energy, dt)
-        elif self.group[1] > 0:
-            self.group = (self.group[0] + energy, self.group[1] + dt)
-            self.peak_w = max(self.peak_w, self.group[0] / self.group[1])
+            self.lead, self.group = (joules, seconds), (0.0, 0.0)
         else:
-            self.lead = (self.lead[0] + energy, self.lead[1] + dt)
+            self.group = (joules, seconds)
+
+    def feed_peak_column(self, column: list[float], dts: list[float], window: float) -> None:
+        """``feed_peak`` for unflagged intervals in a row, with exactly its sums: one by one until the window being
+        filled is closed, then (intervals of one length) whole windows summed at C speed."""
+        at, count = 0, len(column)
+        steady = count > 0 and min(dts) == max(dts) > 0
+        while at < count and (self.group[1] > 0 or not steady):
+            self.feed_peak(column[at], dts[at], False, window)
+            at += 1
+        if at >= count:
+            return
+        step = dts[at]
+        per, seconds = 0, 0.0
+        while not (seconds >= window and seconds > 0):  # the window's length, summed as feed_peak sums it
+            seconds += step
+            per += 1
+        whole = (count - at) // per * per
+        if whole:
+            sums = list(map(partial(reduce, add), zip(*[iter(column[at:at + whole])] * per, strict=True), repeat(0.0)))
+            self.lead = (sums[-1], seconds)
+            power = max(sums) / seconds  # x / s grows with x, so max(x) / s == max(x / s)
+            if power > self.peak_w:
+                self.peak_w = power
+        for index in range(at + whole, count):
+            self.feed_peak(column[index], dts[index], False, window)
 
     def peak(self) -> float:
-        """The peak so far; a run of short intervals only (shorter than half an interval) is one window."""
-        if self.lead[1] > 0 and self.group[1] == 0:
-            return max(self.peak_w, self.lead[0] / self.lead[1])
-        return self.peak_w
+        """The peak so far; the run's last stretch, shorter than a window, is read with the window before it (or,
+        in a run shorter than one window, alone: its average)."""
+        joules, seconds = self.group
+        if seconds <= 0:
+            return self.peak_w
+        if self.lead[1] > 0:
+            return max(self.peak_w, (self.lead[0] + joules) / (self.lead[1] + seconds))
+        return max(self.peak_w, joules / seconds)
 
 
 def coverage(names: list[str], energy: float, estimated: float) -> str:
@@ -149,6 +173,7 @@ class Ledger:
     def __init__(self, header: dict[str, Any]) -> None:
         self.header = header
         self.interval = float(header.get("settings", {}).get("interval_s", 5.0))
+        self.peak_window = max(PEAK_WINDOW_S, self.interval)
         self.channels = [ChannelTotals(c["key"], c["component"], c) for c in header.get("channels", [])]
         self.t = 0.0
         self.intervals = 0
@@ -170,7 +195,7 @@ class Ledger:
         energies = record.get("e", [])
         estimated = record.get("est")
         flags = record.get("flags")
-        min_dt = PEAK_MIN_SHARE * self.interval
+        window = self.peak_window
         for i, (channel, value) in enumerate(zip(self.channels, energies, strict=False)):
             energy = float(value)
             channel.energy += energy
@@ -193,7 +218,7 @@ class Ledger:
             else:
                 channel.measured_s += dt
                 channel.open_fill_s = 0.0
-            channel.feed_peak(energy, dt, bool(mine), min_dt)
+            channel.feed_peak(energy, dt, bool(mine), window)
         self.t = float(record.get("t", self.t + dt))
         self.intervals += 1
         if isinstance(self.start_unix, int | float):
@@ -205,40 +230,19 @@ class Ledger:
         lengths and energies (each record's channels one after the other, as floats).
 
         The result is exactly that of ``add`` record by record: the same sums in the same order (``running_sum``),
-        and the same peaks (a peak is a max of energy / dt). Short intervals, and the first whole one after short
-        ones at the start, take the record-by-record path; runs of whole intervals between them are summed per
-        channel at C speed."""
-        n = len(self.channels)
-        min_dt = PEAK_MIN_SHARE * self.interval
-        count = len(ts)
-        short = [i for i, dt in enumerate(dts) if dt < min_dt] if count and min(dts) < min_dt else []
-        start = 0
-        for stop in [*short, count]:
-            if start < stop and any(c.lead[1] > 0 for c in self.channels):
-                self._one(ts[start], dts[start], energies[start * n:(start + 1) * n])
-                start += 1
-            if start < stop:
-                self._whole(ts[start:stop], dts[start:stop], energies[start * n:stop * n])
-            if stop < count:
-                self._one(ts[stop], dts[stop], energies[stop * n:(stop + 1) * n])
-            start = stop + 1
-
-    def _one(self, t: float, dt: float, energies: list[float]) -> None:
-        self._interval({"type": "interval", "t": t, "dt": dt, "e": energies})
+        and the same peaks (``ChannelTotals.feed_peak_column``), summed per channel at C speed."""
+        if ts:
+            self._whole(ts, dts, energies)
 
     def _whole(self, ts: list[float], dts: list[float], energies: list[float]) -> None:
-        """Whole intervals (dt at least half the nominal one), with no short ones waiting to be joined to them."""
+        """Plain intervals (no flags, no estimates) as columns."""
         n = len(self.channels)
-        steady = dts[0] if min(dts) == max(dts) else None  # x / d grows with x, so max(x) / d == max(x / d)
         for i, channel in enumerate(self.channels):
             column = energies[i::n]
             channel.energy = running_sum(column, channel.energy)
             channel.measured_s = running_sum(dts, channel.measured_s)
             channel.open_fill_s = 0.0
-            power = max(column) / steady if steady is not None else max(map(truediv, column, dts))
-            if power > channel.peak_w:
-                channel.peak_w = power
-            channel.group = (column[-1], dts[-1])
+            channel.feed_peak_column(column, dts, self.peak_window)
         self.t = ts[-1]
         self.intervals += len(ts)
         if isinstance(self.start_unix, int | float):

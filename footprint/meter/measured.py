@@ -16,7 +16,7 @@ from footprint.core.span import Span
 from footprint.meter.ledger import ChannelTotals, Totals
 
 J_PER_KWH = 3.6e6
-TDP_MARGIN = 0.02  # a reading this far above TDP is flagged: boost and counter rounding stay within it
+TDP_MARGIN = 0.05  # a reading this far above TDP is flagged: boost, counter steps and read timing stay within it
 SITE_KEYS = ("pue", "region", "intensity", "price", "energy_price")
 
 
@@ -195,10 +195,17 @@ def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumptio
     return out
 
 
+def was_read(seconds: list[float]) -> bool:
+    """Whether a device with these [measured, filled, unknown] seconds was ever read (a run of no time has no gap)."""
+    measured, filled, unknown = seconds
+    return measured > 0 or filled + unknown <= 0
+
+
 def device_name(detail: dict[str, Any]) -> str:
     """'GPU 0 (NVIDIA H100 80GB HBM3, GPU-0a0a...)', with the node when the run had several."""
     where = f"node {detail['host']} " if detail.get("host") else ""
-    return f"{where}GPU {detail.get('index', '?')} ({detail.get('name') or 'unnamed'}, {detail.get('uuid')})"
+    index = detail.get("index")
+    return f"{where}GPU {'?' if index is None else index} ({detail.get('name') or 'unnamed'}, {detail.get('uuid')})"
 
 
 def seconds_detail(channel: ChannelTotals) -> dict[str, Any]:
@@ -246,7 +253,7 @@ def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
         "gap": _q(channel.gap_s, "s"),
         "counter_resets": channel.counter_resets,
         # a device never read is not measured: its 0 J is a gap, not a figure
-        "measured": channel.measured_s > 0,
+        "measured": was_read(channel.seconds()[:3]),
         "seconds": seconds_detail(channel),
         "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": tdp_source,
         "above_tdp": over,
@@ -260,7 +267,7 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     out = {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
            "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
     if found:
-        out["measured"] = any(c.measured_s > 0 for c in found)
+        out["measured"] = any(was_read(c.seconds()[:3]) for c in found)
         out["seconds"] = {key: _q(sum(float(seconds_detail(c)[key]["magnitude"]) for c in found), "s")
                           for key in ("measured", "filled", "unknown")}
     # what the channel recorded about its hardware, as data, so that exports need not parse the method text

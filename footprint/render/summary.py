@@ -28,8 +28,10 @@ def summary(fp: Footprint, title: str) -> str:
     gpus = fp.details.get("gpus", [])
     if gpus:
         extra.append("")
-        extra.append("per GPU (energy, average power, peak power over at least a minimum window; seconds measured, "
-                     "filled across gaps, unknown)")
+        from footprint.meter.ledger import PEAK_WINDOW_S
+
+        extra.append(f"per GPU (energy, average power, peak power: the highest average over {PEAK_WINDOW_S:g} s or more; "
+                     "seconds measured, filled across gaps, unknown)")
         from footprint.core.fmt import column, quantity_json
 
         energies = column([quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")  # one unit for all GPUs
