@@ -69,17 +69,27 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
     from footprint.meter.host_model import host_settings
 
     node = NodeRun()
-    if not node.join():  # another rank of this job meters the node
-        sys.exit(run_unmetered(node, list(command), quiet))
-    log = log_path or (str(node.log_path(log_dir)) if log_dir else str(default_log_path()))
-    settings = host_settings(cpu_scope, cpu_power, ram_power)
-    if node.visible_devices() is not None:
-        import dataclasses
 
-        settings = dataclasses.replace(settings, visible_devices=node.visible_devices())
-    options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
-                              require_gpu=require_gpu, label=label, command=list(command), header_extra=node.header(),
-                              settings=settings)
+    def recorder_options(extra: dict[str, object] | None = None) -> RecorderOptions:
+        log = log_path or (str(node.log_path(log_dir)) if log_dir else str(default_log_path()))
+        settings = host_settings(cpu_scope, cpu_power, ram_power)
+        if node.visible_devices() is not None:
+            import dataclasses
+
+            settings = dataclasses.replace(settings, visible_devices=node.visible_devices())
+        return RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
+                               require_gpu=require_gpu, label=label, command=list(command),
+                               header_extra={**node.header(), **(extra or {})}, settings=settings)
+
+    def take_over(extra: dict[str, object]) -> Recorder:  # the node's meter died: this rank meters the rest
+        recorder = Recorder(recorder_options(extra))
+        recorder.start()
+        return recorder
+
+    if not node.join():  # another rank of this job meters the node
+        sys.exit(run_unmetered(node, list(command), quiet, takeover=take_over))
+    options = recorder_options()
+    log = str(options.log_path)
     exporter = None
     if prometheus_port is not None or prometheus_push:
         from footprint.meter.exporter import make_exporter

@@ -240,6 +240,58 @@ class NodeResult:
 
 
 @dataclass
+class Unmetered:
+    """A stretch of the job in which a node was not metered: its meter stopped (killed) and either another rank
+    took over (``taken_over``) or none did, up to the job's last metered second (``end`` None: nothing later is known)."""
+
+    node: str
+    start: float  # seconds since the job's first meter started
+    end: float | None
+    taken_over: bool
+
+    def describe(self) -> str:
+        if self.end is None:
+            return (f"node {self.node}: not metered from {self.start:.1f} s into the job on: its meter stopped (no final "
+                    "record) and no rank took over; how long the node ran on is not known")
+        how = "until another rank took over" if self.taken_over else "and no rank took over, up to the job's last metered second"
+        return (f"node {self.node}: not metered for {self.end - self.start:.1f} s, from {self.start:.1f} s to {self.end:.1f} s "
+                f"into the job: its meter stopped (no final record) {how}")
+
+
+def unmetered_spans(nodes: list[NodeResult], slack: float = 0.0) -> list[Unmetered]:
+    """Where each node went unmetered: after a log cut short, up to the node's next log (a rank that took over)
+    or, with none, up to the end of the job's last log. Gaps of ``slack`` seconds or less are not named."""
+    starts = [_start(log) for node in nodes for log in node.logs]
+    if not starts:
+        return []
+    zero = min(starts)
+    job_end = max(_start(log) + log.totals.duration for node in nodes for log in node.logs)
+    out = []
+    for node in nodes:
+        logs = sorted(node.logs, key=_start)
+        for i, log in enumerate(logs):
+            if log.complete:
+                continue
+            stopped = _start(log) + log.totals.duration
+            later = [_start(other) for other in logs[i + 1:] if _start(other) >= stopped - 1.0]
+            if later:
+                end, taken = min(later), True
+            elif job_end > stopped + slack:
+                end, taken = job_end, False
+            else:
+                out.append(Unmetered(node.node, stopped - zero, None, False))
+                continue
+            if end - stopped > slack:
+                out.append(Unmetered(node.node, stopped - zero, max(stopped, end) - zero, taken))
+    return out
+
+
+def _start(log: NodeLog) -> float:
+    value = log.header.get("start_unix")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+@dataclass
 class JobMerge:
     """What ``footprint report DIR`` found: the job, its nodes, and what was missing, cut short or duplicated."""
 
@@ -250,6 +302,7 @@ class JobMerge:
     duplicates: list[tuple[str, list[str]]]
     other_jobs: list[str]
     warnings: list[str]
+    unmetered: list[Unmetered] = field(default_factory=list)
 
     @property
     def parts(self) -> list[Totals]:
@@ -313,12 +366,15 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         if not node.complete:
             t = max(log.totals.duration for log in node.logs if not log.complete)
             warnings.append(f"node {node.node}: cut short (no final record): counted up to its last complete interval, {t:g} s")
+    interval = max((float(log.header.get("settings", {}).get("interval_s", 5.0)) for log in mine), default=5.0)
+    unmetered = unmetered_spans(ordered, slack=interval)
+    warnings.extend(span.describe() for span in unmetered)
     if missing:
         warnings.append(f"{len(missing)} node(s) missing, no log found: {', '.join(missing)}")
     elif count is not None and count > len(ordered):
         warnings.append(f"{count - len(ordered)} node(s) missing: the launcher gave {count} nodes, logs were found for {len(ordered)}")
     others = [j for j in jobs if j != job]
-    return JobMerge(job, ordered, missing, count, duplicates, others, warnings)
+    return JobMerge(job, ordered, missing, count, duplicates, others, warnings, unmetered)
 
 
 def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
@@ -379,6 +435,9 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
         "cut_short": [node.node for node in merge.cut_short],
         "duplicates": [{"node": node, "logs": paths} for node, paths in merge.duplicates],
         "other_jobs": merge.other_jobs,
+        "unmetered": [{"node": u.node, "from": _q(u.start, "s"), "to": _q(u.end, "s") if u.end is not None else None,
+                       "duration": _q(u.end - u.start, "s") if u.end is not None else None, "taken_over": u.taken_over}
+                      for u in merge.unmetered],
         "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
                  "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
     }

@@ -138,4 +138,12 @@ def job_lines(fp: Footprint) -> list[str]:
         lines.append(f"  (per-GPU figures of the {sum(len(n['gpus']) for n in nodes)} GPUs: --json, under nodes[].gpus)")
     for name in info.get("missing_nodes", []):
         lines.append(f"  {name:<16} MISSING (no log)")
+    for span in info.get("unmetered", []):
+        start = span["from"]["magnitude"]
+        if span.get("to") is None:
+            lines.append(f"  {span['node']:<16} NOT METERED from {start:.1f} s into the job on (its meter stopped, no rank took over)")
+        else:
+            how = "until another rank took over" if span.get("taken_over") else "no rank took over"
+            lines.append(f"  {span['node']:<16} NOT METERED {start:.1f} s to {span['to']['magnitude']:.1f} s into the job "
+                         f"({span['duration']['magnitude']:.1f} s; its meter stopped, {how})")
     return lines
