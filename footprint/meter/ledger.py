@@ -378,7 +378,7 @@ def load_totals(path: str) -> tuple[Ledger, Any]:
 def totals_record(ledger: Ledger) -> dict[str, Any]:
     """The totals a final record carries, so that a finished log can be summed from its last line."""
     return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
-            "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, c.seconds()] for c in ledger.channels]}
+            "channels": [[c.energy, c.estimated, c.peak(), c.gap_s, c.counter_resets, c.flags, c.seconds()] for c in ledger.channels]}
 
 
 def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
