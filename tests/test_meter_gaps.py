@@ -175,3 +175,22 @@ def test_the_page_shows_each_device_seconds(tmp_path: Path) -> None:
     assert run_cli("report", str(log), "--html", str(page)).code == 0
     text = page.read_text()
     assert "seconds measured / filled / unknown" in text and "3 s / 0 s / 3 s" in text
+
+
+def test_prometheus_leaves_out_the_power_of_a_gpu_not_read_and_counts_its_unknown_seconds() -> None:
+    pytest.importorskip("prometheus_client")
+    from footprint.meter.exporter import MeterCollector
+    from footprint.meter.ledger import Ledger
+
+    ledger = Ledger({"settings": {"interval_s": 2.0}, "channels": [{"key": "GPU-a", "component": "gpu", "index": 0},
+                                                                   {"key": "GPU-b", "component": "gpu", "index": 1}]})
+    collector = MeterCollector("7", "n1", 1.0, 400.0)
+    for t in (2.0, 4.0):
+        record = {"type": "interval", "t": t, "dt": 2.0, "e": [600.0, 0.0], "flags": {"1": ["error"]}}
+        ledger.add(record)
+        collector.update(record, ledger)
+    samples = [s for family in collector.collect() for s in family.samples]
+    power = {s.labels["index"]: s.value for s in samples if s.name == "footprint_gpu_power_watts"}
+    assert power == {"0": 300.0}  # GPU 1 has no power sample, not 0 W
+    seconds = {(s.labels["index"], s.labels["coverage"]): s.value for s in samples if s.name == "footprint_gpu_seconds_total"}
+    assert seconds[("1", "unknown")] == 4.0 and seconds[("1", "measured")] == 0.0 and seconds[("0", "measured")] == 4.0
