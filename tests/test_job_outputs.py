@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.test_run_cli import env
 
 PY = sys.executable
@@ -108,6 +110,8 @@ def test_a_rank_takes_over_when_the_node_meter_is_killed(tmp_path: Path) -> None
     # both logs count: the job's GPU time covers what the second rank ran, not only the killed meter's stretch
     data = json.loads(report.stdout)
     assert data["gpu_hours"]["magnitude"] * 3600 > 2 * 4.0
+    assert data["gpus"] == 2  # the node's two GPUs, in both logs, counted once
+    assert data["details"]["estimate"]["measured_power_fraction"] == pytest.approx(0.5, rel=0.05)  # 350 W of 700 W
 
 
 def test_a_node_whose_meter_stopped_for_good_is_named_with_its_unmetered_span(tmp_path: Path) -> None:

@@ -95,7 +95,8 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     gpu_j = sum(p.energy("gpu") for p in parts)
     cpu_j = sum(p.energy("cpu") for p in parts)
     ram_j = sum(p.energy("ram") for p in parts)
-    n_gpus = sum(len(p.gpus) for p in parts)
+    # a node's device is counted once, however many of the node's logs it is in (job steps, a rank that took over)
+    n_gpus = len({(_where(p), c.key) for p in parts for c in p.gpus})
     duration_s = max((p.duration for p in parts), default=0.0)
     gpu_seconds = sum(len(p.gpus) * p.duration for p in parts)
     energy_gpu, energy_cpu, energy_ram = _kwh(gpu_j), _kwh(cpu_j), _kwh(ram_j)
@@ -123,9 +124,10 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         "estimated_energy": _q(sum(p.estimated() for p in parts) / J_PER_KWH, "kWh"),
     }
     if compare:
-        read = [g for g in gpu_details if g["measured"]]
-        read_j = sum(float(g["energy"]["magnitude"]) for g in read) * J_PER_KWH
-        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, read_j, len(read))
+        read = [(p, c) for p in parts for c in p.gpus if was_read(c.seconds()[:3])]
+        read_j, read_s = sum(c.energy for _, c in read), sum(p.duration for p, _ in read)
+        n_read = len({(_where(p), c.key) for p, c in read})
+        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, read_j, read_s, n_read)
     if extra_details:
         details.update(extra_details)
     return Footprint(
@@ -136,6 +138,11 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
                 **inputs, **({"label": label} if label else {})},
     )
+
+
+def _where(part: Totals) -> Any:
+    """What tells one node's devices from another's: the node a launcher named, else the log itself."""
+    return ("node", part.header.get("job"), part.header["node"]) if part.header.get("node") else ("log", id(part))
 
 
 def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> Assumption | None:
@@ -278,7 +285,7 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
 
 
 def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: int, duration_s: float,
-                    site: dict[str, Any], gpu_j: float, n_read: int) -> dict[str, Any]:
+                    site: dict[str, Any], gpu_j: float, gpu_s: float, n_read: int) -> dict[str, Any]:
     """The same run estimated from the profile's TDP, and the measured power as a fraction of that TDP (of the
     GPUs that were read: a GPU never read would pull the fraction towards 0)."""
     if not gpus:
@@ -300,7 +307,7 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
     spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
     estimate = compute(spec, notes)
     tdp = float(profile.tdp.value.to("W").magnitude)
-    average = gpu_j / duration_s / n_read
+    average = gpu_j / gpu_s if gpu_s > 0 else 0.0  # per GPU-second of the GPUs that were read
     return {
         "profile": profile.id, "tdp": _q(tdp, "W"), "tdp_source": profile.tdp.source,
         "energy_gpu": estimate.energy_gpu.as_json("kWh"), "energy_host": estimate.energy_host.as_json("kWh"),

@@ -124,7 +124,16 @@ def gpu_sections(fp: Footprint) -> list[str]:
                  fmt.span(fmt.quantity_json(n.get("duration"), "s"), ladder="time"), str(n.get("gpus", "")))
                 for n in nodes]
         out.append("<h2>Nodes</h2>" + table(["node", "log", "finished", "metered for", "GPUs"], body, numeric=(3, 4)))
+    job = fp.details.get("job") if isinstance(fp.details.get("job"), dict) else {}
+    spans = job.get("unmetered") or []
+    if spans:  # a node whose meter stopped: the stretch no reading covers, named
+        body = [(str(u.get("node", "")), fmt.span(fmt.quantity_json(u.get("from"), "s"), "s"),
+                 fmt.span(fmt.quantity_json(u.get("to"), "s"), "s") if u.get("to") else "not known",
+                 "another rank took over" if u.get("taken_over") else "no rank took over") for u in spans]
+        out.append("<h2>Not metered</h2>" + table(["node", "from (into the job)", "to", "then"], body, numeric=(1, 2)))
     gpus = fp.details.get("gpus") if isinstance(fp.details.get("gpus"), list) else []
+    if not gpus:  # a job's GPUs are listed under its nodes
+        gpus = [g for node in job.get("nodes", []) if isinstance(node, dict) for g in node.get("gpus", [])]
     if gpus:
         energies = fmt.column([fmt.quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")
         body = []
