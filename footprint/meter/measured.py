@@ -316,3 +316,22 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
         "measured_power_fraction": round(average / tdp, 4),
         **({"measured_gpus": n_read} if n_read != n_gpus else {}),
     }
+
+
+def problems(fp: Footprint) -> list[str]:
+    """What a reader must not miss, one line each for stderr: devices never read, readings above a device's TDP."""
+    from footprint.core.numbers import number
+
+    out = []
+    gpus = [g for node in fp.details.get("job", {}).get("nodes", []) for g in node.get("gpus", [])] or fp.details.get("gpus", [])
+    for g in gpus:
+        if not g.get("measured", True):
+            out.append(f"{device_name(g)} was never read: not measured, left out of the power fraction")
+        for what in g.get("above_tdp", []):
+            out.append(f"{device_name(g)}: {what} power {number(float(g[f'{what}_power']['magnitude']), 4)} W is above its TDP of "
+                       f"{number(float(g['tdp']['magnitude']), 4)} W ({g['tdp_source']}); check the meter")
+    for key in ("cpu", "ram"):
+        for part in fp.details.get(key, []):
+            if part.get("measured") is False:
+                out.append(f"{key.upper()}" + (f" of node {part['host']}" if part.get("host") else "") + " was never read: not measured")
+    return out

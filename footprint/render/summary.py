@@ -93,23 +93,10 @@ def seconds_text(seconds: dict[str, Any]) -> str:
 
 
 def problems(fp: Footprint) -> list[str]:
-    """What a reader must not miss, one line each for stderr: devices never read, readings above a device's TDP."""
-    from footprint.meter.measured import device_name
-    from footprint.render.report import number
+    """What a reader must not miss, one line each for stderr (see ``footprint.meter.measured.problems``)."""
+    from footprint.meter.measured import problems as measured_problems
 
-    out = []
-    gpus = [g for node in fp.details.get("job", {}).get("nodes", []) for g in node.get("gpus", [])] or fp.details.get("gpus", [])
-    for g in gpus:
-        if not g.get("measured", True):
-            out.append(f"{device_name(g)} was never read: not measured, left out of the power fraction")
-        for what in g.get("above_tdp", []):
-            out.append(f"{device_name(g)}: {what} power {number(_mag(g[f'{what}_power']), 4)} W is above its TDP of "
-                       f"{number(_mag(g['tdp']), 4)} W ({g['tdp_source']}); check the meter")
-    for key in ("cpu", "ram"):
-        for part in fp.details.get(key, []):
-            if part.get("measured") is False:
-                out.append(f"{key.upper()}" + (f" of node {part['host']}" if part.get("host") else "") + " was never read: not measured")
-    return out
+    return measured_problems(fp)
 
 
 def job_lines(fp: Footprint) -> list[str]:
