@@ -10,7 +10,7 @@ import sys
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial, reduce
+from functools import reduce
 from itertools import groupby, islice, repeat
 from operator import add, floordiv, itemgetter, le, sub, truediv
 from typing import Any
@@ -93,30 +93,21 @@ class ChannelTotals:
         else:
             self.group = (joules, seconds)
 
-    def feed_peak_column(self, column: list[float], dts: list[float], window: float) -> None:
-        """``feed_peak`` for unflagged intervals in a row, with exactly its sums: one by one until the window being
-        filled is closed, then (intervals of one length) whole windows summed at C speed."""
-        at, count = 0, len(column)
-        steady = count > 0 and min(dts) == max(dts) > 0
-        while at < count and (self.group[1] > 0 or not steady):
-            self.feed_peak(column[at], dts[at], False, window)
-            at += 1
-        if at >= count:
-            return
-        step = dts[at]
-        per, seconds = 0, 0.0
-        while not (seconds >= window and seconds > 0):  # the window's length, summed as feed_peak sums it
-            seconds += step
-            per += 1
-        whole = (count - at) // per * per
-        if whole:
-            sums = list(map(partial(reduce, add), zip(*[iter(column[at:at + whole])] * per, strict=True), repeat(0.0)))
-            self.lead = (sums[-1], seconds)
-            power = max(sums) / seconds  # x / s grows with x, so max(x) / s == max(x / s)
+    def feed_peak_column(self, column: list[float], windows: tuple[list[int], list[float], float]) -> None:
+        """``feed_peak`` for unflagged intervals in a row, with exactly its sums: ``windows`` (from ``window_ends``,
+        for this channel's open window) says where windows close; each is summed at C speed."""
+        ends, seconds, rest = windows
+        start, joules = 0, self.group[0]
+        sums = []
+        for end in ends:
+            sums.append(reduce(add, column[start:end], joules))
+            start, joules = end, 0.0
+        if sums:
+            power = max(map(truediv, sums, seconds))
             if power > self.peak_w:
                 self.peak_w = power
-        for index in range(at + whole, count):
-            self.feed_peak(column[index], dts[index], False, window)
+            self.lead = (sums[-1], seconds[-1])
+        self.group = (reduce(add, column[start:], joules), rest)
 
     def peak(self) -> float:
         """The peak so far; the run's last stretch, shorter than a window, is read with the window before it (or,
@@ -142,6 +133,21 @@ def coverage(names: list[str], energy: float, estimated: float) -> str:
     if "gap" in names:
         return "filled" if energy > 0 or estimated > 0 else "unknown"
     return "filled" if "counter-reset" in names or estimated > 0 else "measured"
+
+
+def window_ends(dts: list[float], seconds: float, window: float) -> tuple[list[int], list[float], float]:
+    """Where peak windows close in a row of intervals, for an open window of ``seconds`` so far: the indexes just
+    past each window's last interval, each window's seconds, and the seconds of the window left open (summed one
+    by one, as ``ChannelTotals.feed_peak`` sums them)."""
+    ends: list[int] = []
+    lengths: list[float] = []
+    for index, dt in enumerate(dts, 1):
+        seconds += dt
+        if seconds >= window and seconds > 0:
+            ends.append(index)
+            lengths.append(seconds)
+            seconds = 0.0
+    return ends, lengths, seconds
 
 
 @dataclass
@@ -237,12 +243,15 @@ class Ledger:
     def _whole(self, ts: list[float], dts: list[float], energies: list[float]) -> None:
         """Plain intervals (no flags, no estimates) as columns."""
         n = len(self.channels)
+        windows: dict[float, tuple[list[int], list[float], float]] = {}
         for i, channel in enumerate(self.channels):
             column = energies[i::n]
             channel.energy = running_sum(column, channel.energy)
             channel.measured_s = running_sum(dts, channel.measured_s)
             channel.open_fill_s = 0.0
-            channel.feed_peak_column(column, dts, self.peak_window)
+            if channel.group[1] not in windows:  # channels with the same open window close theirs together
+                windows[channel.group[1]] = window_ends(dts, channel.group[1], self.peak_window)
+            channel.feed_peak_column(column, windows[channel.group[1]])
         self.t = ts[-1]
         self.intervals += len(ts)
         if isinstance(self.start_unix, int | float):
