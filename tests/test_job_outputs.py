@@ -57,6 +57,8 @@ def test_a_job_id_too_long_for_a_path_still_runs_and_is_kept_whole(tmp_path: Pat
     report = _report(tmp_path, str(logs), "--job", job, "--json")
     assert report.returncode == 0, report.stderr[:300]
     assert json.loads(report.stdout)["details"]["job"]["job"] == job
+    text = _report(tmp_path, str(logs), "--job", job)
+    assert text.returncode == 0 and job not in text.stdout + text.stderr  # named, not repeated 10,000 characters long
 
 
 def test_quiet_still_says_that_the_push_failed(tmp_path: Path) -> None:

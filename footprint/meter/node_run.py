@@ -57,7 +57,8 @@ class NodeRun:
 
     def who_meters(self) -> str:
         pid = self.election.meter_pid() if self.election is not None else None
-        return f"node {self.launch.node} of job {self.launch.job} is metered by " + (f"pid {pid}" if pid else "another rank")
+        job, node = (str(v) if len(str(v)) <= 80 else str(v)[:77] + "..." for v in (self.launch.job, self.launch.node))
+        return f"node {node} of job {job} is metered by " + (f"pid {pid}" if pid else "another rank")
 
     def wait_ranks(self, stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
         """(Meter) keep metering until the node's last rank has ended; what to add to the final record."""

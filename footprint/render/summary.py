@@ -104,7 +104,8 @@ def job_lines(fp: Footprint) -> list[str]:
     from footprint.meter.job import MAX_GPU_LINES
 
     info = fp.details.get("job", {})
-    lines = [f"job {info.get('job')}: {len(info.get('nodes', []))} node(s)"
+    job = str(info.get("job"))
+    lines = [f"job {job if len(job) <= 80 else job[:77] + '...'}: {len(info.get('nodes', []))} node(s)"
              + (f", {len(info['missing_nodes'])} missing" if info.get("missing_nodes") else "")
              + (f", {len(info['cut_short'])} cut short" if info.get("cut_short") else "")]
     nodes = info.get("nodes", [])
