@@ -31,7 +31,7 @@ class PowerFile(ChannelBase):
         self.key, self.watts, self.missing, self.tdp_w, self.last = key, watts, missing, tdp_w, 0.0
 
     def info(self) -> dict[str, Any]:
-        return {"name": f"plugin device {self.key}", "index": int(self.key[-1]), **({"tdp_w": self.tdp_w} if self.tdp_w else {})}
+        return {"name": f"plugin device {self.key}", "index": int(self.key[-1]), **({"power_limit_w": self.tdp_w} if self.tdp_w else {})}
 
     def start(self, now: float) -> None:
         if self.missing and self.missing[0] <= now < self.missing[1]:

@@ -222,7 +222,7 @@ def seconds_detail(channel: ChannelTotals) -> dict[str, Any]:
 
 def device_tdp(channel: ChannelTotals) -> tuple[float | None, str]:
     """The device's TDP in W and where it comes from: its profile's datasheet figure, else the power limit the
-    device reported, else (a plugin's device) the 'tdp_w' it described itself with."""
+    device reported (``power_limit_w``)."""
     profile_id = profile_id_for(channel)
     if profile_id:
         try:
@@ -233,10 +233,9 @@ def device_tdp(channel: ChannelTotals) -> tuple[float | None, str]:
                 return float(profile.tdp.value.to("W").magnitude), f"profile {profile.id}"
         except Exception:  # a broken profile plugin must not stop a report
             pass
-    for key, what in (("power_limit_w", "power limit reported by the device"), ("tdp_w", "TDP reported by the meter")):
-        value = channel.info.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return float(value), what
+    value = channel.info.get("power_limit_w")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value), "power limit reported by the device"
     return None, ""
 
 
