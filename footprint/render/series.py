@@ -132,20 +132,21 @@ def read_nodes(paths: list[Path], root: Path | None = None, points: int | None =
     each log streamed once into at most ``points`` buckets per channel (default: POINTS, fewer when the logs hold
     more channels than TOTAL_POINTS allows). A log's first run is read; a damaged line is skipped (the report
     names it)."""
-    headers = [_header(path) for path in paths]
+    counts = [len(_header(path).get("channels", [])) for path in paths]  # every header checked before any is read
     if points is None:
-        count = sum(len(h.get("channels", [])) for h in headers) or 1
+        count = sum(counts) or 1
         points = max(MIN_POINTS, min(POINTS, TOTAL_POINTS // count))
     nodes: dict[str, Node] = {}
     names = _file_names(paths, root)
-    for path, header, file_name in zip(paths, headers, names, strict=True):
+    for path, file_name in zip(paths, names, strict=True):
+        header = _header(path)
         name = str(header.get("node") or file_name)
         channels = [_channel(c, name if len(paths) > 1 else "") for c in header.get("channels", [])]
         _fill(path, header, channels, points)
         if name in nodes:
             nodes[name].channels.extend(channels)
-        else:
-            nodes[name] = Node(name, channels, header)
+        else:  # the job's node list, repeated in every node's header, is not kept a thousand times
+            nodes[name] = Node(name, channels, {k: v for k, v in header.items() if k != "expected_nodes"})
     return list(nodes.values())
 
 
