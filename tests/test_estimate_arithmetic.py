@@ -94,6 +94,10 @@ def test_default_host_power_is_measured_node_power_with_nameplate_as_upper_end()
     assert fp.energy_host.central.to("kWh").magnitude == pytest.approx(8 * 0.350)
     assert fp.energy_host.hi.to("kWh").magnitude == pytest.approx(8 * 0.575)
     assert "Latif" in fp.assumption("host_power").source
+    # Latif et al. measured the whole node's maximum draw; the split between GPUs and host is footprint's
+    source = fp.assumption("host_power").source
+    assert "maximum measured draw" in source and "footprint's split of the node's draw between GPUs and host" in source
+    assert "measured under training" not in source and "measured host" not in source
 
 
 def test_profile_without_a_measured_node_keeps_the_nameplate_overhead() -> None:
@@ -195,6 +199,26 @@ def test_table_output_shows_components_and_assumptions() -> None:
         assert f"\n  {name} " in r.out
     assert "2,662,400 h" in r.out
     assert "1,864 MWh" in r.out  # 2,662,400 h x 700 W = 1,863.68 MWh, to 4 significant figures
+
+
+def test_default_estimate_says_it_stacks_upper_ends_and_how_to_give_a_sites_own() -> None:
+    line = ("  defaults: GPUs at TDP, host at the node's maximum measured draw (upper ends), PUE 1.1; "
+            "for a site's own: --gpu-power, --host-power, --pue")
+    r = run_cli("estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300")
+    lines = r.out.splitlines()
+    assert lines[lines.index(line) - 1].startswith("  emissions ")  # right under the result
+    # every input given: nothing defaulted, no line
+    given = run_cli("estimate", "--profile", "h800", "--gpus", "8", "--hours", "1", "--gpu-power", "0.8",
+                    "--host-power", "200 W", "--pue", "1.3")
+    assert given.code == 0, given.err
+    assert "defaults:" not in given.out and "upper ends" not in given.out
+    # a profile without a measured node: its nameplate overhead is the upper end; a given PUE is not named
+    a100 = run_cli("estimate", "--profile", "a100-sxm4-80gb", "--gpus", "8", "--hours", "1", "--pue", "1.2")
+    assert "  defaults: GPUs at TDP, host at the node's nameplate (upper ends); for a site's own:" in a100.out
+    # a methods statement says where the host power came from: a node's maximum measured draw, not a host measurement
+    text = " ".join(run_cli("estimate", "--profile", "h800", "--gpu-hours", "1000", "--statement", "text").out.split())
+    assert "350 W (350..575) of host power (CPU, memory, network) per accelerator (the rest of a node's maximum " \
+           "measured draw, up to its nameplate)" in text
 
 
 def test_json_quantities_are_parseable_pint_units() -> None:

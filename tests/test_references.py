@@ -6,7 +6,11 @@ Sources (each test names the one it uses):
   tCO2e = MWh x 0.385.
 - [Llama2] meta-llama/llama-models models/llama2/MODEL_CARD.md and arXiv:2307.09288 Table 2: GPU-h, power cap,
   tCO2e; reproduced by GPU-h x W x 1.1 x 0.385 (printed truncated to the last digit).
-- [Llama3.1] meta-llama/llama-models models/llama3_1/MODEL_CARD.md: 30.84M H100 GPU-h at TDP 700 W, 8,930 tCO2e.
+- [Llama3.1] meta-llama/llama-models models/llama3_1/MODEL_CARD.md: 30.84M H100 GPU-h at TDP 700 W, 8,930 tCO2e;
+  the power column prints the bare TDP ('TDP of 700W'); token count '15T+'. [Herd] arXiv:2407.21783 Sec. 1: the 405B
+  model pre-trained on 15.6T text tokens.
+- [Llama3] meta-llama/llama-models models/llama3/MODEL_CARD.md: 8B 1.3M h, 70B 6.4M h at 700 W, 390 and 1,900
+  tCO2eq 'Carbon Emitted', no basis named, '100% of which were offset'.
 - [BLOOM] Luccioni et al. 2023, JMLR 24(253), Table 1: 1,082,990 GPU-h x 400 W = 433,196 kWh (no PUE);
   x 0.057 = 24.69 t; with PUE 1.2 ~30 t.
 - [OLMo2] arXiv:2501.00656 Table 19: 7B 131 MWh x 1.2 x 0.332 = 52 t; 13B 257 MWh x 1.12 x 0.351 = 101 t.
@@ -97,7 +101,7 @@ def test_llama2_card(ref_id: str, gpu_h: int, watts: int, tco2e: float) -> None:
 
 
 def test_llama31_gap_is_reported_not_tuned_away() -> None:
-    # [Llama3.1] 30.84e6 GPU-h x 0.7 kW = 21,588 MWh (the card's 700 W already counts the PUE: no second PUE);
+    # [Llama3.1] 30.84e6 GPU-h x 0.7 kW = 21,588 MWh (the card's 700 W is the bare TDP, and the PUE is in the factor);
     # x the Llama 2 cards' 0.4235 kg per TDP-kWh = 9,142.518 t vs 8,930 t published: +2.38%
     row = rows("llama-3.1-405b")["emissions"]
     assert row.ours.central.to("tCO2e").magnitude == pytest.approx(30.84e6 * 0.7 / 1000 * 0.4235)  # type: ignore[attr-defined]
@@ -108,6 +112,28 @@ def test_llama31_gap_is_reported_not_tuned_away() -> None:
     assert row.difference == pytest.approx(9142.518 / 8930 - 1, abs=1e-6)  # type: ignore[attr-defined]
     assert row.verdict == "known gap"  # type: ignore[attr-defined]
     assert "0.4137" in row.reason and "2.4%" in row.reason  # type: ignore[attr-defined]
+
+
+def test_llama31_says_what_the_card_prints_and_where_the_pue_sits() -> None:
+    ref = get_reference("llama-3.1-405b")
+    # [Llama3.1] the card prints the bare TDP; 0.4235 = 1.1 x 0.385 [LLaMA], so the PUE is in the factor, not the 700 W
+    assert "already adjusted" not in ref.method.text and "counts the PUE inside" not in ref.method.source
+    assert "bare TDP" in ref.method.text and "PUE 1.1 x 0.385 kg/kWh" in ref.method.text
+    assert "the PUE sits in this factor" in ref.method.source
+    assert ref.method.factors["pue"] == 1.0 and ref.method.factors["intensity"] == "0.4235 kg/kWh"
+    # [Herd] 15.6T tokens come from the paper; the card says only '15T+'
+    tokens = ref.inputs["tokens"]
+    assert tokens.value.central.magnitude == pytest.approx(15.6e12)
+    assert tokens.key == "llama31-herd" and "15.6T text tokens" in tokens.source and "15T+" in tokens.note
+    assert "15.6T" not in ref.inputs["gpu_hours"].source  # the card's source text no longer claims 15.6T
+
+
+def test_llama3_card_emissions_name_no_basis() -> None:
+    from footprint.claims.checks import _sources
+
+    # [Llama3] the card prints 'Carbon Emitted' and a 100% offset, never 'location-based'
+    text = _sources()["llama3-card"]
+    assert "location-based" not in text and "no basis stated" in text and "100% were offset" in text
 
 
 def test_bloom_without_and_with_pue() -> None:

@@ -155,7 +155,9 @@ def test_meter_killed_mid_run_leaves_a_log_that_report_reads(tmp_path: Path) -> 
 
 
 def test_no_driver_meters_cpu_and_ram_and_says_so(tmp_path: Path) -> None:
-    done = footprint("run", "--json", "--", PY, "-c", "pass", cwd=tmp_path, fake="no-driver.toml")
+    # about 0.3 s of CPU work: many clock ticks of CPU time, where a bare `pass` can read as none on a loaded machine
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    done = footprint("run", "--json", "--", PY, "-c", busy, cwd=tmp_path, fake="no-driver.toml")
     assert done.returncode == 0
     assert "footprint: no NVIDIA driver found: metering CPU and RAM only" in done.stderr.splitlines()
     data = json.loads(done.stdout)

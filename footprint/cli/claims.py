@@ -18,8 +18,9 @@ def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, stateme
     """Check published claims (DeepSeek coverage) with the same method.
 
     Each claim gets its inputs (with sources), the method, the result and a verdict, with why: holds or does not
-    hold; consistent (or not) with an estimate, where one side exists only as a third-party estimate; holds only
-    for some inputs; or cannot be checked. Where a claim mixes methods (TDP on one side, server power on the
+    hold; consistent with the claimant's own figures, where only the claimant's figures exist to test it;
+    consistent (or not) with an estimate, where one side exists only as a third-party estimate; holds only for
+    some inputs; or cannot be checked. Where a claim mixes methods (TDP on one side, server power on the
     other), it says so. 'footprint claims list' lists the claim ids.
 
     \b

@@ -87,7 +87,9 @@ def show(name: str, as_json: bool) -> None:
     if as_json:
         click.echo(to_json(data))
         return
-    click.echo(f"{p.name} ({p.id}); aliases: {', '.join(p.aliases) or '-'}; plugin {p.plugin}; file {p.path}")
+    from footprint.render.report import profile_file
+
+    click.echo(f"{p.name} ({p.id}); aliases: {', '.join(p.aliases) or '-'}; plugin {p.plugin}; file {profile_file(p.path, p.plugin)}")
 
     def line(label: str, figure: Any, units: str) -> None:
         note = f" ({figure.note})" if figure.note else ""
@@ -108,7 +110,7 @@ def show(name: str, as_json: bool) -> None:
                    + (f", max {p.node.max_power.value:~P}" if p.node.max_power else ""))
     measured = p.host_power_measured() if p.host_power_figure is None else None
     if measured is not None:
-        line("host power/GPU", measured, "W")  # the default: a node measured under training
+        line("host power/GPU", measured, "W")  # the default: the node's maximum measured draw less its GPUs at TDP
     host = p.host_power()
     if host is not None:
         line("host, nameplate" if measured is not None else "host power/GPU", host, "W")

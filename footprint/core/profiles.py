@@ -51,7 +51,7 @@ class NodeInfo:
     name: str
     gpus_per_node: int
     max_power: Sourced | None
-    training_power: Sourced | None = None  # whole-node power measured under training load
+    training_power: Sourced | None = None  # the node's maximum measured draw while training
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ class HardwareProfile:
         return self.peaks[p]
 
     def host_power_measured(self) -> Sourced | None:
-        """Non-GPU power per GPU such that GPUs at TDP plus it equal the node power measured under training."""
+        """Non-GPU power per GPU such that GPUs at TDP plus it equal the node's maximum measured draw (the split between
+        GPUs and host is footprint's assumption: the measurement is of the whole node)."""
         if "_host_power_measured" not in self.__dict__:  # derived once per profile, as host_power()
             object.__setattr__(self, "_host_power_measured", self._derive_host_power_measured())
         return self.__dict__["_host_power_measured"]
@@ -123,9 +124,9 @@ class HardwareProfile:
             return None
         return Sourced(
             per_gpu.to("W"),
-            f"derived: ({self.node.name} measured under training {measured.value:~P} - {n} x TDP) / {n}; "
-            f"measurement from {measured.source}",
-            measured.note or "the node total at TDP equals the measured node power",
+            f"derived: ({self.node.name} maximum measured draw {measured.value:~P} - {n} x TDP) / {n}, footprint's split "
+            f"of the node's draw between GPUs and host; measurement from {measured.source}",
+            measured.note or "at TDP the node totals its maximum measured draw",
         )
 
     def _overhead_per_gpu(self, node_power: Any) -> Any:

@@ -18,6 +18,14 @@ def _energy(kwh: float) -> str:
     return span(Q(kwh, "kWh"), ladder="energy")
 
 
+def _seconds(s: float) -> str:
+    """'4.03 s', '12 ms' or '2.5 min': a duration in the unit that reads with 1 to 4 digits before the point."""
+    from footprint.core.fmt import span
+    from footprint.core.units import Q
+
+    return span(Q(s, "s"), ladder="time")
+
+
 def summary(fp: Footprint, title: str) -> str:
     """The human summary printed by ``footprint run`` and ``footprint report``."""
     from footprint.render.report import assumption_lines, number, result_lines
@@ -48,7 +56,7 @@ def summary(fp: Footprint, title: str) -> str:
             issues = [f"{what} {number(_mag(g[f'{what}_power']), 4)} W above TDP {number(_mag(g['tdp']), 4)} W ({g['tdp_source']})"
                       for what in g.get("above_tdp", [])]
             if _mag(g.get("gap")) > 0 and not g.get("seconds"):
-                issues.append(f"gap {number(_mag(g['gap']), 3)} s")
+                issues.append(f"gap {_seconds(_mag(g['gap']))}")
             if g.get("counter_resets"):
                 issues.append(f"{g['counter_resets']} counter reset(s)")
             if abs(_mag(g.get("estimated_energy"))) > 0:
@@ -81,15 +89,13 @@ def summary(fp: Footprint, title: str) -> str:
         extra.append("windows")
         for name, w in windows.items():
             total = w["energy_gpu_kwh"] + w["energy_cpu_kwh"] + w["energy_ram_kwh"]
-            extra.append(f"  {name}: {number(w['duration_s'], 4)} s, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
+            extra.append(f"  {name}: {_seconds(w['duration_s'])}, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
     return "\n".join(head + extra + rest)
 
 
 def seconds_text(seconds: dict[str, Any]) -> str:
     """'6 s measured, 0 s filled, 0 s unknown' from a device's seconds."""
-    from footprint.render.report import number
-
-    return ", ".join(f"{number(_mag(seconds.get(key)), 4)} s {key}" for key in ("measured", "filled", "unknown"))
+    return ", ".join(f"{_seconds(_mag(seconds.get(key)))} {key}" for key in ("measured", "filled", "unknown"))
 
 
 def problems(fp: Footprint) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -108,8 +107,12 @@ def all_joules(path: Path) -> float:
 
 
 def tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-    assert found, f"{name} is not installed (CI installs it with apt-get)"
+    """The path of a system program; a test that calls this carries ``pytest.mark.system(name)``, which skips it
+    (or fails it, under CI) before it gets here when the program is missing."""
+    from tests.conftest import SYSTEM_PROGRAMS, find_program
+
+    found = find_program(name)
+    assert found, f"{name} is not installed: mark the test pytest.mark.system({name!r}) (apt-get install {SYSTEM_PROGRAMS.get(name, name)})"
     return found
 
 

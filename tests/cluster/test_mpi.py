@@ -11,6 +11,8 @@ import pytest
 from tests.cli_run import run_cli
 from tests.cluster.helpers import FAKE_GPUS, barrier, env_with, free_port, gpu_joules, records, tool
 
+pytestmark = pytest.mark.system("mpirun")
+
 # rank 3 works longest; every rank writes its rank and the time its work ended
 WORKLOAD = barrier("'node'", 4) + ("r = int(os.environ['OMPI_COMM_WORLD_RANK']); time.sleep(0.5 + 0.5 * r); "
             "open(os.path.join(sys.argv[1], f'rank{r}'), 'w').write(repr(time.time()))")

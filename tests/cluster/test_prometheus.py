@@ -39,6 +39,7 @@ def _query(server: Server, promql: str) -> list[dict[str, Any]]:
     return body["data"]["result"]
 
 
+@pytest.mark.system("prometheus")
 def test_prometheus_scrapes_the_run(tmp_path: Path) -> None:
     port = free_port()
     prometheus = start_prometheus(tmp_path, port)
@@ -77,6 +78,7 @@ def test_prometheus_scrapes_the_run(tmp_path: Path) -> None:
         prometheus.daemon.stop()
 
 
+@pytest.mark.system("prometheus-pushgateway")
 def test_pushgateway_gets_the_final_totals(tmp_path: Path, pushgateway: Server) -> None:
     run = _run(tmp_path, "--prometheus-push", pushgateway.url, seconds=0.6)
     assert run.wait(60) == 0

@@ -15,6 +15,8 @@ from tests.cli_run import run_cli
 from tests.cluster.conftest import NODES, Slurm
 from tests.cluster.helpers import FAKE_GPUS, all_joules, barrier, gpu_joules, records, wait_for
 
+pytestmark = pytest.mark.system("munged", "slurmctld", "slurmd", "srun", "sinfo")
+
 J_PER_KWH = 3.6e6
 
 # each rank works for a while (local rank 1 outlives local rank 0), then writes its node and the time it ended
