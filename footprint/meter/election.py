@@ -104,6 +104,13 @@ class Election:
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         return True
 
+    def drop_meter(self) -> None:
+        """(A rank that took over but could not start metering) let the meter lock go, keep this rank's own."""
+        if self._meter_fd is not None:
+            os.close(self._meter_fd)
+            self._meter_fd = None
+        self.elected = False
+
     def meter_pid(self) -> int | None:
         """The pid of the process that meters the node, as it wrote it."""
         try:

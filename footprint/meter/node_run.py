@@ -110,7 +110,8 @@ class Takeover:
                 self.recorder = self.start({"takeover": {"previous_meter_pid": previous, "at_unix": round(time.time(), 3)}})
             except Exception as exc:  # metering what is left must never stop the rank's command
                 self.problem = f"could not take over metering the node: {type(exc).__name__}: {exc}"
-                election.release()
+                election.drop_meter()
+                self.node.elected = False
             return
 
     def finish(self, stop: Callable[[], bool], final: dict[str, Any]) -> str | None:
