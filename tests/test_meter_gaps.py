@@ -194,3 +194,10 @@ def test_prometheus_leaves_out_the_power_of_a_gpu_not_read_and_counts_its_unknow
     assert power == {"0": 300.0}  # GPU 1 has no power sample, not 0 W
     seconds = {(s.labels["index"], s.labels["coverage"]): s.value for s in samples if s.name == "footprint_gpu_seconds_total"}
     assert seconds[("1", "unknown")] == 4.0 and seconds[("1", "measured")] == 0.0 and seconds[("0", "measured")] == 4.0
+
+
+def test_the_gpu_energy_row_says_what_no_reading_covered(tmp_path: Path) -> None:
+    log = tmp_path / "run.jsonl"
+    _meter(Files(PowerFile("dev0", 300.0, (2.0, 5.0))), 6.0, log)
+    row = next(line for line in run_cli("report", str(log)).out.splitlines() if line.strip().startswith("energy, GPU"))
+    assert "3 s of GPU time not read, counted as 0" in row
