@@ -201,3 +201,11 @@ def test_the_gpu_energy_row_says_what_no_reading_covered(tmp_path: Path) -> None
     _meter(Files(PowerFile("dev0", 300.0, (2.0, 5.0))), 6.0, log)
     row = next(line for line in run_cli("report", str(log)).out.splitlines() if line.strip().startswith("energy, GPU"))
     assert "3 s of GPU time not read, counted as 0" in row
+
+
+def test_the_methods_statement_calls_a_figure_with_unread_time_a_lower_bound(tmp_path: Path) -> None:
+    log = tmp_path / "run.jsonl"
+    _meter(Files(PowerFile("dev0", 450.0, None), PowerFile("dev1", 450.0, (0.0, 99.0))), 6.0, log)
+    text = " ".join(run_cli("report", str(log), "--statement", "text").out.split())
+    assert "1 of 2 accelerators were never read; 6 s of accelerator time had no reading" in text
+    assert "lower bound" in text
