@@ -289,9 +289,9 @@ def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> 
 
 def load_reference_file(path: str | Path) -> list[Reference]:
     """Read a references TOML file (the format of footprint/data/references.toml)."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
+    data = read_toml(path, "references file", "a TOML file of [references.ID] tables")
     return references_from_dict(data, str(path))
 
 
@@ -329,9 +329,9 @@ class DeferredReference(DeferredRecord, Reference):
 
 def defer_reference_file(path: str | Path) -> list[Reference]:
     """A references TOML file read as load_reference_file reads it, each reference's values read on first use."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
+    data = read_toml(path, "references file", "a TOML file of [references.ID] tables")
     origin = str(path)
     sources, table = _file_shape(data, origin)
     return [DeferredReference.read(str(ref_id), body, sources, origin) for ref_id, body in table.items()]

@@ -348,9 +348,9 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> Hardwa
 
 def load_profile_file(path: str | Path) -> HardwareProfile:
     """Load and validate one profile TOML file; errors name the file and the key."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    data = read_toml_cached(path, "profile file", "a path to a .toml profile")
+    data = read_toml(path, "profile file", "a path to a .toml profile")
     return profile_from_dict(data, str(path))
 
 
@@ -407,11 +407,11 @@ class DeferredProfile(DeferredRecord, HardwareProfile):
 
 def defer_profile_dir(directory: str | Path) -> list[HardwareProfile]:
     """Every *.toml profile in a directory as a DeferredProfile (sorted, as load_profile_dir)."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
     out: list[HardwareProfile] = []
     for path in sorted(Path(directory).glob("*.toml")):
-        data = read_toml_cached(path, "profile file", "a path to a .toml profile")
+        data = read_toml(path, "profile file", "a path to a .toml profile")
         if not isinstance(data, dict):
             raise FootprintError(f"{path}: expected a table")
         out.append(DeferredProfile.read(data, str(path)))

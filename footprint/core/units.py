@@ -19,18 +19,36 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 
 @functools.cache
 def registry() -> pint.UnitRegistry:
-    """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
+    """Return the one registry; building it costs ~0.2 s, so it is built on first use, from pint's disk cache
+    where ``unit_cache`` finds that whole."""
     from footprint.core.startup import building
 
     with building():  # pint's modules and ~10^5 unit objects, all kept for the process's life
         import pint
 
+        from footprint.core import unit_cache
+
         registry_class = _registry_class()
+        pint_folder = Path(pint.__file__).parent
+        sources = [pint_folder / "default_en.txt", pint_folder / "constants_en.txt", _DEFINITIONS]
         try:
-            ureg = registry_class(cache_folder=":auto:")
-        except OSError:  # read-only home: fall back to an uncached registry
+            sources_id = unit_cache.sources_digest(sources, [pint.__version__])
+        except OSError:  # a definitions file pint reads itself: its error, if any, comes from pint below
+            sources_id = ""
+        folder = unit_cache.prepare(sources_id) if sources_id else None
+        try:
+            ureg = registry_class(cache_folder=folder)
+            ureg.load_definitions(str(_DEFINITIONS))
+        except Exception:
+            if folder is None:
+                raise
+            # the cache, not the definitions: whatever pint met there, parse afresh (as without a cache)
+            unit_cache.empty(folder)
             ureg = registry_class()
-        ureg.load_definitions(str(_DEFINITIONS))
+            ureg.load_definitions(str(_DEFINITIONS))
+        else:
+            if folder is not None:
+                unit_cache.seal(folder, sources_id)
     ureg.formatter.default_format = "~P"
     pint.set_application_registry(ureg)
     return ureg

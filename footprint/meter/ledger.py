@@ -161,6 +161,7 @@ class Totals:
     complete: bool = True
     intervals: int = 0
     hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
+    refused: list[dict[str, Any]] = field(default_factory=list)  # stored totals of the log not used: log, line, what
 
     def energy(self, component: str) -> float:
         return sum(c.energy for c in self.channels if c.component == component)
@@ -388,27 +389,3 @@ def totals_record(ledger: Ledger) -> dict[str, Any]:
     """The totals a final record carries, so that a finished log can be summed from its last line."""
     return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
             "channels": [[c.energy, c.estimated, c.peak(), c.gap_s, c.counter_resets, c.flags, c.seconds()] for c in ledger.channels]}
-
-
-def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
-    """The run's Totals rebuilt from its final record, or None if the record carries none (older logs)."""
-    saved = final.get("totals")
-    if not isinstance(saved, dict):
-        return None
-    ledger = Ledger(header)
-    rows = saved.get("channels")
-    if not isinstance(rows, list) or len(rows) != len(ledger.channels):
-        return None
-    try:
-        for channel, row in zip(ledger.channels, rows, strict=True):
-            channel.energy, channel.estimated, channel.peak_w, channel.gap_s = (float(v) for v in row[:4])
-            channel.counter_resets, channel.flags = int(row[4]), dict(row[5])
-            seconds = _seconds(row[6]) if len(row) > 6 else None
-            # a final record written before seconds were counted: the flagged seconds were filled, the rest read
-            channel.set_seconds(seconds if seconds is not None else
-                                [max(0.0, float(saved["t"]) - channel.gap_s), channel.gap_s, 0.0, 0.0])
-        ledger.t = float(saved["t"])
-        ledger.intervals = int(saved.get("intervals", 0))
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    return ledger.totals(complete=True)

@@ -97,7 +97,7 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     ram_j = sum(p.energy("ram") for p in parts)
     # a node's device is counted once, however many of the node's logs it is in (job steps, a rank that took over)
     n_gpus = len({(_where(p), c.key) for p in parts for c in p.gpus})
-    duration_s = max((p.duration for p in parts), default=0.0)
+    duration_s = wall_time(parts)
     gpu_seconds = sum(len(p.gpus) * p.duration for p in parts)
     energy_gpu, energy_cpu, energy_ram = _kwh(gpu_j), _kwh(cpu_j), _kwh(ram_j)
     energy_host = _kwh(cpu_j + ram_j)
@@ -119,10 +119,13 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         "cpu": [_host_detail(p, "cpu") for p in parts],
         "ram": [_host_detail(p, "ram") for p in parts],
         "nodes": [{"host": p.header.get("host"), "log": p.header.get("log"), "complete": p.complete,
-                   "duration": _q(p.duration, "s"), "gpus": len(p.gpus), "simulated": bool(p.header.get("facts", {}).get("simulated"))}
+                   "duration": _q(p.duration, "s"), "gpus": len(p.gpus), "simulated": bool(_facts(p).get("simulated"))}
                   for p in parts],
         "estimated_energy": _q(sum(p.estimated() for p in parts) / J_PER_KWH, "kWh"),
     }
+    refused = [entry for p in parts for entry in p.refused]
+    if refused:  # stored totals that failed their checks: the records were read instead
+        details["refused_totals"] = refused
     if compare:
         read = [(p, c) for p in parts for c in p.gpus if was_read(c.seconds()[:3])]
         read_j, read_s = sum(c.energy for _, c in read), sum(p.duration for p, _ in read)
@@ -144,6 +147,23 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
 def _where(part: Totals) -> Any:
     """What tells one node's devices from another's: the node a launcher named, else the log itself."""
     return ("node", part.header.get("job"), part.header["node"]) if part.header.get("node") else ("log", id(part))
+
+
+def wall_time(parts: list[Totals]) -> float:
+    """Seconds from meter start to stop: the runs of one log follow one another (a log has one writer at a time),
+    so their times add up; the logs of a job's nodes run side by side, so the longest counts."""
+    by_log: dict[Any, float] = {}
+    for i, part in enumerate(parts):
+        log = part.header.get("log")
+        key = log if isinstance(log, str) else i  # a result without a log stands alone
+        by_log[key] = by_log.get(key, 0.0) + part.duration
+    return max(by_log.values(), default=0.0)
+
+
+def _facts(part: Totals) -> dict[str, Any]:
+    """What the meter found about the machine (a header's ``facts``), or nothing if the header holds no object."""
+    facts = part.header.get("facts")
+    return facts if isinstance(facts, dict) else {}
 
 
 def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> Assumption | None:
@@ -188,7 +208,7 @@ def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumptio
         if not methods:
             if component == "gpu":
                 out.append(Assumption(what, "0 (no GPU metered)", "measured", "; ".join(
-                    str(p.header.get("facts", {}).get("nvml", "no GPU")) for p in parts)))
+                    str(_facts(p).get("nvml", "no GPU")) for p in parts)))
             continue
         origin = "modelled" if all(m.startswith("modelled") for m in methods) else "measured"
         count = sum(1 for p in parts for c in p.channels if c.component == component)
@@ -198,7 +218,7 @@ def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumptio
     if abs(estimated) > 1e-9:
         out.append(Assumption("estimated_energy", _kwh(estimated).to("kWh"), "derived",
                               "filled at the last measured power over gaps (GPU errors, counter resets); included in the totals"))
-    if any(p.header.get("facts", {}).get("simulated") for p in parts):
+    if any(_facts(p).get("simulated") for p in parts):
         out.append(Assumption("gpus", "simulated", "user", "FOOTPRINT_FAKE_GPUS: fake NVML devices, not real hardware"))
     return out
 

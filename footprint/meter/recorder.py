@@ -229,6 +229,11 @@ class Recorder:
 
             record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
                       "totals": totals_record(self.ledger), **final}
+            if self.writer is not None:  # placed and resumable as a checkpoint is, so a reader may start from it
+                writer = self.writer
+                place = self.checkpoints.record(self.ledger, self.header.get("run_id"), writer.start,
+                                                writer.start + writer.written, writer.count + 1)
+                record.update((key, value) for key, value in place.items() if key not in record)
             self._emit(record)
         finally:
             self.opened.close()
