@@ -42,8 +42,8 @@ class ChannelTotals:
     gap_s: float = 0.0
     counter_resets: int = 0
     flags: dict[str, int] = field(default_factory=dict)
-    group: tuple[float, float] = (0.0, 0.0)  # (J, s) of the last whole interval and the short ones after it
-    lead: tuple[float, float] = (0.0, 0.0)  # (J, s) of short intervals before any whole one
+    group: tuple[float, float] = (0.0, 0.0)  # (J, s) of the peak window being filled
+    lead: tuple[float, float] = (0.0, 0.0)  # (J, s) of the last peak window closed
     # how each second of the run is known: read from the device, filled (estimated across a gap at the last
     # power), or unknown (no reading at all: counted as 0 J, so the energy is a lower bound)
     measured_s: float = 0.0
