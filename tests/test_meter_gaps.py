@@ -146,7 +146,7 @@ def test_a_run_whose_only_gpu_was_never_read_offers_no_power_fraction() -> None:
 
 def test_a_peak_above_the_device_tdp_is_flagged(tmp_path: Path) -> None:
     log = tmp_path / "run.jsonl"
-    _meter(Files(PowerFile("dev0", 1200.0, None, tdp_w=900.0)), 12.0, log, interval=2.0)
+    _meter(Files(PowerFile("dev0", 1200.0, None, tdp_w=900.0)), 30.0, log, interval=2.0)
     report = run_cli("report", str(log), "--json")
     (gpu,) = json.loads(report.out)["details"]["gpus"]
     assert set(gpu["above_tdp"]) == {"peak", "average"}
@@ -166,6 +166,14 @@ def test_a_gap_filled_for_good_is_filled_seconds() -> None:
     measured, filled, unknown = _seconds(fp.details["gpus"][0])
     assert measured == pytest.approx(20, abs=5) and filled == pytest.approx(40, abs=5) and unknown == 0
     assert measured + filled == pytest.approx(60)
+
+
+def test_a_run_too_short_for_a_power_figure_is_not_flagged(tmp_path: Path) -> None:
+    # 50 ms of a 350 W GPU whose counter moves in 100 ms steps can read 700 W: no figure to hold against its TDP
+    log = tmp_path / "run.jsonl"
+    _meter(Files(PowerFile("dev0", 1200.0, None, tdp_w=900.0)), 0.05, log, interval=2.0)
+    report = run_cli("report", str(log), "--json")
+    assert json.loads(report.out)["details"]["gpus"][0]["above_tdp"] == [] and report.err == ""
 
 
 def test_the_page_shows_each_device_seconds(tmp_path: Path) -> None:

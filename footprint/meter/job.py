@@ -345,8 +345,7 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         if not node.complete:
             t = max(log.totals.duration for log in node.logs if not log.complete)
             warnings.append(f"node {node.node}: cut short (no final record): counted up to its last complete interval, {t:g} s")
-    interval = max((float(log.header.get("settings", {}).get("interval_s", 5.0)) for log in mine), default=5.0)
-    unmetered = unmetered_spans(ordered, slack=interval)
+    unmetered = unmetered_spans(ordered, slack=0.001)  # a meter cut short always loses time: even a short gap is named
     warnings.extend(span.describe() for span in unmetered)
     if missing:
         warnings.append(f"{len(missing)} node(s) missing, no log found: {', '.join(missing)}")
@@ -358,7 +357,7 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
 
 def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
     """One GPU of a node in the job report: energy, powers, how its seconds are known, a reading above its TDP."""
-    from footprint.meter.measured import J_PER_KWH, TDP_MARGIN, _q, was_read
+    from footprint.meter.measured import J_PER_KWH, _q, above_tdp, was_read
 
     average = g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0
     peak = max(g["peak"], average)
@@ -369,7 +368,7 @@ def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
             "measured": was_read(g["covered"]),
             "seconds": {"measured": _q(measured, "s"), "filled": _q(filled, "s"), "unknown": _q(unknown, "s")},
             "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": source,
-            "above_tdp": [k for k, w in (("average", average), ("peak", peak)) if tdp is not None and w > tdp * (1 + TDP_MARGIN)]}
+            "above_tdp": above_tdp(average, peak, tdp, g["seconds"])}
 
 
 def _start(log: NodeLog) -> float:

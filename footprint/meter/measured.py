@@ -260,13 +260,23 @@ def device_tdp(channel: ChannelTotals) -> tuple[float | None, str]:
     return None, ""
 
 
+def above_tdp(average: float, peak: float, tdp: float | None, seconds: float) -> list[str]:
+    """Which of a device's average and peak power are above its TDP. Over a run shorter than one peak window the
+    counter's steps (~100 ms) and the read timing weigh too much for a power figure to be held against the TDP."""
+    from footprint.meter.ledger import PEAK_WINDOW_S
+
+    if tdp is None or seconds < PEAK_WINDOW_S:
+        return []
+    return [name for name, watts in (("average", average), ("peak", peak)) if watts > tdp * (1 + TDP_MARGIN)]
+
+
 def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
     info = channel.info
     average = channel.energy / part.duration if part.duration > 0 else 0.0
     limit = info.get("power_limit_w")
     peak = max(channel.peak_w, average)
     tdp, tdp_source = device_tdp(channel)
-    over = [name for name, watts in (("average", average), ("peak", peak)) if tdp is not None and watts > tdp * (1 + TDP_MARGIN)]
+    over = above_tdp(average, peak, tdp, part.duration)
     return {
         "host": part.header.get("host"),
         "index": info.get("index"), "uuid": channel.key, "name": info.get("name"), "profile": profile_id_for(channel),
