@@ -523,6 +523,37 @@ def test_a_meter_plugin_channel_that_exits_or_hangs_in_start_is_a_gap(site: Site
     assert gaps and all("gap:start-failed" in flags for flags in gaps)
 
 
+@pytest.mark.parametrize("method", ["read", "poll"])
+def test_a_meter_plugin_channel_that_hangs_in_read_or_poll_is_abandoned_and_the_run_ends(site: Site, tmp_path: Path,
+                                                                                         method: str) -> None:
+    """A channel whose read() (or poll()) never returns once the run is going: the meter loop and the end of the run
+    go on without it, the rest of its time is a named gap, and the command's exit code comes through."""
+    code = textwrap.dedent(METER).format(open="pass", start="pass").replace(
+        "    def read(self, now):\n        return Reading(1.0)\n",
+        "    poll_period = 0.1\n"
+        "    calls = 0\n"
+        "    def poll(self, now):\n"
+        + ("        time.sleep(3600)\n" if method == "poll" else "        pass\n")
+        + "    def read(self, now):\n"
+        "        self.calls += 1\n"
+        + ("        if self.calls > 2: time.sleep(3600)\n" if method == "read" else "")
+        + "        return Reading(1.0)\n")
+    assert "poll_period" in code
+    site.dist("oddmeter", {"oddmeter": "oddmeter_mod"}, {"oddmeter_mod": code})
+    log = tmp_path / "run.jsonl"
+    env = site.env(FOOTPRINT_LOAD_PLUGINS="oddmeter", FOOTPRINT_PLUGIN_TIMEOUT="0.5")
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "--interval", "200ms", "--log", str(log),
+                          "--", sys.executable, "-c", "import sys, time; time.sleep(2); sys.exit(3)"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3, run.stderr
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    notes = [r["error"] for r in records if r.get("type") == "note" and r.get("channel") == "odd-0"]
+    assert notes == [f"RuntimeError: {method}() did not answer within 0.5 s (FOOTPRINT_PLUGIN_TIMEOUT); abandoned"]
+    flags = [r.get("flags", {}).get("0", []) for r in records if r.get("type") == "interval"]
+    assert f"gap:{method}-hung" in flags[-1]
+    assert records[-1]["type"] == "final"
+
+
 # --- a name taken by a built-in: the built-in keeps it ---------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ class MeterCollector:
         self.ledger: Ledger | None = None
         self.power: dict[int, float] = {}
         self.lock = threading.Lock()
+        self.work: Any = None  # the run's WorkMonitor: work, efficiency and forecast series
 
     def update(self, record: dict[str, Any], ledger: Ledger) -> None:
         """Called by the recorder for every record (from the meter thread)."""
@@ -88,11 +89,46 @@ class MeterCollector:
                                         labels=base)
         emissions.add_metric(values, it * self.pue / J_PER_KWH * self.intensity)
         yield emissions
+        yield from self._work_families(base, values)
         for name, doc, value in (("footprint_pue", "Power usage effectiveness used for facility energy.", self.pue),
                                  ("footprint_grid_intensity_grams_per_kwh", "Grid carbon intensity used, gCO2e/kWh.", self.intensity),
                                  ("footprint_metered_seconds", "Seconds metered so far (last complete interval).", t)):
             gauge = GaugeMetricFamily(name, doc, labels=base)
             gauge.add_metric(values, value)
+            yield gauge
+
+
+    def _work_families(self, base: list[str], values: list[str]) -> Iterator[Any]:
+        """The run's work and forecast, from the live snapshot (only the series known so far)."""
+        from prometheus_client.core import GaugeMetricFamily
+
+        live = self.work.snapshot() if self.work is not None else None
+        if not live:
+            return
+        series = (
+            ("footprint_work_steps", "Steps done, as the training code reported them.", live.get("steps"), 1.0),
+            ("footprint_work_total_steps", "The run's planned steps.", live.get("total_steps"), 1.0),
+            ("footprint_work_tokens", "Tokens processed so far.", live.get("tokens"), 1.0),
+            ("footprint_work_samples", "Samples processed so far.", live.get("samples"), 1.0),
+            ("footprint_work_flops", "FLOPs done so far.", live.get("flops"), 1.0),
+            ("footprint_energy_per_step_joules", "Facility energy per step so far.", live.get("energy_per_step_j"), 1.0),
+            ("footprint_energy_per_token_joules", "Facility energy per token so far.", live.get("energy_per_token_j"), 1.0),
+            ("footprint_energy_per_flop_joules", "Device energy per FLOP so far.", live.get("energy_per_flop_j"), 1.0),
+            ("footprint_mfu_ratio", "Achieved FLOP/s over the run against the GPUs' dense peak.", live.get("mfu"), 1.0),
+            ("footprint_forecast_energy_joules", "Forecast facility energy of the whole run.", live.get("forecast_energy_kwh"), J_PER_KWH),
+            ("footprint_forecast_energy_low_joules", "Low end of the forecast energy.", live.get("forecast_energy_kwh_low"), J_PER_KWH),
+            ("footprint_forecast_energy_high_joules", "High end of the forecast energy.", live.get("forecast_energy_kwh_high"), J_PER_KWH),
+            ("footprint_forecast_emissions_grams", "Forecast emissions of the whole run, gCO2e.", live.get("forecast_emissions_kg"), 1000.0),
+            ("footprint_forecast_cost_usd", "Forecast cost of the whole run, USD.", live.get("forecast_cost_usd"), 1.0),
+            ("footprint_forecast_end_timestamp_seconds", "Forecast end of the run, Unix time.", live.get("forecast_end_unix"), 1.0),
+            ("footprint_forecast_fraction_done", "Fraction of the planned work done.", live.get("forecast_fraction_done"), 1.0),
+            ("footprint_budget_stop", "1 once a budget stopped the run.", float(bool(live.get("budget_stop"))), 1.0),
+        )
+        for name, doc, value, scale in series:
+            if value is None:
+                continue
+            gauge = GaugeMetricFamily(name, doc, labels=base)
+            gauge.add_metric(values, float(value) * scale)
             yield gauge
 
 

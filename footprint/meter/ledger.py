@@ -161,6 +161,7 @@ class Totals:
     complete: bool = True
     intervals: int = 0
     hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
+    work: dict[str, Any] | None = None  # the run's work, forecast and budget state (footprint.meter.work.WorkTrail)
     refused: list[dict[str, Any]] = field(default_factory=list)  # stored totals of the log not used: log, line, what
 
     def energy(self, component: str) -> float:
@@ -189,6 +190,7 @@ class Ledger:
         # energy per UTC hour, so that a time-resolved grid intensity can weight it (one entry per hour: flat memory)
         self.hourly: dict[int, float] = {}
         self.start_unix = header.get("start_unix")
+        self.work: Any = None  # a WorkTrail once the run has a work record
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record.get("type")
@@ -196,6 +198,12 @@ class Ledger:
             self._interval(record)
         elif kind == "mark":
             self._mark(record)
+        elif kind == "work":
+            if self.work is None:
+                from footprint.meter.work import WorkTrail
+
+                self.work = WorkTrail(self.header)
+            self.work.add(record)
 
     def _interval(self, record: dict[str, Any]) -> None:
         dt = float(record.get("dt", 0.0))
@@ -297,10 +305,13 @@ class Ledger:
         """What a checkpoint record carries to resume this ledger: every running sum as the ledger keeps it (JSON
         writes floats exactly), so that a resumed ledger adds the records after it to the same floats. With
         ``since``, only the hours from that one on (the earlier ones are final: an earlier checkpoint holds them)."""
-        return {"t": self.t, "intervals": self.intervals,
-                "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead),
-                              c.seconds()] for c in self.channels],
-                "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+        state = {"t": self.t, "intervals": self.intervals,
+                 "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead),
+                               c.seconds()] for c in self.channels],
+                 "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+        if self.work is not None:  # the run's work so far, so that a reader resuming here has it
+            state["work"] = self.work.record()
+        return state
 
     @classmethod
     def resume(cls, header: dict[str, Any], state: Any) -> Ledger | None:
@@ -338,13 +349,25 @@ class Ledger:
             return None
         ledger.hourly = hours
         ledger.t, ledger.intervals = t, intervals
+        if "work" in state:
+            from footprint.meter.work import WorkTrail, check_work_record
+
+            if not isinstance(state["work"], dict) or check_work_record(state["work"]) is not None:
+                return None
+            ledger.work = WorkTrail(header)
+            ledger.work.add(state["work"])
         return ledger
 
     def totals(self, complete: bool = True) -> Totals:
         channels = [c.copy() for c in self.channels]
         for channel in channels:
             channel.peak_w = channel.peak()
-        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly))
+        work = self.work.summary() if self.work is not None else None
+        if work is None and isinstance(self.header.get("work"), dict):  # options given, no work reported
+            from footprint.meter.work import WorkTrail
+
+            work = WorkTrail(self.header).summary()
+        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly), work)
 
 
 def hourly_entries(entries: Any) -> dict[int, float] | None:

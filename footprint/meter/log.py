@@ -37,7 +37,7 @@ MAX_SECONDS = 1e9  # about 30 years
 MAX_LINE = 1 << 20  # characters: a header with hundreds of devices is a few tens of kB
 MAX_PROBLEMS_SHOWN = 10  # per file; the rest are counted in one line
 COMPONENTS = ("gpu", "cpu", "ram")
-RECORD_TYPES = ("interval", "mark", "note", "checkpoint", "final")
+RECORD_TYPES = ("interval", "mark", "note", "checkpoint", "final", "work")
 SEALED = ("checkpoint", "final")  # records that carry totals, and so a checksum: see ``LogWriter.write``
 SEAL = b',"crc":"'  # how the checksum ends such a record: its last key, 8 hex digits
 
@@ -266,6 +266,10 @@ def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | 
     wrong = _check_time(record, last_t)
     if wrong:
         return wrong
+    if kind == "work":
+        from footprint.meter.work import check_work_record
+
+        return check_work_record(record)
     if kind == "mark":
         if not isinstance(record.get("window"), str) or record.get("edge") not in ("start", "end"):
             return "a window mark needs a 'window' name and an 'edge' of start or end"

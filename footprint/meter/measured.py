@@ -133,20 +133,37 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, read_j, read_s, n_read)
     if extra_details:
         details.update(extra_details)
+    cost = total_cost(rental, electricity)
+    work = _work(parts, energy, emissions, cost, gpu_j, cpu_j, duration_s, n_gpus, gpu_seconds, details)
     return Footprint(
         kind="measurement", gpu_hours=gpu_hours, energy_gpu=energy_gpu, energy_host=energy_host,
         energy_overhead=overhead, energy=energy, emissions=emissions, assumptions=tuple(measured + notes),
-        cost=total_cost(rental, electricity), cost_gpu_rental=rental, cost_electricity=electricity,
+        cost=cost, cost_gpu_rental=rental, cost_electricity=electricity,
         gpus=n_gpus, duration=Span(Q(duration_s / 3600, "h")), profile=profile, energy_cpu=energy_cpu,
         energy_ram=energy_ram, label=label, details=details,
         inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
                 **inputs, **({"label": label} if label else {})},
+        work=work,
     )
 
 
 def _where(part: Totals) -> Any:
     """What tells one node's devices from another's: the node a launcher named, else the log itself."""
     return ("node", part.header.get("job"), part.header["node"]) if part.header.get("node") else ("log", id(part))
+
+
+def _work(parts: list[Totals], energy: Span, emissions: Span, cost: Span | None, gpu_j: float, cpu_j: float,
+          duration_s: float, n_gpus: int, gpu_seconds: float, details: dict[str, Any]) -> dict[str, Any]:
+    """The work, efficiency, forecast, plan and budget sections, for a run metered with its work (run, track)."""
+    if not any(p.work for p in parts):
+        return {}
+    from footprint.meter.work import work_sections
+
+    fraction = details.get("estimate", {}).get("measured_power_fraction")
+    return work_sections(parts, float(energy.central.to("kWh").magnitude), gpu_j, cpu_j, duration_s, n_gpus,
+                         float(emissions.central.to("kgCO2e").magnitude),
+                         float(cost.central.to("USD").magnitude) if cost is not None else None, gpu_seconds / 3600, fraction,
+                         parts[0].header)
 
 
 def wall_time(parts: list[Totals]) -> float:

@@ -44,6 +44,11 @@ class NodeRun:
         extra["ranks"] = [self.launch.rank] if self.launch.rank is not None else []
         return extra
 
+    def progress_path(self) -> str | None:
+        """The node's work channel, shared by its ranks (next to the election's lock files); None without a
+        launcher (the meter makes a channel of its own then)."""
+        return f"{self.election.prefix}.progress" if self.election is not None else None
+
     def visible_devices(self) -> str | None:
         """The GPUs the node's meter should see: under Slurm, those of the step (or job) on this node.
 
@@ -140,11 +145,18 @@ def run_unmetered(node: NodeRun, command: list[str], quiet: bool, takeover: Call
         print(f"footprint: {node.who_meters()}; this rank runs its command unmetered", file=sys.stderr)
     watcher = Takeover(node, takeover) if takeover is not None and node.election is not None else None
     said = None
+    channel = node.progress_path()
+    env = None
+    if channel is not None:  # this rank's progress() reaches the node's meter through the shared channel
+        from footprint.meter.progress import ENV, LIVE_ENV, create_channel
+
+        # the node's meter publishes its live snapshot next to the channel (see cli/run.py)
+        env = {**os.environ, ENV: create_channel(channel), LIVE_ENV: f"{channel}.live.json"}
     try:
         with SignalGuard() as guard:
             if watcher is not None:
                 watcher.thread.start()  # after the signals are blocked: the thread inherits the block
-            child = guard.run(command)
+            child = guard.run(command, env=env)
             if watcher is not None:
                 said = watcher.finish(signal_pending(guard.signals), {"exit_code": child.exit_code, "signal": child.signal})
     finally:

@@ -200,7 +200,8 @@ class Meter:
         self.errors: dict[str, str] = {}
         self.finished = False
         self.unstarted: set[int] = set()  # channels whose start() failed; retried at every interval
-        self.abandoned: set[int] = set()  # plugin channels whose start() hung: never called again
+        self.abandoned: set[int] = set()  # plugin channels whose start(), read() or poll() hung: never called again
+        self.hung: dict[int, str] = {}  # the gap flag of a channel abandoned after its start
 
     def begin(self) -> float:
         """Take the baseline reading of every channel; returns the start time (clock seconds).
@@ -216,12 +217,19 @@ class Meter:
     def _start(self, i: int, channel: Channel, now: float) -> bool:
         """A channel's baseline reading; a plugin's start() that hangs is abandoned and its channel a gap for good
         (a thread cannot be stopped, and a retry would hang the meter loop too)."""
+        self._within_deadline(i, channel, "start", now)
+        return True
+
+    def _within_deadline(self, i: int, channel: Channel, method: str, now: float) -> Any:
+        """``channel.<method>(now)``; a third-party channel that hangs there is abandoned for good, as at start,
+        so that no plugin's read or poll can stall the meter loop or the end of a run."""
         try:
-            _call_plugin(getattr(channel, "plugin", None), channel.start, now)
+            return _call_plugin(getattr(channel, "plugin", None), getattr(channel, method), now)
         except PluginTimeoutError as hung:
             self.abandoned.add(i)
-            raise RuntimeError(f"start() {hung}") from None
-        return True
+            if method != "start":
+                self.hung[i] = f"gap:{method}-hung"
+            raise RuntimeError(f"{method}() {hung}") from None
 
     def elapsed(self) -> float:
         return self.clock.now() - self.t0
@@ -261,14 +269,14 @@ class Meter:
         flags: dict[str, list[str]] = {}
         for i, channel in enumerate(self.channels):
             if i in self.abandoned:
-                reading: Reading | None = Reading(0.0, 0.0, ("gap:start-failed",))
+                reading: Reading | None = Reading(0.0, 0.0, (self.hung.get(i, "gap:start-failed"),))
             elif i in self.unstarted:
                 # nothing was measured on it since the start; from now on its readings are deltas from here
-                if self._safe(channel, lambda t, c=channel: c.start(t) or True, now) is not None:
+                if self._safe(channel, lambda t, c=channel, n=i: self._start(n, c, t), now) is not None:
                     self.unstarted.discard(i)
                 reading = Reading(0.0, 0.0, ("gap:start-failed",))
             else:
-                reading = self._safe(channel, channel.read, now)
+                reading = self._safe(channel, lambda t, c=channel, n=i: self._within_deadline(n, c, "read", t), now)
                 if reading is not None and _reading_problem(reading) is not None:
                     self._reject(channel, now, str(_reading_problem(reading)))
                     reading = None
@@ -293,7 +301,7 @@ class Meter:
         with self.lock:
             for i, channel in enumerate(self.channels):
                 if channel.poll_period is not None and i not in self.unstarted and i not in self.abandoned:
-                    self._safe(channel, channel.poll, now)
+                    self._safe(channel, lambda t, c=channel, n=i: self._within_deadline(n, c, "poll", t), now)
 
     def mark(self, window: str, edge: str) -> None:
         """Close the interval now and record a window edge ("start" or "end")."""

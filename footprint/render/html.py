@@ -163,6 +163,28 @@ def gpu_sections(fp: Footprint) -> list[str]:
     return out
 
 
+def work_sections(fp: Footprint) -> list[str]:
+    """The run's work and efficiency, the forecast and its checks, the budgets and the plan (where it had them)."""
+    from footprint.render.work_text import efficiency_rows, forecast_rows, plan_rows, work_rows
+
+    out = []
+    if fp.work.get("work") and any(v is not None for v in fp.work["work"].values()):
+        out.append("<h2>Work and efficiency</h2>" + table(["", "value", "basis"], work_rows(fp) + efficiency_rows(fp), numeric=(1,)))
+    if fp.work.get("forecast"):
+        head, rows = forecast_rows(fp)
+        out.append(f"<h2>Forecast</h2><p>{escape(head)}</p>" + table(["made at", "forecast", "against the actual", "range held"],
+                                                                      rows, numeric=(1,)))
+    budget = fp.work.get("budget")
+    if budget:
+        from footprint.render.work_text import budget_lines
+
+        out.append("<h2>Budgets</h2><ul>" + "".join(f"<li>{escape(line.strip())}</li>" for line in budget_lines(budget)) + "</ul>")
+    if fp.work.get("plan"):
+        out.append(f"<h2>Plan against measurement</h2><p>{escape(str(fp.work['plan']['file']))}</p>"
+                   + table(["", "plan", "measured", "measured / plan"], plan_rows(fp), numeric=(1, 2, 3)))
+    return out
+
+
 def statement_section(paragraphs: list[str]) -> str:
     from footprint.render.statement import render
 
@@ -232,7 +254,7 @@ def footprint_page(fp: Footprint, heading: str, nodes: list[Node] | None = None,
     mpl = have_matplotlib() if use_matplotlib is None else use_matplotlib
     plots = log_plots(nodes, fp, mpl) if nodes else result_plots(fp, mpl)
     subtitle = {"measurement": "Metered run", "estimate": "Estimate"}.get(fp.kind, fp.kind) + (f": {fp.label}" if fp.label else "")
-    sections = [summary_section(fp), "<h2>Plots</h2>", *plots, *gpu_sections(fp),
+    sections = [summary_section(fp), "<h2>Plots</h2>", *plots, *gpu_sections(fp), *work_sections(fp),
                 statement_section(footprint_paragraphs(fp)), assumptions_section(fp)]
     return page(heading, subtitle, sections)
 

@@ -252,8 +252,39 @@ def _co2_only(fp: Footprint) -> bool:
     return co2_only(fp)
 
 
+def work_paragraph(fp: Footprint) -> str | None:
+    """The work the metered run did, its efficiency, and how well its forecast and budget held; None without work."""
+    from footprint.render.work_text import efficiency_rows, work_rows
+
+    work = work_rows(fp)
+    if not work:
+        return None
+    eff = {k: (v, basis) for k, v, basis in efficiency_rows(fp)}
+    parts = ["The training code reported its work to the meter: " + ", ".join(v if k == "steps" else f"{v} {k}" for k, v, _ in work) + "."]
+    per = [f"{eff[k][0]} {k.replace('energy ', '')}" for k in ("energy per step", "energy per token", "energy per sample") if k in eff]
+    if per:
+        parts.append(f"That is {', '.join(per)} of facility energy.")
+    if "energy per FLOP" in eff:
+        parts.append(f"Energy per FLOP was {eff['energy per FLOP'][0]} ({eff['energy per FLOP'][1]}).")
+    mfu = (fp.work.get("efficiency") or {}).get("mfu")
+    if mfu is not None:
+        parts.append(f"The achieved model FLOPs utilisation was {mfu:.1%} ({eff['MFU'][1]}).")
+    fc = fp.work.get("forecast") or {}
+    held = [c for c in fc.get("checks", []) if c.get("error") is not None]
+    if held:
+        parts.append("The energy forecast of the whole run, made during it, was within " + ", ".join(
+            f"{abs(c['error']):.1%} at {c['at']:.0%}" for c in held) + " of the run's actual energy.")
+    budget = fp.work.get("budget") or {}
+    if budget.get("stopped_by"):
+        parts.append(f"The run was stopped by its budget of {budget['stopped_by']} after {budget['stopped_at_s']:.0f} s.")
+    return " ".join(parts)
+
+
 def footprint_paragraphs(fp: Footprint) -> list[str]:
-    return [measurement_paragraph(fp) if fp.kind == "measurement" else estimate_paragraph(fp)]
+    if fp.kind != "measurement":
+        return [estimate_paragraph(fp)]
+    work = work_paragraph(fp)
+    return [measurement_paragraph(fp), *([work] if work else [])]
 
 
 def footprint_statement(fp: Footprint, style: str) -> str:

@@ -90,6 +90,9 @@ def summary(fp: Footprint, title: str) -> str:
         for name, w in windows.items():
             total = w["energy_gpu_kwh"] + w["energy_cpu_kwh"] + w["energy_ram_kwh"]
             extra.append(f"  {name}: {_seconds(w['duration_s'])}, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
+    from footprint.render.work_text import work_lines
+
+    extra.extend(work_lines(fp))
     return "\n".join(head + extra + rest)
 
 
