@@ -90,17 +90,27 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
     from footprint.meter.host_model import host_settings
 
     node = NodeRun()
-    if not node.join():  # another rank of this job meters the node
-        sys.exit(run_unmetered(node, list(command), quiet))
-    log = log_path or (str(node.log_path(log_dir)) if log_dir else str(default_log_path()))
-    settings = host_settings(cpu_scope, cpu_power, ram_power)
-    if node.visible_devices() is not None:
-        import dataclasses
 
-        settings = dataclasses.replace(settings, visible_devices=node.visible_devices())
-    options = RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
-                              require_gpu=require_gpu, label=label, command=list(command), header_extra=node.header(),
-                              settings=settings)
+    def recorder_options(extra: dict[str, object] | None = None) -> RecorderOptions:
+        log = log_path or (str(node.log_path(log_dir)) if log_dir else str(default_log_path()))
+        settings = host_settings(cpu_scope, cpu_power, ram_power)
+        if node.visible_devices() is not None:
+            import dataclasses
+
+            settings = dataclasses.replace(settings, visible_devices=node.visible_devices())
+        return RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
+                               require_gpu=require_gpu, label=label, command=list(command),
+                               header_extra={**node.header(), **(extra or {})}, settings=settings)
+
+    def take_over(extra: dict[str, object]) -> Recorder:  # the node's meter died: this rank meters the rest
+        recorder = Recorder(recorder_options(extra))
+        recorder.start()
+        return recorder
+
+    if not node.join():  # another rank of this job meters the node
+        sys.exit(run_unmetered(node, list(command), quiet, takeover=take_over))
+    options = recorder_options()
+    log = str(options.log_path)
     exporter = None
     if prometheus_port is not None or prometheus_push:
         from footprint.meter.exporter import make_exporter
@@ -154,7 +164,7 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
             _remove(own_files)
             node.release()
             problem = exporter.close() if exporter is not None else None
-            if problem and not quiet:
+            if problem:  # a lost result, not progress: --quiet never hides it
                 click.echo(f"footprint: {problem}", err=True)
         if status:
             status.clear()
@@ -274,7 +284,9 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
             click.echo(f"log: {log}  (incomplete: it stops {recorder.log_failed_at:g} s into the run; the result above is whole)")
         if summary_path in written:
             click.echo(f"summary: {summary_path}")
-    for problem in problems:
+    from footprint.render.summary import problems as result_problems
+
+    for problem in problems + result_problems(fp):  # lost or doubtful results: said even with --quiet
         click.echo(f"footprint run: {problem}", err=True)
 
 

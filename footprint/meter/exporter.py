@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from footprint.errors import FootprintError
-from footprint.meter.ledger import Ledger
+from footprint.meter.ledger import Ledger, coverage
 
 J_PER_KWH = 3.6e6
 PUSH_JOB = "footprint"  # the Pushgateway's grouping job; the meter's own job id is the footprint_job label
@@ -39,7 +39,11 @@ class MeterCollector:
         with self.lock:
             self.ledger = ledger
             if dt > 0:
-                self.power = {i: float(e) / dt for i, e in enumerate(record.get("e", []))}
+                # a channel not read this interval has no power: its sample is left out (unknown), never a 0 W reading
+                flags, estimated = record.get("flags") or {}, record.get("est") or {}
+                self.power = {i: float(e) / dt for i, e in enumerate(record.get("e", []))
+                              if coverage([str(f).split(":")[0] if f != "gap:start-failed" else "gap-start"
+                                           for f in flags.get(str(i), [])], float(e), float(estimated.get(str(i), 0.0))) != "unknown"}
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -48,8 +52,11 @@ class MeterCollector:
         values = list(self.labels.values())
         gpu_energy = CounterMetricFamily("footprint_gpu_energy_joules", "GPU energy since the meter started.",
                                          labels=[*base, "index", "uuid"])
-        gpu_power = GaugeMetricFamily("footprint_gpu_power_watts", "GPU average power over the last interval.",
-                                      labels=[*base, "index", "uuid"])
+        gpu_power = GaugeMetricFamily("footprint_gpu_power_watts", "GPU average power over the last interval "
+                                      "(absent while the GPU is not read).", labels=[*base, "index", "uuid"])
+        gpu_seconds = CounterMetricFamily("footprint_gpu_seconds", "Seconds of each GPU by how its energy is known: "
+                                          "measured, filled across a gap, or unknown (not read).",
+                                          labels=[*base, "index", "uuid", "coverage"])
         with self.lock:
             ledger, power = self.ledger, dict(self.power)
         joules = {"gpu": 0.0, "cpu": 0.0, "ram": 0.0}
@@ -61,9 +68,13 @@ class MeterCollector:
                 if channel.component == "gpu":
                     labels = [*values, str(channel.info.get("index", i)), channel.key]
                     gpu_energy.add_metric(labels, channel.energy)
-                    gpu_power.add_metric(labels, power.get(i, 0.0))
+                    if i in power:
+                        gpu_power.add_metric(labels, power[i])
+                    for kind, seconds in zip(("measured", "filled", "unknown"), channel.seconds()[:3], strict=True):
+                        gpu_seconds.add_metric([*labels, kind], seconds)
         yield gpu_energy
         yield gpu_power
+        yield gpu_seconds
         for component, what in (("cpu", "CPU"), ("ram", "RAM")):
             family = CounterMetricFamily(f"footprint_{component}_energy_joules", f"{what} energy since the meter started "
                                          "(measured through RAPL, or modelled).", labels=base)

@@ -200,6 +200,7 @@ def _combined(runs: list[Any]) -> tuple[Ledger, Any]:
                 mine.energy += theirs.energy
                 mine.estimated += theirs.estimated
                 mine.gap_s += theirs.gap_s
+                mine.set_seconds([a + b for a, b in zip(mine.seconds(), theirs.seconds(), strict=True)])
             ledger.t += earlier.ledger.t
             ledger.intervals += earlier.ledger.intervals
     last.bad_lines = sum(run.bad_lines for run in runs)
@@ -222,6 +223,53 @@ class NodeResult:
 
 
 @dataclass
+class Unmetered:
+    """A stretch of the job in which a node was not metered: its meter stopped (killed) and either another rank
+    took over (``taken_over``) or none did, up to the job's last metered second (``end`` None: nothing later is known)."""
+
+    node: str
+    start: float  # seconds since the job's first meter started
+    end: float | None
+    taken_over: bool
+
+    def describe(self) -> str:
+        if self.end is None:
+            return (f"node {self.node}: not metered from {self.start:.1f} s into the job on: its meter stopped (no final "
+                    "record) and no rank took over; how long the node ran on is not known")
+        how = "until another rank took over" if self.taken_over else "and no rank took over, up to the job's last metered second"
+        return (f"node {self.node}: not metered for {self.end - self.start:.1f} s, from {self.start:.1f} s to {self.end:.1f} s "
+                f"into the job: its meter stopped (no final record) {how}")
+
+
+def unmetered_spans(nodes: list[NodeResult], slack: float = 0.0) -> list[Unmetered]:
+    """Where each node went unmetered: after a log cut short, up to the node's next log (a rank that took over)
+    or, with none, up to the end of the job's last log. Gaps of ``slack`` seconds or less are not named."""
+    starts = [_start(log) for node in nodes for log in node.logs]
+    if not starts:
+        return []
+    zero = min(starts)
+    job_end = max(_start(log) + log.totals.duration for node in nodes for log in node.logs)
+    out = []
+    for node in nodes:
+        logs = sorted(node.logs, key=_start)
+        for i, log in enumerate(logs):
+            if log.complete:
+                continue
+            stopped = _start(log) + log.totals.duration
+            later = [_start(other) for other in logs[i + 1:] if _start(other) >= stopped - 1.0]
+            if later:
+                end, taken = min(later), True
+            elif job_end > stopped + slack:
+                end, taken = job_end, False
+            else:
+                out.append(Unmetered(node.node, stopped - zero, None, False))
+                continue
+            if end - stopped > slack:
+                out.append(Unmetered(node.node, stopped - zero, max(stopped, end) - zero, taken))
+    return out
+
+
+@dataclass
 class JobMerge:
     """What ``footprint report DIR`` found: the job, its nodes, and what was missing, cut short or duplicated."""
 
@@ -232,6 +280,7 @@ class JobMerge:
     duplicates: list[tuple[str, list[str]]]
     other_jobs: list[str]
     warnings: list[str]
+    unmetered: list[Unmetered] = field(default_factory=list)
 
     @property
     def parts(self) -> list[Totals]:
@@ -296,12 +345,30 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         if not node.complete:
             t = max(log.totals.duration for log in node.logs if not log.complete)
             warnings.append(f"node {node.node}: cut short (no final record): counted up to its last complete interval, {t:g} s")
+    unmetered = unmetered_spans(ordered, slack=0.001)  # a meter cut short always loses time: even a short gap is named
+    warnings.extend(span.describe() for span in unmetered)
     if missing:
         warnings.append(f"{len(missing)} node(s) missing, no log found: {', '.join(missing)}")
     elif count is not None and count > len(ordered):
         warnings.append(f"{count - len(ordered)} node(s) missing: the launcher gave {count} nodes, logs were found for {len(ordered)}")
     others = [j for j in jobs if j != job]
-    return JobMerge(job, ordered, missing, count, duplicates, others, warnings)
+    return JobMerge(job, ordered, missing, count, duplicates, others, warnings, unmetered)
+
+
+def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
+    """One GPU of a node in the job report: energy, powers, how its seconds are known, a reading above its TDP."""
+    from footprint.meter.measured import J_PER_KWH, _q, above_tdp, was_read
+
+    average = g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0
+    peak = max(g["peak"], average)
+    tdp, source = g["tdp"]
+    measured, filled, unknown = g["covered"]
+    return {"host": node, "index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
+            "energy": _q(g["joules"] / J_PER_KWH, "kWh"), "average_power": _q(average, "W"), "peak_power": _q(peak, "W"),
+            "measured": was_read(g["covered"]),
+            "seconds": {"measured": _q(measured, "s"), "filled": _q(filled, "s"), "unknown": _q(unknown, "s")},
+            "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": source,
+            "above_tdp": above_tdp(average, peak, tdp, g["seconds"])}
 
 
 def _start(log: NodeLog) -> float:
@@ -316,7 +383,7 @@ def _show(job: str) -> str:
 
 def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: str | None = None) -> Footprint:
     """The merged Footprint of a job, with per-node entries in its details."""
-    from footprint.meter.measured import J_PER_KWH, _q, build_footprint, wall_time
+    from footprint.meter.measured import J_PER_KWH, _q, build_footprint, device_tdp, wall_time
 
     fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
     it_j = sum(node.energy() for node in merge.nodes)
@@ -331,17 +398,16 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
             for channel in log.totals.gpus:
                 entry = gpus.setdefault(channel.key, {"index": channel.info.get("index"), "uuid": channel.key,
                                                       "name": channel.info.get("name"), "method": channel.info.get("method"),
-                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0})
+                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0, "covered": [0.0, 0.0, 0.0],
+                                                      "tdp": device_tdp(channel)})
                 entry["joules"] += channel.energy
                 entry["seconds"] += log.totals.duration
                 entry["peak"] = max(entry["peak"], channel.peak_w)
+                entry["covered"] = [a + b for a, b in zip(entry["covered"], channel.seconds()[:3], strict=True)]
         ranks = sorted({r for log in node.logs for r in log.ranks})
         nodes.append({
             "node": node.node, "complete": node.complete, "logs": list(dict.fromkeys(log.path for log in node.logs)),
-            "gpus": [{"index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
-                      "energy": _q(g["joules"] / J_PER_KWH, "kWh"),
-                      "average_power": _q(g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0, "W"),
-                      "peak_power": _q(g["peak"], "W")} for g in gpus.values()],
+            "gpus": [_job_gpu(node.node, g) for g in gpus.values()],
             "ranks": ranks,
             "energy_gpu": _q(node.energy("gpu") / J_PER_KWH, "kWh"),
             "energy_host": _q((node.energy("cpu") + node.energy("ram")) / J_PER_KWH, "kWh"),
@@ -353,6 +419,9 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
         "cut_short": [node.node for node in merge.cut_short],
         "duplicates": [{"node": node, "logs": paths} for node, paths in merge.duplicates],
         "other_jobs": merge.other_jobs,
+        "unmetered": [{"node": u.node, "from": _q(u.start, "s"), "to": _q(u.end, "s") if u.end is not None else None,
+                       "duration": _q(u.end - u.start, "s") if u.end is not None else None, "taken_over": u.taken_over}
+                      for u in merge.unmetered],
         "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
                  "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
     }

@@ -267,6 +267,11 @@ class Tracker:
                     self.node.release()
                 self._close_channel()
             self.windows = self._window_results()
+            from footprint.meter.measured import problems
+
+            for problem in problems(self.result):  # a device never read, a reading above TDP: said even when quiet
+                self.notes.append(f"warning: {problem}")
+                print(f"footprint: warning: {problem}", file=sys.stderr)
             loss = self.recorder.log_loss()
             if loss is not None:  # the result is whole; the log is not, and whoever reads it later must know
                 self._warn(loss)

@@ -125,7 +125,16 @@ def gpu_sections(fp: Footprint) -> list[str]:
                  fmt.span(fmt.quantity_json(n.get("duration"), "s"), ladder="time"), str(n.get("gpus", "")))
                 for n in nodes]
         out.append("<h2>Nodes</h2>" + table(["node", "log", "finished", "metered for", "GPUs"], body, numeric=(3, 4)))
+    job = fp.details.get("job") if isinstance(fp.details.get("job"), dict) else {}
+    spans = job.get("unmetered") or []
+    if spans:  # a node whose meter stopped: the stretch no reading covers, named
+        body = [(str(u.get("node", "")), fmt.span(fmt.quantity_json(u.get("from"), "s"), "s"),
+                 fmt.span(fmt.quantity_json(u.get("to"), "s"), "s") if u.get("to") else "not known",
+                 "another rank took over" if u.get("taken_over") else "no rank took over") for u in spans]
+        out.append("<h2>Not metered</h2>" + table(["node", "from (into the job)", "to", "then"], body, numeric=(1, 2)))
     gpus = fp.details.get("gpus") if isinstance(fp.details.get("gpus"), list) else []
+    if not gpus:  # a job's GPUs are listed under its nodes
+        gpus = [g for node in job.get("nodes", []) if isinstance(node, dict) for g in node.get("gpus", [])]
     if gpus:
         energies = fmt.column([fmt.quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")
         body = []
@@ -138,11 +147,19 @@ def gpu_sections(fp: Footprint) -> list[str]:
             est = fmt.quantity_json(g.get("estimated_energy"), "kWh")
             if est is not None and est.magnitude > 0:
                 issues.append(f"{fmt.span(est)} estimated")
+            if g.get("measured") is False:
+                issues.insert(0, "NOT MEASURED: never read")
+            issues += [f"{what} power above TDP {fmt.span(fmt.quantity_json(g.get('tdp'), 'W'))}" for what in g.get("above_tdp", [])]
+            seconds = g.get("seconds") or {}
+            covered = " / ".join(fmt.span(fmt.quantity_json(seconds.get(k), "s"), "s") for k in ("measured", "filled", "unknown")) \
+                if seconds else "-"
             body.append((str(g.get("host", "")), str(g.get("index", "")), str(g.get("name", "")), energy,
                          fmt.span(fmt.quantity_json(g.get("average_power"), "W")), fmt.span(fmt.quantity_json(g.get("peak_power"), "W")),
-                         fmt.span(fmt.quantity_json(g.get("power_limit"), "W")), ", ".join(issues) or "-", str(g.get("method", ""))))
+                         fmt.span(fmt.quantity_json(g.get("power_limit"), "W")), covered, ", ".join(issues) or "-",
+                         str(g.get("method", ""))))
         out.append("<h2>Per GPU</h2>" + table(["node", "GPU", "model", "energy", "average power", "peak power",
-                                               "power limit", "gaps and estimates", "method"], body, numeric=(3, 4, 5, 6)))
+                                               "power limit", "seconds measured / filled / unknown", "gaps and estimates",
+                                               "method"], body, numeric=(3, 4, 5, 6, 7)))
     return out
 
 

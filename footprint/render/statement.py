@@ -206,6 +206,12 @@ def measurement_paragraph(fp: Footprint) -> str:
         how = "NVML's energy counter" if all("energy counter" in g.get("method", "") for g in gpus) else "NVML"
         extra = f", of which {_q(Span(_kwh(estimated)), ladder='energy')} was estimated over gaps" if estimated > 0 else ""
         parts.append(f"Accelerator energy was measured through {how}: {_q(fp.energy_gpu, ladder='energy')}{extra}.")
+        unread = sum(1 for g in gpus if g.get("measured") is False)
+        unknown = sum(float(g["seconds"]["unknown"]["magnitude"]) for g in gpus if g.get("seconds"))
+        if unknown > 0:  # a gap is never a measured zero: the reader of a paper must see the lower bound
+            never = f"{unread} of {len(gpus)} accelerators were never read; " if unread else ""
+            parts.append(f"{never}{fmt.span(_seconds(unknown), ladder='time')} of accelerator time had no reading and "
+                         "counts as no energy, so this figure is a lower bound.")
     if fp.energy_cpu is not None:
         parts.append(f"CPU energy was {_method_words(cpu)} ({_q(fp.energy_cpu, ladder='energy')}) and memory energy was "
                      f"{_method_words(ram)} ({_q(fp.energy_ram, ladder='energy')}).")
@@ -226,6 +232,12 @@ def _hours(fp: Footprint) -> str:
         word = "GPU" if _is_gpu(fp.profile) else "accelerator"
         return text.replace(" h", f" {word}-hours", 1) if " (" not in text else f"{text} of {word} time"
     return f"{text} of accelerator time"
+
+
+def _seconds(x: float) -> Any:
+    from footprint.core.units import Q
+
+    return Q(x, "s")
 
 
 def _kwh(x: float) -> Any:
