@@ -9,7 +9,6 @@ saves a checkpoint, ``restore(state)`` when it resumes from one, and ``end()`` w
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from typing import Any
@@ -214,7 +213,7 @@ def metered_here() -> bool:
     already takes this process's progress: then a callback reports to it instead of starting a second meter."""
     from footprint.meter import progress
 
-    return bool(os.environ.get(progress.ENV)) or progress._active is not None
+    return progress.reporting()
 
 
 def _used(b: Any, value: float) -> str:

@@ -194,6 +194,12 @@ def activate(path: str | None, live_source: Callable[[], dict[str, Any] | None] 
     _live_source = live_source
 
 
+def reporting() -> bool:
+    """Whether this process's progress() calls reach a meter: an in-process tracker's, or the enclosing
+    ``footprint run``'s channel named in the environment."""
+    return _active is not None or bool(os.environ.get(ENV))
+
+
 def _checked(name: str, value: Any) -> float:
     try:
         number = float(value)
