@@ -13,14 +13,13 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pluggy
+from footprint import hookimpl
 
 from footprint.errors import FootprintError
 
 if TYPE_CHECKING:
     from footprint.plugins.grid import GridIntensity
 
-hookimpl = pluggy.HookimplMarker("footprint")
 
 # US state names -> two-letter codes are in codecarbon's usa_emissions.json itself (regionCode).
 
