@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from footprint import hookimpl
-
 from footprint.errors import FootprintError
 
 if TYPE_CHECKING:
