@@ -19,7 +19,7 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 
 @functools.cache
 def registry() -> pint.UnitRegistry:
-    """Return the one registry; building it costs ~0.2 s, so it is built on first use, from pint's disk cache
+    """Return the one registry; building it is most of a command's start-up (benchmarks/RESULTS.md), so it is built on first use, from pint's disk cache
     where ``unit_cache`` finds that whole."""
     from footprint.core.startup import building
 
