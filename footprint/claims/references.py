@@ -69,7 +69,7 @@ class Field:
     key: str = ""  # the short name of the source in the file's [sources] table, if it used one
 
     def text(self) -> str:
-        from footprint.render.report import number, show
+        from footprint.render.text import number, show
 
         if isinstance(self.value, Span):
             return show(self.value)

@@ -30,7 +30,7 @@ def estimate(as_json: bool, basis: str | None, html_path: str | None, statement:
       footprint estimate --profile h100 --gpu-hours 1.46e6 --basis model-card --intensity '0.411 kg/kWh'
     """
     from footprint.estimates.api import estimate as run_estimate
-    from footprint.render.report import table, to_json
+    from footprint.render.text import table, to_json
 
     if basis is not None:
         given = [BY_NAME[k].flag for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
@@ -60,7 +60,7 @@ def _title(fp: object) -> str:
     from footprint.core.result import Footprint
 
     assert isinstance(fp, Footprint)
-    from footprint.render.report import accelerators, show
+    from footprint.render.text import accelerators, show
 
     parts = [fp.profile or "custom power"]
     if fp.gpus:

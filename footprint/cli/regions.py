@@ -15,7 +15,7 @@ def regions(search: str | None, as_json: bool) -> None:
     """
     from footprint.errors import FootprintError
     from footprint.plugins.grid import all_regions
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     found = all_regions()
     if search:

@@ -239,7 +239,7 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
     from footprint.meter.outfiles import write_file
     from footprint.meter.recorder import Recorder
     from footprint.meter.wrap import ChildResult
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     assert isinstance(fp, Footprint) and isinstance(recorder, Recorder) and isinstance(child, ChildResult)
     data = fp.as_json()
