@@ -224,7 +224,7 @@ def _status(site: dict[str, str | None]) -> object:
     if site.get("region") and not site.get("intensity"):
         from footprint.plugins.grid import lookup
 
-        co2_only = lookup(str(site["region"])).basis.startswith("CO2 only")
+        co2_only = lookup(str(site["region"])).co2_only
     return StatusLine(sys.stderr, float(resolved.pue.central.magnitude),
                       float(resolved.intensity.central.to("gCO2e/kWh").magnitude), co2_only=co2_only)
 
