@@ -118,7 +118,7 @@ def _rst_to_markdown(text: str) -> str:
 def hook_reference() -> str:
     from footprint.plugins import hookspecs
 
-    parts = [_rst_to_markdown(inspect.cleandoc(hookspecs.__doc__ or "")), ""]
+    parts = []  # the module's docstring points code readers to the guide; the site has its own links
     for name, function in vars(hookspecs).items():  # in the order the module defines them
         if not (name.startswith("footprint_") and inspect.isfunction(function)):
             continue
