@@ -58,7 +58,7 @@ def footprint_carbon_intensity(region: str, start: datetime | None, end: datetim
     (hourly Electricity Maps or WattTime exports) may then add ``periods`` (``plugin_api.intensity_period``),
     and the meter weights each UTC hour's energy by the period the hour's middle falls in (periods need not be
     clipped to the span). A plugin without such data leaves the two arguments out of its signature. The first
-    plugin that answers wins; the built-in codecarbon data answers last, so plugins can override it.
+    answer wins, and the built-in codecarbon data answers last, so plugins can override it.
     """
 
 
