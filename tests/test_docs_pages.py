@@ -5,9 +5,6 @@ checked, with the README checker's own helpers."""
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import io
 import os
 import re
 import shlex
@@ -21,11 +18,12 @@ import yaml
 
 from docs.hooks import HELP_WIDTH, expand, help_commands
 from tests.cli_run import run_cli
-from tests.test_readme import _console_examples, _normalise
+from tests.test_readme import _claims, _console_examples, _normalise, run_block
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(p.name for p in DOCS.glob("*.md"))
+EXAMPLE_PAGES = [p for p in PAGES if p != "index.md"]  # the home page is the README, whose examples test_readme runs
 
 
 def _page(name: str) -> str:
@@ -114,7 +112,7 @@ def _unwrapped(text: str) -> str:
 
 
 def _page_console_examples() -> list[tuple[str, str, str]]:
-    return [(page, command, printed) for page in PAGES for command, printed in _console_examples(_page(page))]
+    return [(page, command, printed) for page in EXAMPLE_PAGES for command, printed in _console_examples(_page(page))]
 
 
 @pytest.mark.parametrize(("page", "command", "printed"), _page_console_examples(),
@@ -128,38 +126,9 @@ def test_console_examples_print_what_the_tool_prints(page: str, command: str, pr
     assert _unwrapped(printed) == _unwrapped(r.out), f"{page}: {command}"
 
 
-OUTPUT_MARK = "# -> "
-
-
-def _claims(block: str) -> dict[int, str]:
-    """Line number (1-based) -> the output its `# -> TEXT` comment promises."""
-    claims = {}
-    for number, line in enumerate(block.splitlines(), 1):
-        code, hash_, comment = line.partition("#")
-        if hash_ and code.strip().startswith("print("):
-            assert (hash_ + comment).startswith(OUTPUT_MARK), f"{line.strip()!r}: a print's comment must be '# -> output'"
-            claims[number] = comment[len(OUTPUT_MARK) - 1:].strip()
-    return claims
-
-
-def run_block(block: str, tmp_path: Path) -> list[tuple[int, str]]:
-    """Run `block` statement by statement in `tmp_path`: (first line, what it printed) of each top-level statement.
-    `train_one_epoch` (the reader's own training step) is a stand-in that does nothing."""
-    tree = ast.parse(block)
-    scope: dict = {"__name__": "docs_block", "__file__": str(tmp_path / "docs_block.py"), "train_one_epoch": lambda: None}
-    printed = []
-    with contextlib.chdir(tmp_path):
-        for statement in tree.body:
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                exec(compile(ast.Module([statement], type_ignores=[]), "docs", "exec"), scope)
-            printed.append((statement.lineno, out.getvalue()))
-    return printed
-
-
 def _page_python_blocks() -> list[tuple[str, int, str]]:
     found = []
-    for page in PAGES:
+    for page in EXAMPLE_PAGES:
         blocks = re.findall(r"^( *)```python\n(.*?)^\1```", _page(page), flags=re.S | re.M)
         found.extend((page, i, re.sub(rf"^{indent}", "", block, flags=re.M)) for i, (indent, block) in enumerate(blocks))
     return found

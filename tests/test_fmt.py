@@ -12,11 +12,19 @@ from tests.plugin_dists import Site
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
-    (0.000894, "kWh", "0.894 Wh"),
+    (0.000894, "kWh", "894 mWh"),
+    (0.00003333, "Wh", "33.33 µWh"),
+    (8.678e-11, "MWh", "86.78 µWh"),
+    (0.0000927, "gCO2e", "92.7 µgCO2e"),
+    (0.0186, "kgCO2e", "18.6 gCO2e"),
+    (0.079, "s", "79 ms"),
+    (0.0025, "kW", "2.5 W"),
+    (0.4, "W", "400 mW"),
+    (0, "MWh", "0 Wh"),
     (6707.2, "kWh", "6.707 MWh"),
     (3734.02, "MWh", "3,734 MWh"),
     (21588, "MWh", "21.59 GWh"),
-    (0.424, "gCO2e", "0.424 gCO2e"),
+    (0.424, "gCO2e", "424 mgCO2e"),
     (2174.38, "tCO2e", "2,174 tCO2e"),
     (4.034, "s", "4.034 s"),
     (67.27, "s", "67.27 s"),
@@ -31,6 +39,37 @@ def test_units_scale_to_the_value(value: float, unit: str, shown: str) -> None:
 def test_a_column_keeps_one_unit_picked_by_its_largest_value() -> None:
     # one estimate used to print "6,707.2 kWh" above "11.0253 MWh"
     assert fmt.column([Q(6707.2, "kWh"), Q(11025.3, "kWh"), None], "energy") == ["6.707 MWh", "11.03 MWh", "-"]
+
+
+def test_a_value_that_would_read_below_one_in_its_column_gets_its_own_unit() -> None:
+    # a CPU-only run beside DeepSeek-V3 in `compare` used to read "8.678e-11 MWh" under "1,952 MWh"
+    assert fmt.column([Q(1952, "MWh"), Q(8.678e-11, "MWh"), Q(0, "MWh")], "energy") == ["1,952 MWh", "86.78 µWh", "0 MWh"]
+    small_range = Span(Q(0.5, "MWh"), Q(0.2, "MWh"), Q(0.9, "MWh"))
+    assert fmt.column([Q(3000, "MWh"), small_range], "energy") == ["3,000 MWh", "500 kWh (200..900)"]
+
+
+@pytest.mark.parametrize("ladder", ["energy", "power", "emissions", "time"])
+def test_every_scaled_figure_has_one_to_four_digits_before_the_point(ladder: str) -> None:
+    from footprint.core.numbers import LADDERS, ZERO_UNIT
+
+    steps = LADDERS[ladder]
+    base = ZERO_UNIT[ladder]
+    smallest = Q(1, steps[0][0]).to(base).magnitude
+    largest = Q(1, steps[-1][0]).to(base).magnitude
+    value = smallest
+    while value < largest:  # every power of ten from the smallest unit to the largest
+        for mantissa in (1, 2.5, 9.99):
+            text = fmt.span(Q(value * mantissa, base))
+            digits = text.split(" ")[0].split(".")[0].replace(",", "")
+            assert 1 <= len(digits) <= 4 and digits != "0", text
+        value *= 10
+
+
+def test_huge_ratios_read_with_separators_and_four_figures() -> None:
+    # a CPU-only run beside DeepSeek-V3: 1,952 MWh / 25.97 mWh
+    assert fmt.percent(75141818181.882) == "7,514,181,818,188%"
+    assert fmt.percent(12.3456) == "1,235%"
+    assert fmt.percent(9.99) == "999.0%" and fmt.percent(0.09) == "9.0%"
 
 
 def test_ranges_keep_their_bounds_in_the_central_unit() -> None:
@@ -81,8 +120,14 @@ def test_co2_only_grid_factors_print_as_co2() -> None:
     assert "gCO2e/kWh" in national.out
 
 
+def test_a_dollar_price_reads_as_usd_per_gpu_hour() -> None:
+    """DeepSeek wrote "$2 per GPU hour": '$2/h' is the same estimate as '2 USD/h'."""
+    args = ("estimate", "--profile", "h100", "--gpus", "8", "--hours", "2")
+    dollars, usd = run_cli(*args, "--price", "$2/h"), run_cli(*args, "--price", "2 USD/h")
+    assert dollars.code == 0 and dollars.out == usd.out
+
+
 @pytest.mark.parametrize(("option", "value", "says"), [
-    ("--price", "$2/h", "cannot read '$2/h'"),
     ("--price", "2 EUR/h", "cannot read '2 EUR/h'"),
     ("--energy-price", "0.1 EUR/kWh", "cannot read '0.1 EUR/kWh'"),
 ])

@@ -88,3 +88,31 @@ def test_page_renders_with_its_plots_and_tables_in_chromium(job_page: tuple[Path
     assert f"energy, total {span(Q(data['energy']['magnitude'], 'kWh'))}" in text
     assert "Per GPU" in text and "Methods statement" in text and "Touvron et al. 2023" in text
     assert dom.count("<svg") == page.read_text(encoding="utf-8").count("<svg") >= 1
+
+
+def _figure_alone(page: Path, out: Path) -> tuple[Path, int]:
+    """The page's first plot, alone at its own size at the top left of a white page: (page, its width in px)."""
+    svg = re.search(r"<svg.*?</svg>", page.read_text(encoding="utf-8"), flags=re.S)
+    assert svg, "the page lost its plot"
+    width_pt = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg.group(0)).group(1))
+    out.write_text(f'<!DOCTYPE html><html><body style="margin:0;background:#fff">{svg.group(0)}</body></html>',
+                   encoding="utf-8")
+    return out, round(width_pt * 4 / 3)  # CSS: 1pt = 4/3 px
+
+
+def test_a_long_plot_title_is_not_cut_off_in_chromium(tmp_path: Path) -> None:
+    page = tmp_path / "long.html"
+    # a long title: ranges of energy, emissions and cost (a range of PUE, both prices) and a cloud region's code
+    r = run_cli("estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300", "--pue", "1.1..1.4", "--price",
+                "2 USD/h", "--energy-price", "0.08 USD/kWh", "--region", "gcp:us-central1", "--html", str(page))
+    assert r.code == 0, r.err
+    alone, width = _figure_alone(page, tmp_path / "figure.html")
+    shot = tmp_path / "figure.png"
+    done = browse(alone, tmp_path, f"--screenshot={shot}", f"--window-size={width + 100},900")
+    assert shot.exists(), done.stderr[-2000:]
+    from matplotlib.image import imread
+
+    pixels = (imread(str(shot))[:, :, :3] * 255).round()
+    edges = pixels[:, list(range(3)) + list(range(width - 3, width))]  # the figure's three outermost columns a side
+    assert (edges > 240).all(), "ink reaches the figure's edge: a title or label is cut off"
+    assert (pixels[:, :width] < 200).any()  # the figure itself was drawn

@@ -138,7 +138,7 @@ def test_html_to_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
 
 # --- statements -------------------------------------------------------------------------------------------------
 
-_QUANTITY = re.compile(r"(\d[\d,]*(?:\.\d+)?(?:e\d+)?) ((?:k|M|G|T)?Wh|(?:g|kg|t)CO2e?|USD|GPU-hours)\b")
+_QUANTITY = re.compile(r"(\d[\d,]*(?:\.\d+)?(?:e\d+)?) ((?:µ|m|k|M|G|T)?Wh|(?:µg|mg|g|kg|t)CO2e?|USD|GPU-hours)\b")
 
 
 def _quantities(text: str) -> list[tuple[float, str]]:
@@ -225,3 +225,56 @@ def test_compare_and_claims_statements() -> None:
     r = run_cli("claims", "check", "energy-tenth-llama", "--statement", "latex")
     assert r.code == 0, r.err
     assert r.out.startswith("We checked 1 published claim with footprint")
+
+
+# --- what a plot draws, and where it goes without -o -----------------------------------------------------------
+
+@pytest.fixture
+def cpu_only_log(tmp_path: Path) -> Path:
+    """A run on a machine without an NVIDIA driver: CPU and RAM modelled, no GPU."""
+    log = tmp_path / "cpu-run.jsonl"
+    metered([], 20.0, interval=5.0, log=log, settings=fake_host(tmp_path / "host"), gpu_only=False, driver=False)
+    return log
+
+
+def test_plot_without_o_writes_the_logs_name_with_png_beside_it(cpu_only_log: Path, tmp_path: Path) -> None:
+    r = run_cli("plot", str(cpu_only_log))
+    assert r.code == 0, r.err
+    expected = cpu_only_log.with_suffix(".png")
+    assert r.out.strip() == f"plot written to {expected}"
+    assert expected.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = tmp_path / "estimate.json"
+    result.write_text(run_cli("estimate", "--profile", "h100", "--gpus", "8", "--hours", "24", "--json").out)
+    assert run_cli("plot", str(result)).out.strip() == f"plot written to {tmp_path / 'estimate.png'}"
+
+
+def test_plot_of_a_cpu_only_run_draws_cpu_and_ram_and_no_empty_gpu_panel(cpu_only_log: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cpu.svg"
+    assert run_cli("plot", str(cpu_only_log), "-o", str(out)).code == 0
+    text = _svg_texts(out.read_text(encoding="utf-8"))
+    assert "power per GPU" not in text
+    for label in ("CPU (modelled)", "RAM (modelled)", "power, CPU and RAM (W)", "no GPU metered: CPU and RAM only",
+                  "metered IT energy, cumulative"):
+        assert label in text, label
+
+
+def test_plot_of_a_gpu_run_with_host_channels_has_three_panels(one_log: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run.svg"
+    assert run_cli("plot", str(one_log), "-o", str(out)).code == 0
+    text = _svg_texts(out.read_text(encoding="utf-8"))
+    for label in ("power per GPU (W)", "GPU 0", "GPU 1", "power, CPU and RAM (W)", "metered IT energy, cumulative"):
+        assert label in text, label
+    assert "no GPU metered" not in text
+
+
+@pytest.mark.parametrize("use_matplotlib", [True, False])
+def test_html_page_of_a_cpu_only_run_has_no_gpu_plot(cpu_only_log: Path, tmp_path: Path, use_matplotlib: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from footprint.render import plot
+
+    monkeypatch.setattr(plot, "have_matplotlib", lambda: use_matplotlib)
+    page = tmp_path / "cpu.html"
+    assert run_cli("report", str(cpu_only_log), "--html", str(page)).code == 0
+    plots = page.read_text(encoding="utf-8").split("<h2>Plots</h2>")[1].split("<h2>")[0]
+    assert "power per GPU" not in plots and "Power per GPU" not in plots
+    assert "CPU (modelled)" in plots and "RAM (modelled)" in plots

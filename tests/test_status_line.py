@@ -110,7 +110,7 @@ def test_child_lines_stay_whole_while_the_status_refreshes(monkeypatch) -> None:
         status.update({"type": "interval", "dt": 5.0, "e": [3500.0]}, ledger)
         term.write(line[half:] + "\n")
     shown = screen.text()
-    assert shown[-1].startswith("footprint: 700 W now | 0.9722 Wh | 0.4618 gCO2e | 0:00:05")
+    assert shown[-1].startswith("footprint: 700 W now | 972.2 mWh | 461.8 mgCO2e | 0:00:05")
     child = [row for row in shown[:-1] if row]
     assert child == lines[-len(child):] and len(child) >= 6  # whole lines, in order, scrolled above the status
     status.clear()

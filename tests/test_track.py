@@ -95,3 +95,70 @@ def test_misuse_is_a_clear_error() -> None:
         footprint.track(interval="soon")
     with pytest.raises(FootprintError, match="region 'NOWHERE' is unknown"), footprint.track(region="NOWHERE"):
         pass
+
+
+def test_every_option_of_footprint_run_is_a_keyword_of_track() -> None:
+    from footprint.cli.run import run
+    from footprint.meter.track import TRACK_OPTIONS
+
+    flags = [p.opts[0] for p in run.params if p.opts[0].startswith("--")]
+    assert "--cpu-scope" in flags and "--region" in flags
+    assert [f for f in flags if f[2:].replace("-", "_") not in TRACK_OPTIONS] == []
+
+
+def test_an_unknown_keyword_names_the_closest_and_the_valid_ones() -> None:
+    from footprint.meter.track import TRACK_OPTIONS
+
+    with pytest.raises(FootprintError) as caught:
+        footprint.track(regoin="FRA")
+    message = str(caught.value)
+    assert message.startswith("track(): unknown option 'regoin' (did you mean: region?); expected the options of "
+                              "'footprint run': ")
+    assert message.endswith(", ".join(TRACK_OPTIONS)) and "\n" not in message
+    assert isinstance(caught.value, TypeError)  # what an unknown keyword argument always raised
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"cpu_scope": "node"}, "--cpu-scope: 'node' is unknown; expected one of process, machine"),
+    ({"cpu_power": "lots"}, "--cpu-power: cannot read 'lots'"),
+    ({"prometheus_port": 0}, "--prometheus-port: 0 is out of range"),
+])
+def test_options_are_checked_when_the_tracker_is_made(options: dict[str, object], message: str) -> None:
+    with pytest.raises(FootprintError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        footprint.track(**options)
+
+
+@pytest.mark.parametrize("scope", ["process", "machine"])
+def test_cpu_scope_and_powers_reach_the_meters(scope: str) -> None:
+    with fake_nvml([FakeGpu(power="200 W")]):
+        tracker = footprint.track(cpu_scope=scope, cpu_power="150 W", ram_power="10 W", interval="100ms", quiet=True)
+        with tracker:
+            threading.Event().wait(0.2)
+    assert tracker.recorder is not None and tracker.recorder.header["facts"]["cpu_scope"] == scope
+    assert tracker.result is not None and tracker.result.details["cpu"][0]["scope"] == scope
+    ram_w = tracker.result.details["ram"][0]["average_power"]["magnitude"]
+    assert ram_w == pytest.approx(10, rel=0.01)
+
+
+def test_start_and_stop_without_a_block(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with fake_nvml([FakeGpu(power="200 W")]):
+        tracker = footprint.track(interval="100ms", settings=NO_HOST, factories=[NvmlGpuMeter()], quiet=True,
+                                  json=True, json_file=tmp_path / "out" / "result.json", csv=tmp_path / "emissions.csv")
+        assert tracker.start() is tracker
+        threading.Event().wait(0.2)
+        result = tracker.stop()
+    assert isinstance(result, Footprint) and result is tracker.result and result.gpus == 1
+    import json
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((tmp_path / "out" / "result.json").read_text()) == json.loads(json.dumps(printed))
+    assert printed["gpus"] == 1
+    assert (tmp_path / "emissions.csv").read_text().count("\n") == 2  # header and one row
+
+
+def test_an_output_path_that_cannot_be_written_fails_at_start(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    tracker = footprint.track(json_file=tmp_path / "a-file" / "x.json", quiet=True)
+    with pytest.raises(FootprintError, match=r"json_file: cannot write .*a-file' is not a directory"):
+        tracker.start()
+    assert tracker.recorder is None

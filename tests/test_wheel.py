@@ -120,6 +120,9 @@ def test_installed_wheel_estimates_with_its_own_profiles_outside_the_source_tree
     assert "GPU-hours 2,662,400 h" in text
     assert "energy, GPU 1,864 MWh" in text
     assert str(REPO) not in text
+    # the installed profile file reads as footprint's own, not as a site-packages path
+    assert "from profiles/h800-sxm.toml (shipped) via plugin 'shipped-profiles'" in text
+    assert str(installed.site_packages) not in text
 
     as_json = run(installed.script, "estimate", "--profile", "h800", "--gpus", "2048", "--hours", "1300", "--json",
                   cwd=tmp_path, env=env).stdout

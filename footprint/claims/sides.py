@@ -198,6 +198,7 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         energy_gpu=spans.get("energy_gpu", zero_kwh), energy_host=spans.get("energy_host", zero_kwh),
         energy_overhead=spans.get("energy_overhead", zero_kwh), energy=spans["energy"],
         emissions=spans.get("emissions", Span(Q(0.0, "kgCO2e"))), assumptions=tuple(assumptions), cost=spans.get("cost"),
+        cost_gpu_rental=spans.get("cost_gpu_rental"), cost_electricity=spans.get("cost_electricity"),
         gpus=data.get("gpus"), duration=spans.get("duration"), profile=data.get("profile"), flops=spans.get("flops"),
         implied_mfu=None if mfu is None else span_from_json(mfu, f"{origin}: implied_mfu"),
         energy_cpu=spans.get("energy_cpu"), energy_ram=spans.get("energy_ram"), label=str(data.get("label") or ""),

@@ -9,18 +9,22 @@ import click
 
 @click.command()
 @click.argument("source", metavar="LOG|DIR|RESULT.json")
-@click.option("-o", "--output", required=True, metavar="FILE", help="The figure to write: FILE.png, FILE.svg or FILE.pdf.")
-def plot(source: str, output: str) -> None:
+@click.option("-o", "--output", metavar="FILE",
+              help="The figure to write: FILE.png, FILE.svg or FILE.pdf. Default: the source's name with .png, beside it.")
+def plot(source: str, output: str | None) -> None:
     """Draw a metered run's power and energy, or a saved result's energy by component.
 
     LOG is a log written by 'footprint run'; DIR is a directory of node logs (every *.jsonl under it, grouped by
-    node); RESULT.json is the JSON of 'estimate --json', 'run --json' or 'report --json'. A log gets power per GPU
-    over time with the TDP as a reference line and gaps and estimated stretches shaded, above cumulative energy
-    per node and for the job; the title carries the totals and the grid intensity. Needs matplotlib: pip install
+    node); RESULT.json is the JSON of 'estimate --json', 'run --json' or 'report --json'. A log gets what was metered, a
+    panel each: power per GPU over time with the TDP as a reference line and gaps and estimated stretches shaded,
+    power of CPU and RAM (read or modelled), and cumulative energy per node and for the job; a panel with nothing
+    to draw is left out, and the title carries the totals and the grid intensity. Without -o the figure is written
+    beside the source, as its name with .png. Needs matplotlib: pip install
     'footprint[plot]'.
 
     \b
     Examples:
+      footprint plot footprint-runs/20261122T101500Z-node1-4242.jsonl   (writes ...-4242.png beside it)
       footprint plot footprint-runs/20261122T101500Z-node1-4242.jsonl -o power.png
       footprint plot job-logs/ -o job.svg
       footprint plot result.json -o energy.pdf
@@ -28,6 +32,8 @@ def plot(source: str, output: str) -> None:
     from footprint.errors import FootprintError
     from footprint.render.plot import FORMATS, log_figure, require_matplotlib, result_figure
 
+    if output is None:
+        output = default_output(source)
     suffix = Path(output).suffix.lower()
     if suffix not in FORMATS:
         raise FootprintError(f"-o {output!r}: unknown figure type; expected a file name ending in {', '.join(FORMATS)}")
@@ -38,6 +44,15 @@ def plot(source: str, output: str) -> None:
     else:
         log_figure(nodes, fp, output)
     click.echo(f"plot written to {output}")
+
+
+def default_output(source: str) -> str:
+    """The log's (or result's, or directory's) name with .png, beside it: run.jsonl -> run.png, job-logs/ -> job-logs.png."""
+    path = Path(source)
+    if path.is_dir():
+        named = path if path.name else path.resolve()  # '.' names no directory; its full path does
+        return str(named.with_name(named.name + ".png"))
+    return str(path.with_suffix(".png"))
 
 
 def load_source(source: str) -> tuple[str, object, list]:

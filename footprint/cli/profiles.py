@@ -87,7 +87,9 @@ def show(name: str, as_json: bool) -> None:
     if as_json:
         click.echo(to_json(data))
         return
-    click.echo(f"{p.name} ({p.id}); aliases: {', '.join(p.aliases) or '-'}; plugin {p.plugin}; file {p.path}")
+    from footprint.render.report import profile_file
+
+    click.echo(f"{p.name} ({p.id}); aliases: {', '.join(p.aliases) or '-'}; plugin {p.plugin}; file {profile_file(p.path, p.plugin)}")
 
     def line(label: str, figure: Any, units: str) -> None:
         note = f" ({figure.note})" if figure.note else ""

@@ -33,4 +33,5 @@ def regions(search: str | None, as_json: bool) -> None:
         year = str(g.year) if g.year else "-"
         unit = "gCO2/kWh " if g.basis.startswith("CO2 only") else "gCO2e/kWh"  # a CO2-only factor is not CO2e
         click.echo(f"{g.code:<{width}}{g.intensity.to('gCO2e/kWh').magnitude:>8.1f} {unit}  {year:<5} {g.name}  [{g.basis}]")
-    click.echo(f"({len(found)} regions; sources: 'footprint regions CODE --json')")
+    count = f"{len(found):,} region" + ("" if len(found) == 1 else "s")
+    click.echo(f"({count}; sources: 'footprint regions CODE --json')")

@@ -63,9 +63,12 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
 
         raise FootprintError("--log and --log-dir: give one; --log-dir names the log DIR/<job>/<node>.jsonl itself")
     # files written after the job are checked before it: a bad path must not cost a run, nor its exit code
-    for path, option in ((csv_path, "--csv"), (json_file, "--json-file")):
-        if path:
-            check_writable(path, option)
+    if json_file:
+        check_writable(json_file, "--json-file")
+    if csv_path:
+        from footprint.meter.codecarbon_csv import check_csv_path
+
+        check_csv_path(csv_path)
     from footprint.meter.host_model import host_settings
 
     node = NodeRun()

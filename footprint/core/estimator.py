@@ -46,8 +46,9 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
     kwh = unit("kWh")
     energy_gpu = (gpu_hours * spec.gpu_power).to(kwh)
     energy_host = (gpu_hours * spec.host_power).to(kwh)
-    energy, overhead, emissions, cost = site_totals(energy_gpu + energy_host, gpu_hours, spec.pue, spec.intensity,
-                                                    spec.price, spec.energy_price)
+    energy, overhead, emissions, _ = site_totals(energy_gpu + energy_host, gpu_hours, spec.pue, spec.intensity)
+    rental, electricity = cost_parts(gpu_hours, energy, spec.price, spec.energy_price)
+    cost = total_cost(rental, electricity)
     check_outputs({"GPU-hours": gpu_hours, "duration": duration, "GPU energy": energy_gpu, "host energy": energy_host,
                     "facility overhead": overhead, "energy": energy, "emissions": emissions, "cost": cost,
                     "implied MFU": implied_mfu})
@@ -60,6 +61,8 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
         energy=energy,
         emissions=emissions,
         cost=cost,
+        cost_gpu_rental=rental,
+        cost_electricity=electricity,
         gpus=spec.gpus,
         duration=duration,
         profile=spec.profile,
@@ -93,18 +96,28 @@ def check_outputs(outputs: dict[str, Span | None]) -> None:
 def site_totals(it_energy: Span, gpu_hours: Span, pue: Span, intensity: Span, price: Span | None = None,
                 energy_price: Span | None = None) -> tuple[Span, Span, Span, Span | None]:
     """From IT energy to (facility energy, its overhead part, emissions, cost): shared by estimates and meters."""
-    kwh, usd = unit("kWh"), unit("USD")
+    kwh = unit("kWh")
     energy = (it_energy * pue).to(kwh)
     # one as a Quantity: pint subtracts a bare 1 from a dimensionless Quantity via its root units, 3x slower
     overhead = (it_energy * (pue - Q(1, unit("")))).to(kwh)
     emissions = (energy * intensity).to(unit("kgCO2e"))
-    cost = None
-    if price is not None:
-        cost = (gpu_hours * price).to(usd)
-    if energy_price is not None:
-        energy_cost = (energy * energy_price).to(usd)
-        cost = energy_cost if cost is None else cost + energy_cost
-    return energy, overhead, emissions, cost
+    return energy, overhead, emissions, total_cost(*cost_parts(gpu_hours, energy, price, energy_price))
+
+
+def cost_parts(gpu_hours: Span, energy: Span, price: Span | None = None,
+               energy_price: Span | None = None) -> tuple[Span | None, Span | None]:
+    """(GPU rental = GPU-hours x price per GPU-hour, electricity = facility energy x its price); None where unpriced."""
+    usd = unit("USD")
+    rental = None if price is None else (gpu_hours * price).to(usd)
+    electricity = None if energy_price is None else (energy * energy_price).to(usd)
+    return rental, electricity
+
+
+def total_cost(rental: Span | None, electricity: Span | None) -> Span | None:
+    """The sum of the priced parts, or None when neither is priced."""
+    if rental is None or electricity is None:
+        return rental if electricity is None else electricity
+    return rental + electricity
 
 
 def _time(spec: RunSpec, extra: list[Assumption]) -> tuple[Span, Span | None, Span | None]:

@@ -27,23 +27,38 @@ def span(value: Span | pint.Quantity | None, unit: str | None = None, *, ladder:
 
 
 def column(values: Sequence[Span | pint.Quantity | None], ladder: str, co2_only: Sequence[bool] | bool = False) -> list[str]:
-    """A column of values in one unit, picked by the largest."""
+    """A column of values in one unit, picked by the largest; a value that would read below 1 in it ('0.0004 MWh'
+    under '1,952 MWh') gets a unit of its own ('400 Wh'), so that every figure has 1 to 4 digits before the point."""
     unit = pick_unit(values, ladder)
     flags = [co2_only] * len(values) if isinstance(co2_only, bool) else list(co2_only)
-    return [span(v, unit, co2_only=c) for v, c in zip(values, flags, strict=True)]
+    return [span(v, _unit_for(v, unit, ladder), co2_only=c) for v, c in zip(values, flags, strict=True)]
+
+
+def _unit_for(value: Span | pint.Quantity | None, unit: str, ladder: str) -> str:
+    if value is None:
+        return unit
+    s = Span.of(value)
+    return pick_unit([value], ladder) if numbers.below_one((s.lo, s.central, s.hi), unit) else unit
 
 
 def percent(value: Span | pint.Quantity | float | None, digits: int = 1) -> str:
-    """'49.6%' or '30.0% (25.0%..35.0%)' for a dimensionless value or ratio."""
+    """'49.6%' or '30.0% (25.0%..35.0%)' for a dimensionless value or ratio; from 1,000% on, whole numbers with
+    thousands separators ('7,514,181,818,188%', not '7514181818188.2%')."""
     if value is None:
         return "-"
     if isinstance(value, (int, float)):
-        return f"{float(value):.{digits}%}"
+        return _percent(float(value), digits)
     s = Span.of(value).to("")
-    text = f"{float(s.central.magnitude):.{digits}%}"
+    text = _percent(float(s.central.magnitude), digits)
     if s.is_range:
-        text += f" ({float(s.lo.magnitude):.{digits}%}..{float(s.hi.magnitude):.{digits}%})"
+        text += f" ({_percent(float(s.lo.magnitude), digits)}..{_percent(float(s.hi.magnitude), digits)})"
     return text
+
+
+def _percent(x: float, digits: int) -> str:
+    if abs(x) >= 10:
+        return f"{numbers.number(x * 100)}%"
+    return f"{x:.{digits}%}"
 
 
 def days_text(value: Span | pint.Quantity) -> str:

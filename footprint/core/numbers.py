@@ -17,16 +17,21 @@ if TYPE_CHECKING:
 SIG = 4  # significant figures: every input we combine is known to 2-3 figures at best
 
 # Each ladder runs from small to large as (unit, the value at which the next unit takes over); the first unit in
-# which the largest value of a column stays below its limit is used for the whole column. MWh holds up to 10,000
-# because training footprints are quoted in MWh ("3,734 MWh", not "3.734 GWh"); elsewhere 1,000 steps up.
+# which the largest value of a column stays below its limit is used for the whole column, so a figure reads with
+# 1 to 4 digits before the point ("33.33 µWh", not "0.00003333 Wh"). MWh holds up to 10,000 because training
+# footprints are quoted in MWh ("3,734 MWh", not "3.734 GWh"); elsewhere 1,000 steps up. The largest unit of a
+# ladder has no limit: tCO2e and USD keep their thousands separators.
 LADDERS: dict[str, tuple[tuple[str, float], ...]] = {
-    "energy": (("Wh", 1_000), ("kWh", 1_000), ("MWh", 10_000), ("GWh", 1_000), ("TWh", math.inf)),
-    "power": (("W", 1_000), ("kW", 1_000), ("MW", math.inf)),
-    "emissions": (("gCO2e", 1_000), ("kgCO2e", 1_000), ("tCO2e", math.inf)),
-    "time": (("s", 120), ("min", 120), ("h", math.inf)),  # "90 s", "95 min", then hours
+    "energy": (("µWh", 1_000), ("mWh", 1_000), ("Wh", 1_000), ("kWh", 1_000), ("MWh", 10_000), ("GWh", 1_000),
+               ("TWh", math.inf)),
+    "power": (("mW", 1_000), ("W", 1_000), ("kW", 1_000), ("MW", math.inf)),
+    "emissions": (("µgCO2e", 1_000), ("mgCO2e", 1_000), ("gCO2e", 1_000), ("kgCO2e", 1_000), ("tCO2e", math.inf)),
+    "time": (("ms", 1_000), ("s", 120), ("min", 120), ("h", math.inf)),  # "90 s", "95 min", then hours
     "compute": (("FLOP", math.inf),),
     "money": (("USD", math.inf),),
 }
+# The unit of a zero (or a column of zeros): the plain unit of its dimension, "0 Wh" rather than "0 µWh".
+ZERO_UNIT = {"energy": "Wh", "power": "W", "emissions": "gCO2e", "time": "s", "compute": "FLOP", "money": "USD"}
 
 
 def number(x: float, sig: int = SIG) -> str:
@@ -73,10 +78,19 @@ def pick_unit(values: Iterable[pint.Quantity | None], ladder: str) -> str:
         if q is not None:
             # pint converts a multiplicative unit as magnitude x factor: the same product, without its look-ups
             biggest = max(biggest, abs(float(q.magnitude) * _factor_between(q._units, base)))
+    if biggest == 0:
+        return ZERO_UNIT[ladder]
     for unit, limit in steps:
         if biggest / _factor(base, unit) < limit:
             return unit
     return steps[-1][0]
+
+
+def below_one(quantities: Iterable[pint.Quantity], unit: str) -> bool:
+    """Whether the largest of `quantities` reads as a nonzero number below 1 in `unit` ('0.0004 MWh'): such a value
+    needs a unit of its own."""
+    biggest = max((abs(float(q.magnitude) * _factor_between(q._units, unit)) for q in quantities), default=0.0)
+    return 0 < biggest < 1
 
 
 @functools.cache

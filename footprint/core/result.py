@@ -19,6 +19,8 @@ JSON_UNITS = {
     "energy_overhead": "kWh",
     "emissions": "kgCO2e",
     "cost": "USD",
+    "cost_gpu_rental": "USD",
+    "cost_electricity": "USD",
     "flops": "FLOP",
 }
 
@@ -45,7 +47,8 @@ class Footprint:
     """Energy by component, emissions, cost and GPU-hours of a run, with the assumptions behind each number.
 
     ``energy`` is the facility total: (GPU + host) x PUE; ``energy_overhead`` is its non-IT part. For a measured
-    run ``energy_host`` is CPU + RAM, also given separately as ``energy_cpu`` and ``energy_ram``.
+    run ``energy_host`` is CPU + RAM, also given separately as ``energy_cpu`` and ``energy_ram``. ``cost`` is the
+    sum of ``cost_gpu_rental`` and ``cost_electricity``, those of the two that were priced.
     """
 
     kind: str  # "estimate" or "measurement"
@@ -56,7 +59,9 @@ class Footprint:
     energy: Span
     emissions: Span
     assumptions: tuple[Assumption, ...]
-    cost: Span | None = None
+    cost: Span | None = None  # the total: GPU rental + electricity, where priced
+    cost_gpu_rental: Span | None = None  # GPU-hours x price per GPU-hour
+    cost_electricity: Span | None = None  # facility energy x electricity price
     gpus: int | None = None
     duration: Span | None = None
     profile: str | None = None

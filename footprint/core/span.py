@@ -120,17 +120,17 @@ def _plain(x: Any) -> float | int:
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
 
 
-def parse_span(value: Any, kind: Any, what: str, *, bare_unit: str | None = None) -> Span:
-    """Parse a value or a 'LOW..HIGH' range of `kind` (see units.parse_quantity).
+def parse_span(value: Any, kind: Any, what: str, *, bare_unit: str | None = None, counts: bool = False) -> Span:
+    """Parse a value or a 'LOW..HIGH' range of `kind` (see units.parse_quantity; `counts` reads '14.8T').
 
-    In '400..700 W' the unit written after HIGH also applies to a bare LOW.
+    In '400..700 W' the unit (or count suffix) written after HIGH also applies to a bare LOW.
     """
     from footprint.core.units import MAX_TEXT, UnreadableValueError, parse_quantity, split_value
 
     if isinstance(value, Span):
         return value
     if isinstance(value, (tuple, list)) and len(value) == 2:
-        low, high = (parse_quantity(v, kind, what, bare_unit=bare_unit) for v in value)
+        low, high = (parse_quantity(v, kind, what, bare_unit=bare_unit, counts=counts) for v in value)
     elif isinstance(value, str) and ".." in value:
         if len(value) > 2 * MAX_TEXT:
             raise FootprintError(f"{what}: range is too long ({len(value):,} characters); expected LOW..HIGH such as '1.1..1.4'")
@@ -138,16 +138,16 @@ def parse_span(value: Any, kind: Any, what: str, *, bare_unit: str | None = None
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise FootprintError(f"{what}: cannot read range {value!r}; expected LOW..HIGH such as '1.1..1.4'")
         low_text, high_text = (p.strip() for p in parts)
-        high = parse_quantity(high_text, kind, what, bare_unit=bare_unit)
+        high = parse_quantity(high_text, kind, what, bare_unit=bare_unit, counts=counts)
         try:
             low_unit, high_unit = split_value(low_text)[1], split_value(high_text)[1]
         except UnreadableValueError:
             low_unit = high_unit = ""  # parse_quantity words the error below
         if not low_unit and high_unit:
             low_text = f"{low_text} {high_unit}"
-        low = parse_quantity(low_text, kind, what, bare_unit=bare_unit)
+        low = parse_quantity(low_text, kind, what, bare_unit=bare_unit, counts=counts)
     else:
-        return Span(parse_quantity(value, kind, what, bare_unit=bare_unit))
+        return Span(parse_quantity(value, kind, what, bare_unit=bare_unit, counts=counts))
     try:
         high = high.to(low.units)
     except Exception:

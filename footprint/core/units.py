@@ -171,7 +171,7 @@ ENERGY = Kind("an energy", "[energy]", "'12 MWh'", canonical="kWh")
 INTENSITY = Kind("a carbon intensity", "[emissions] / [energy]", "'582 g/kWh' or '0.385 kg/kWh'", canonical="gCO2e/kWh",
                  hint="intensities are in g or kg of CO2e per kWh (g/kWh, kgCO2e/kWh)")
 EMISSIONS = Kind("emissions", "[emissions]", "'25 tCO2e'", canonical="kgCO2e")
-PRICE_PER_TIME = Kind("a price per GPU-hour", "[currency] / [time]", "'2 USD/h'", canonical="USD/h",
+PRICE_PER_TIME = Kind("a price per GPU-hour", "[currency] / [time]", "'2 USD/h' or '$2/GPU-h'", canonical="USD/h",
                       hint="prices are in USD per GPU-hour (footprint converts no currency)")
 PRICE_PER_ENERGY = Kind("an electricity price", "[currency] / [energy]", "'0.1 USD/kWh'", canonical="USD/kWh",
                         hint="prices are in USD per kWh (footprint converts no currency)")
@@ -196,6 +196,53 @@ class UnreadableValueError(ValueError):
     """Why a text is not a number with a unit, as a clause ("it is too long ..."), or "" when it has no number."""
 
 
+# Counts as papers and model cards write them ("14.8T tokens", "37B active parameters", "2.788M GPU-hours"). Read
+# only on a bare number of an input that is a count, so that "5 T" stays tesla and "2 ms" milliseconds elsewhere.
+COUNT_SUFFIXES: dict[str, int] = {"k": 3, "K": 3, "M": 6, "B": 9, "G": 9, "T": 12}
+COUNT_SUFFIX_TEXT = "k, M, B (or G) and T"
+_COUNT = re.compile(rf"\s*({_NUMBER.pattern})\s*([{''.join(COUNT_SUFFIXES)}])\s*")
+
+
+def read_count_suffix(text: str) -> float | None:
+    """'14.8T' as 1.48e13 (the decimal number scaled, then rounded once); None when the text has no count suffix.
+
+    Raises UnreadableValueError for a count beyond MAX_MAGNITUDE.
+    """
+    from decimal import Decimal
+
+    match = _COUNT.fullmatch(text) if len(text) <= MAX_TEXT else None
+    if match is None:
+        return None
+    number, suffix = match.groups()
+    value = float(Decimal(number).scaleb(COUNT_SUFFIXES[suffix]))
+    if abs(value) > MAX_MAGNITUDE or not math.isfinite(value):
+        raise UnreadableValueError(f"it is out of range (at most {MAX_MAGNITUDE_TEXT} in size)")
+    return value
+
+
+_RANGE_WITH_DASH = re.compile(r"[-\u2013\u2014]\s*([0-9.].*)", re.DOTALL)  # '0.6-0.9', '400 - 700 W', '0.6–0.9'
+_DECIMAL_COMMA = re.compile(r"((?:,[0-9]+)+)(.*)", re.DOTALL)  # '1,1', '1,000,000'
+
+
+def _misread_number(number: str, unit_text: str) -> str | None:
+    """Why '<number><unit_text>' is not a value, where it is a common way of writing one: a range with a dash, a
+    decimal comma, a thousands separator. None for anything else."""
+    dash = _RANGE_WITH_DASH.fullmatch(unit_text)
+    if dash:
+        return f"a range is written LOW..HIGH, such as '{number}..{dash.group(1).strip()}'"
+    comma = _DECIMAL_COMMA.fullmatch(unit_text)
+    if comma:
+        groups, rest = comma.group(1).split(",")[1:], comma.group(2)
+        plain = number + "".join(groups) + rest
+        if len(groups) == 1 and len(groups[0]) != 3:
+            return f"numbers take a decimal point, such as '{number}.{groups[0]}{rest}'"
+        if len(groups) == 1:
+            return (f"numbers take a decimal point and no thousands separators, such as '{number}.{groups[0]}{rest}' "
+                    f"or '{plain}'")
+        return f"numbers take no thousands separators, such as '{plain}'"
+    return None
+
+
 def split_value(text: str) -> tuple[str, str]:
     """Split '550 W' into ('550', 'W') and '0.8' into ('0.8', ''), or raise UnreadableValueError saying why.
 
@@ -209,6 +256,9 @@ def split_value(text: str) -> tuple[str, str]:
         raise UnreadableValueError("")  # no number at all: "cannot read" and an example say enough
     number, unit_text = match.groups()
     if unit_text and not _UNIT_TEXT.fullmatch(unit_text):
+        misread = _misread_number(number, unit_text)
+        if misread:
+            raise UnreadableValueError(misread)
         raise UnreadableValueError(f"{unit_text!r} is not a unit (unit names only: no arithmetic, powers, "
                                    "parentheses or numbers)")
     return number, unit_text
@@ -272,12 +322,21 @@ def _as_emissions(q: pint.Quantity) -> pint.Quantity:
     return q
 
 
-def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None) -> pint.Quantity:
+def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None,
+                   counts: bool = False) -> pint.Quantity:
     """Parse a user value (string, number or Quantity) as `kind`, or raise FootprintError naming `what`.
 
     A plain mass per energy is read as CO2e per energy (and a plain mass as CO2e) where emissions are expected.
-    A bare number is accepted only where `bare_unit` (or the kind's) says what it means.
+    A bare number is accepted only where `bare_unit` (or the kind's) says what it means. Where the value is a count
+    (`counts`: tokens, parameters, GPU-hours, FLOPs), a bare number may carry a suffix: '14.8T' is 14.8e12.
     """
+    if counts and isinstance(value, str):
+        try:
+            scaled = read_count_suffix(value)
+        except UnreadableValueError as why:
+            raise FootprintError(f"{what}: cannot read {_shown(value)!r}: {why}; expected {_expected(kind)}") from None
+        if scaled is not None:
+            value = scaled
     if isinstance(value, str):
         fast = _read_plainly(value, kind, bare_unit)
         if fast is not None:
@@ -351,12 +410,33 @@ def _plain_unit(unit_text: str, kind: Kind, bare_unit: str | None) -> tuple[pint
     return unit_object, divides
 
 
+def _expected(kind: Kind) -> str:
+    return f"{kind.name} such as {kind.example}" + (f"; {kind.hint}" if kind.hint else "")
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 60 else value[:40] + "..."
+
+
+# How prices are written beside the units pint knows: '$2/GPU-h' is 2 USD/h (footprint's one currency is USD).
+_DOLLARS = re.compile(rf"\$\s*({_NUMBER.pattern})\s*(.*)", re.DOTALL)
+_PER_GPU_HOUR = re.compile(r"/\s*GPU[-_ ]?(?:h|hr|hrs|hours?)\s*$", re.IGNORECASE)
+
+
+def _as_written_in_prices(text: str) -> str:
+    """'$2/GPU-h', '2 USD/GPU-hour' -> '2 USD/h'; '$0.1/kWh' -> '0.1 USD/kWh'; anything else unchanged."""
+    dollars = _DOLLARS.fullmatch(text)
+    if dollars:
+        text = f"{dollars.group(1)} USD{dollars.group(2)}"
+    return _PER_GPU_HOUR.sub("/h", text)
+
+
 def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None) -> pint.Quantity:
     """parse_quantity's full checks: the reading every remembered plan is settled against."""
     import pint
 
     ureg = registry()
-    expected = f"expected {kind.name} such as {kind.example}" + (f"; {kind.hint}" if kind.hint else "")
+    expected = f"expected {_expected(kind)}"
     unit_for_bare = bare_unit if bare_unit is not None else kind.bare_unit
     if isinstance(value, bool):
         raise FootprintError(f"{what}: {value!r} is not a quantity; {expected}")
@@ -373,11 +453,10 @@ def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None 
         if not text:
             raise FootprintError(f"{what}: empty value; {expected}")
         try:
-            read = read_quantity(text)
+            read = read_quantity(_as_written_in_prices(text) if "[currency]" in kind.dimension else text)
         except UnreadableValueError as why:
-            shown = value if len(value) <= 60 else value[:40] + "..."
             reason = f": {why}" if str(why) else ""
-            raise FootprintError(f"{what}: cannot read {shown!r}{reason}; {expected}") from None
+            raise FootprintError(f"{what}: cannot read {_shown(value)!r}{reason}; {expected}") from None
         if isinstance(read, ureg.Quantity):
             q = read
         else:
@@ -396,7 +475,7 @@ def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None 
     if not ok:
         got = f"is in {q.units:~P}" if not q.dimensionless else "has no unit"
         if "[currency]" in kind.dimension and "[currency]" not in str(q.dimensionality):
-            got = "has no currency unit"  # '$2/h' reads as 2/h: the '$' is not a unit
+            got = "has no currency unit"  # '2 h', '2 1/h': a time or a rate, but no money
         raise FootprintError(f"{what}: {value!r} {got}; {expected}")
     mag = q.magnitude
     if not isinstance(mag, (int, float)) or not math.isfinite(float(mag)):

@@ -6,7 +6,8 @@ are read from footprint/data/defaults.toml, and every value used is recorded wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from footprint.core import units as u
@@ -30,11 +31,26 @@ def read_quantity(name: str, value: Any, what: str | None = None) -> Span:
     b = i.bounds
     assert b is not None, f"{name} is not a quantity input"
     what = what or i.flag
-    span = parse_span(value, getattr(u, b.dimension), what, bare_unit=b.bare_unit)
+    span = parse_span(value, _kind(name), what, bare_unit=b.bare_unit, counts=b.counts)
     if b.unit is not None:
         span = span.to(b.unit)
     return _check(span, what, minimum=b.minimum, inclusive=b.inclusive, maximum=b.maximum, expected=b.expected,
                   given=value)
+
+
+@functools.cache
+def _kind(name: str) -> u.Kind:
+    """The unit kind of input `name`, worded as the input: an unreadable --pue expects 'a PUE of at least 1, such as
+    1.1', not just 'a number'; a count names its suffixes."""
+    b = BY_NAME[name].bounds
+    assert b is not None
+    kind = getattr(u, b.dimension)
+    subject, such_as, example = b.expected.partition(" such as ")
+    if such_as:
+        kind = replace(kind, name=subject, example=example)
+    if b.counts:
+        kind = replace(kind, hint=f"counts take the suffixes {u.COUNT_SUFFIX_TEXT} on a bare number")
+    return kind
 
 
 def _check(span: Span, what: str, *, minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None,
@@ -55,8 +71,8 @@ MAX_COUNT = 10**9  # accelerators in one run; the largest announced clusters hol
 
 
 def parse_count(value: Any, what: str) -> int:
-    """A positive whole number (GPUs), at most MAX_COUNT."""
-    expected = f"expected a whole number from 1 to {MAX_COUNT:,}"
+    """A positive whole number (GPUs), at most MAX_COUNT; '16k' is 16,000 (see units.COUNT_SUFFIXES)."""
+    expected = f"expected a whole number from 1 to {MAX_COUNT:,}, such as 2048 or 16k"
     if isinstance(value, bool):
         raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}")
     if isinstance(value, int):
@@ -69,7 +85,11 @@ def parse_count(value: Any, what: str) -> int:
             n = int(text)
         except ValueError:
             try:
-                f = float(text)
+                scaled = u.read_count_suffix(text)
+            except u.UnreadableValueError:
+                raise FootprintError(f"{what}: {_short(value)!r} is out of range; {expected}") from None
+            try:
+                f = float(text) if scaled is None else scaled
             except ValueError:
                 raise FootprintError(f"{what}: {value!r} is not a positive whole number; {expected}") from None
             if not f.is_integer():
@@ -87,13 +107,17 @@ def _short(value: Any) -> Any:
     return text if len(text) <= 60 else text[:40] + f"... ({len(text):,} characters)"
 
 
+# a power, worded for a value that may also have been a fraction: "expected a fraction of TDP ..., or a power ..."
+_FRACTION_OR_POWER = replace(u.POWER, name="a fraction of TDP such as 0.8 or '80%', or a power")
+
+
 def parse_fraction_or_power(value: Any, what: str) -> tuple[str, Span]:
     """('fraction', dimensionless span) for 0.8 / '80%' / '0.6..0.9', or ('power', span in W) for '550 W'."""
     try:
         span = parse_span(value, u.COUNT, what)
         kind = "fraction"
     except FootprintError:
-        span = parse_span(value, u.POWER, what)
+        span = parse_span(value, _FRACTION_OR_POWER, what)
         kind = "power"
     if kind == "fraction":
         _check(span, what, maximum=1.0, expected="a fraction of TDP in (0, 1] such as 0.8 or '80%', or a power such as '550 W'",
@@ -304,6 +328,12 @@ def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, ac
             raise FootprintError("compute mode needs both --params (or --active-params) and --tokens")
         which = "--active-params" if active_params is not None else "--params"
         n = read_quantity(which.strip("-").replace("-", "_"), model_params)
+        if active_params is not None and params is not None:
+            # the total is not in the formula, but a given value is checked all the same (and against the active)
+            every = read_quantity("params", params)
+            if every.lo < n.hi:
+                raise FootprintError(f"--params: {_short(params)!r} is less than --active-params {_short(active_params)!r}; "
+                                     "expected all the parameters, at least the active ones")
         t = read_quantity("tokens", tokens)
         resolved[which.strip("-").replace("-", "_")] = n
         resolved["tokens"] = t

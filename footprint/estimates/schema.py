@@ -26,10 +26,11 @@ NAME = "name"  # a string: a profile, a path, a region code, a precision, a labe
 class Bounds:
     """How a quantity input is parsed and checked: its dimension, the unit it is kept in, and its valid range."""
 
-    __slots__ = ("bare_unit", "dimension", "expected", "inclusive", "maximum", "minimum", "unit")
+    __slots__ = ("bare_unit", "counts", "dimension", "expected", "inclusive", "maximum", "minimum", "unit")
 
     def __init__(self, dimension: str, unit: str | None, expected: str, *, bare_unit: str | None = None,
-                 minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None) -> None:
+                 minimum: float = 0.0, inclusive: bool = False, maximum: float | None = None,
+                 counts: bool = False) -> None:
         self.dimension = dimension  # an attribute of footprint.core.units: TIME, POWER, COUNT, INTENSITY, ...
         self.unit = unit  # the unit the resolved value is expressed in (None: as parsed)
         self.expected = expected  # the end of the out-of-range message: "expected <this>"
@@ -37,6 +38,7 @@ class Bounds:
         self.minimum = minimum
         self.inclusive = inclusive  # whether the minimum itself is allowed
         self.maximum = maximum
+        self.counts = counts  # a count: a bare number may carry a suffix, '14.8T' (footprint.core.units.COUNT_SUFFIXES)
 
 
 class Input:
@@ -102,13 +104,14 @@ def defaults() -> dict[str, Any]:
 INPUTS: tuple[Input, ...] = (
     Input("profile", "Hardware profile or alias (h800, h100, a100, ...).", NAME, False, "NAME"),
     Input("profile_file", "A profile TOML file to use instead of --profile.", NAME, False, "PATH"),
-    Input("gpus", "Number of accelerators.", COUNT, False, "N"),
+    Input("gpus", "Number of accelerators, e.g. 2048 or 16k.", COUNT, False, "N"),
     Input("hours", "Wall time in hours (or any time: '54 days').", metavar="H",
           bounds=Bounds("TIME", "h", "a positive time", bare_unit="h")),
     Input("duration", "Wall time as a quantity: '54 days', '80 h'.", metavar="TEXT",
           bounds=Bounds("TIME", "h", "a positive time")),
-    Input("gpu_hours", "Total accelerator-hours instead of GPUs x time, e.g. 2.788e6.",
-          bounds=Bounds("TIME", "h", "a positive number of GPU-hours such as 2.788e6", bare_unit="h")),
+    Input("gpu_hours", "Total accelerator-hours instead of GPUs x time, e.g. 2.788e6 or 2.788M.",
+          bounds=Bounds("TIME", "h", "a positive number of GPU-hours such as 2.788e6 or 2.788M", bare_unit="h",
+                        counts=True)),
     Input("gpu_power", "Average draw per GPU: a power ('550 W') or a fraction of TDP (0.8, '80%'), or LOW..HIGH.",
           FRACTION_OR_POWER, default="the profile's measured power where it was calibrated, else TDP x the default "
           "fraction 1.0", default_key="gpu_power_fraction"),
@@ -125,18 +128,18 @@ INPUTS: tuple[Input, ...] = (
     Input("intensity", "Grid carbon intensity, e.g. '582 g/kWh' or '0.385 kg/kWh', or LOW..HIGH.",
           bounds=Bounds("INTENSITY", "gCO2e/kWh", "a carbon intensity of 0 or more, such as '582 g/kWh'", inclusive=True),
           default="the region's intensity", default_source="the grid data of the region's plugin"),
-    Input("price", "Price per GPU-hour, e.g. '2 USD/h'.",
+    Input("price", "Price per GPU-hour, e.g. '2 USD/h' or '$2/GPU-h'.",
           bounds=Bounds("PRICE_PER_TIME", "USD/h", "a price per GPU-hour such as '2 USD/h'", inclusive=True)),
     Input("energy_price", "Electricity price, e.g. '0.08 USD/kWh' (added to cost).",
           bounds=Bounds("PRICE_PER_ENERGY", "USD/kWh", "an electricity price such as '0.1 USD/kWh'", inclusive=True)),
     Input("flops", "Compute mode: total training FLOPs, e.g. 3.3e24.",
-          bounds=Bounds("COMPUTE", "FLOP", "a positive FLOP count such as 3.3e24")),
-    Input("params", "Compute mode: parameters (FLOPs = 6 x params x tokens).",
-          bounds=Bounds("COUNT", None, "a positive parameter count such as 37e9")),
-    Input("active_params", "Compute mode: active parameters per token (MoE), e.g. 37e9.",
-          bounds=Bounds("COUNT", None, "a positive parameter count such as 37e9")),
-    Input("tokens", "Compute mode: training tokens, e.g. 14.8e12.",
-          bounds=Bounds("COUNT", None, "a positive token count such as 14.8e12")),
+          bounds=Bounds("COMPUTE", "FLOP", "a positive FLOP count such as 3.3e24", counts=True)),
+    Input("params", "Compute mode: parameters (FLOPs = 6 x params x tokens), e.g. 671e9 or 671B.",
+          bounds=Bounds("COUNT", None, "a positive parameter count such as 37e9 or 37B", counts=True)),
+    Input("active_params", "Compute mode: active parameters per token (MoE), e.g. 37e9 or 37B.",
+          bounds=Bounds("COUNT", None, "a positive parameter count such as 37e9 or 37B", counts=True)),
+    Input("tokens", "Compute mode: training tokens, e.g. 14.8e12 or 14.8T.",
+          bounds=Bounds("COUNT", None, "a positive token count such as 14.8e12 or 14.8T", counts=True)),
     Input("precision", f"Compute mode: the precision of the dense peak, one of {', '.join(PRECISIONS)}.", NAME, False, "P",
           default="bf16",
           default_source="the usual training precision"),

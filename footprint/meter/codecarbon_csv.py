@@ -41,7 +41,7 @@ def _mag(value: Any, units: str) -> float:
 
 
 def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) -> dict[str, Any]:
-    """The codecarbon row for a measured Footprint (machine-level tracking, like codecarbon's default)."""
+    """The codecarbon row for a measured Footprint; tracking_mode says which CPU and RAM scope was metered."""
     from footprint import __version__
     from footprint.meter.recorder import platform_text
 
@@ -89,7 +89,7 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
         "longitude": "",
         "latitude": "",
         "ram_total_size": _ram_gb(fp),
-        "tracking_mode": "machine",
+        "tracking_mode": _tracking_mode(fp),
         "cpu_utilization_percent": "",
         "gpu_utilization_percent": "",
         "ram_utilization_percent": "",
@@ -101,9 +101,33 @@ def row(fp: Footprint, project: str = "footprint", run_id: str | None = None) ->
     }
 
 
+def _tracking_mode(fp: Footprint) -> str:
+    """codecarbon's tracking_mode: "process" isolates the tracked process tree (as 'codecarbon monitor' and
+    --cpu-scope process do), "machine" (codecarbon's default) takes the whole machine. A run whose nodes all
+    metered their process trees is "process"; anything else, or a log that does not say, "machine"."""
+    scopes = {c.get("scope") for c in fp.details.get("cpu") or []}
+    return "process" if scopes == {"process"} else "machine"
+
+
 def _ram_gb(fp: Footprint) -> float | str:
     sizes = [float(r["total_gb"]) for r in fp.details.get("ram") or [] if r.get("total_gb")]
     return sum(sizes) if sizes else ""  # unmeasured stays empty, never a measured-looking 0
+
+
+def check_csv_path(path: str | Path) -> None:
+    """Raise a one-line FootprintError now if append_row could not write `path` after the run: the file, and its
+    directory where a file with other columns is to be kept as PATH.bak."""
+    from footprint.meter.outfiles import check_writable
+
+    check_writable(path, "--csv", replaced=False)
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8", errors="replace")
+    except OSError:
+        return  # a new file (or one only writable): nothing to keep aside
+    if first.strip() and sorted(next(csv.reader([first]), [])) != sorted(COLUMNS):
+        check_writable(p.with_name(p.name + ".bak"), "--csv")
 
 
 def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_id: str | None = None) -> None:
@@ -113,6 +137,7 @@ def append_row(path: str | Path, fp: Footprint, project: str = "footprint", run_
     afresh, as codecarbon does."""
     p = Path(path)
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)  # as for the log and --json-file
         fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except OSError as exc:
         raise FootprintError(f"--csv: cannot write {str(p)!r}: {exc.strerror}; expected a writable file path") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from footprint.core.estimator import site_totals
+from footprint.core.estimator import cost_parts, site_totals, total_cost
 from footprint.core.result import Assumption, Footprint
 from footprint.core.span import Span
 from footprint.meter.ledger import ChannelTotals, Totals
@@ -100,8 +100,8 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     energy_gpu, energy_cpu, energy_ram = _kwh(gpu_j), _kwh(cpu_j), _kwh(ram_j)
     energy_host = _kwh(cpu_j + ram_j)
     gpu_hours = Span(Q(gpu_seconds / 3600, "h"))
-    energy, overhead, emissions, cost = site_totals(_kwh(gpu_j + cpu_j + ram_j), gpu_hours, resolved.pue,
-                                                    resolved.intensity, resolved.price, resolved.energy_price)
+    energy, overhead, emissions, _ = site_totals(_kwh(gpu_j + cpu_j + ram_j), gpu_hours, resolved.pue, resolved.intensity)
+    rental, electricity = cost_parts(gpu_hours, energy, resolved.price, resolved.energy_price)
 
     measured = _measurement_notes(parts, duration_s)
     gpu_details = [_gpu_detail(p, c) for p in parts for c in p.gpus]
@@ -122,7 +122,8 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         details.update(extra_details)
     return Footprint(
         kind="measurement", gpu_hours=gpu_hours, energy_gpu=energy_gpu, energy_host=energy_host,
-        energy_overhead=overhead, energy=energy, emissions=emissions, assumptions=tuple(measured + notes), cost=cost,
+        energy_overhead=overhead, energy=energy, emissions=emissions, assumptions=tuple(measured + notes),
+        cost=total_cost(rental, electricity), cost_gpu_rental=rental, cost_electricity=electricity,
         gpus=n_gpus, duration=Span(Q(duration_s / 3600, "h")), profile=profile, energy_cpu=energy_cpu,
         energy_ram=energy_ram, label=label, details=details,
         inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
@@ -216,6 +217,10 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     for key in ("model", "sockets", "total_gb"):
         if found and found[0].info.get(key) is not None:
             out[key] = found[0].info[key]
+    # the scope asked for (--cpu-scope); logs written before the header kept it have it in the CPU model's facts
+    scope = part.header.get("settings", {}).get("cpu_scope") or part.header.get("facts", {}).get("cpu_scope")
+    if scope:
+        out["scope"] = scope
     return out
 
 

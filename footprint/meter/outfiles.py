@@ -5,6 +5,7 @@ existing file keeps its mode, and a symlink stays a link to the file it names.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -27,22 +28,47 @@ def _umask() -> int:
     return old
 
 
-def check_writable(path: str | Path, option: str) -> None:
-    """Raise a one-line FootprintError now if ``path`` cannot be written later (before a job runs for hours)."""
+def check_writable(path: str | Path, option: str, *, replaced: bool = True) -> None:
+    """Raise a one-line FootprintError now if ``path`` cannot be written later (before a job runs for hours).
+
+    The check writes as the later write will: a file is made beside it (in the nearest existing directory when
+    the file's own is still to be made), so that a directory that refuses files (``/proc``, a read-only mount, one
+    owned by another user) is found now, whatever the permission bits say. An existing file is opened for
+    appending, which changes nothing in it; ``replaced``: the file is later replaced whole, which needs its
+    directory writable too.
+    """
     p = Path(path)
+    expected = "expected a writable file path"
     if p.exists():
         if p.is_dir():
             raise FootprintError(f"{option}: {str(p)!r} is a directory; expected a file path")
-        if not os.access(p, os.W_OK):
-            raise FootprintError(f"{option}: cannot write {str(p)!r}: permission denied; expected a writable file path")
-        return
+        if replaced or not p.is_file():  # a replaced file needs its directory; /dev/null is opened as it is
+            if not os.access(p, os.W_OK):
+                raise FootprintError(f"{option}: cannot write {str(p)!r}: permission denied; {expected}")
+            if not p.is_file():
+                return
+        else:
+            try:  # as the later write opens it, without changing it
+                os.close(os.open(p, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC))
+            except OSError as exc:
+                raise FootprintError(f"{option}: cannot write {str(p)!r}: {_why(exc)}; {expected}") from None
+            return
     parent = p.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent  # missing directories are created when the file is written
     if not parent.is_dir():
-        raise FootprintError(f"{option}: cannot write {str(p)!r}: {str(parent)!r} is not a directory; expected a writable file path")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise FootprintError(f"{option}: cannot write {str(p)!r}: permission denied in {str(parent)!r}; expected a writable file path")
+        raise FootprintError(f"{option}: cannot write {str(p)!r}: {str(parent)!r} is not a directory; {expected}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".check", dir=parent)
+    except OSError as exc:
+        raise FootprintError(f"{option}: cannot write {str(p)!r}: cannot create files in {str(parent)!r} ({_why(exc)}); "
+                             f"{expected}") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _why(exc: OSError) -> str:
+    return "permission denied" if exc.errno in (errno.EACCES, errno.EPERM) else (exc.strerror or str(exc))
 
 
 def write_file(path: str | Path, text: str) -> None:

@@ -174,7 +174,8 @@ class Recorder:
             "command": self.options.command, "label": self.options.label,
             "log": str(self.options.log_path) if self.options.log_path is not None else None,
             "settings": {"interval_s": self.options.interval, "poll_hz": settings.poll_hz, "all_gpus": settings.all_gpus,
-                         "cuda_visible_devices": settings.visible_devices, "site": dict(self.options.site)},
+                         "cuda_visible_devices": settings.visible_devices, "cpu_scope": settings.cpu_scope,
+                         "site": dict(self.options.site)},
             "facts": self.opened.facts, "notes": self.opened.notes, "channels": channels,
             **self.options.header_extra,
         }

@@ -18,45 +18,87 @@ has left its block. ``log_dir=`` names the log after the job and the node, as ``
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from footprint.core.result import Footprint
-from footprint.errors import FootprintError
+from footprint.errors import FootprintError, suggest
 from footprint.meter.recorder import Recorder, RecorderOptions, parse_interval
 from footprint.meter.sampler import DEFAULT_INTERVAL_S
+
+# Every keyword footprint.track() takes, with its default: the options of 'footprint run' by their Python names
+# (--cpu-scope is cpu_scope), then the meter's own hooks for tests and plugins (settings, factories, clock, poll_hz).
+# A new option is one entry here, read from Tracker.options in start() or stop().
+TRACK_OPTIONS: dict[str, Any] = {
+    "region": None, "intensity": None, "pue": None, "price": None, "energy_price": None,
+    "interval": None, "log": None, "log_dir": None, "json": False, "json_file": None, "csv": None, "quiet": False,
+    "all_gpus": False, "require_gpu": False, "label": "", "cpu_scope": "process", "cpu_power": None, "ram_power": None,
+    "prometheus_port": None, "prometheus_addr": "0.0.0.0", "prometheus_push": None,
+    "settings": None, "factories": None, "clock": None, "poll_hz": 10.0,
+}
+SITE_OPTIONS = ("pue", "region", "intensity", "price", "energy_price")
+
+
+class UnknownOptionError(FootprintError, TypeError):
+    """A keyword that track() does not take; also a TypeError, as an unknown keyword argument always was."""
+
+
+def check_options(options: dict[str, Any], where: str = "track()") -> dict[str, Any]:
+    """The options with every default filled in; UnknownOptionError names an unknown one, the closest and the rest."""
+    for name in options:
+        if name not in TRACK_OPTIONS:
+            raise UnknownOptionError(f"{where}: unknown option {name!r}{suggest(str(name), TRACK_OPTIONS)}; expected the "
+                                     f"options of 'footprint run': {', '.join(TRACK_OPTIONS)}")
+    return {**TRACK_OPTIONS, **options}
 
 
 class Tracker:
     """A metering context manager (and decorator). ``result`` is set on exit; ``windows`` maps window names to
-    Footprints of their energy (a window entered several times adds up)."""
+    Footprints of their energy (a window entered several times adds up). ``start()`` and ``stop()`` do what
+    ``with`` does, for code that cannot hold a block open."""
 
-    def __init__(self, *, region: str | None = None, intensity: Any = None, pue: Any = None, price: Any = None,
-                 energy_price: Any = None, interval: Any = None, log: str | Path | None = None, all_gpus: bool = False,
-                 require_gpu: bool = False, label: str = "", quiet: bool = False, log_dir: str | Path | None = None,
-                 **advanced: Any) -> None:
-        self.kwargs = {"region": region, "intensity": intensity, "pue": pue, "price": price, "energy_price": energy_price,
-                       "interval": interval, "log": log, "all_gpus": all_gpus, "require_gpu": require_gpu, "label": label,
-                       "quiet": quiet, "log_dir": log_dir, **advanced}
-        self.quiet = quiet
-        seconds = parse_interval(interval, "interval") if interval is not None else DEFAULT_INTERVAL_S
+    def __init__(self, **options: Any) -> None:
+        """Check every option now (see TRACK_OPTIONS), before any metering starts."""
+        from footprint.meter.host_model import host_settings
+
+        self.kwargs = dict(options)  # as given: the decorator builds a fresh tracker from them for every call
+        self.given = check_options(options)
+        o = self.given
+        self.quiet = bool(o["quiet"])
+        seconds = parse_interval(o["interval"], "interval") if o["interval"] is not None else DEFAULT_INTERVAL_S
+        scope = host_settings(o["cpu_scope"], o["cpu_power"], o["ram_power"])  # a bad scope or power fails here
+        settings = o["settings"]
+        if settings is None:
+            settings = scope
+        elif "cpu_scope" in options or o["cpu_power"] is not None or o["ram_power"] is not None:
+            settings = dataclasses.replace(settings, cpu_scope=scope.cpu_scope, cpu_power_w=scope.cpu_power_w,
+                                           ram_power_w=scope.ram_power_w)
+        if o["prometheus_port"] is not None:
+            from footprint.meter.exporter import check_port
+
+            check_port(o["prometheus_port"])
         self.options = RecorderOptions(
-            interval=seconds, log_path=log, all_gpus=all_gpus, require_gpu=require_gpu, label=label,
-            site={"pue": pue, "region": region, "intensity": intensity, "price": price, "energy_price": energy_price},
-            **advanced,
+            interval=seconds, log_path=o["log"], all_gpus=o["all_gpus"], require_gpu=o["require_gpu"], label=o["label"],
+            site={k: o[k] for k in SITE_OPTIONS}, poll_hz=o["poll_hz"], settings=settings, factories=o["factories"],
+            clock=o["clock"],
         )
         self.recorder: Recorder | None = None
         self.result: Footprint | None = None
         self.windows: dict[str, Footprint] = {}
         self.notes: list[str] = []
-        self.log_dir = log_dir
+        self.log_dir = o["log_dir"]
         self.node: Any = None
+        self.exporter: Any = None
         self.metering = False  # False on a rank whose node another rank meters
 
     def __enter__(self) -> Tracker:
+        return self.start()
+
+    def start(self) -> Tracker:
+        """Start metering (``with`` calls it); returns the tracker. Output paths and the site are checked first."""
         if self.recorder is not None:
             raise FootprintError("this tracker is already running; use a new footprint.track(...) for each run")
         from footprint.meter.node_run import NodeRun
@@ -65,20 +107,39 @@ class Tracker:
             raise FootprintError("this tracker is already running; use a new footprint.track(...) for each run")
         if self.log_dir is not None and self.options.log_path is not None:
             raise FootprintError("track: log and log_dir: give one; log_dir names the log <dir>/<job>/<node>.jsonl itself")
+        o = self.given
+        if o["json_file"] is not None:
+            from footprint.meter.outfiles import check_writable
+
+            check_writable(o["json_file"], "json_file")
+        if o["csv"] is not None:
+            from footprint.meter.codecarbon_csv import check_csv_path
+
+            check_csv_path(o["csv"])
         self.node = NodeRun()
         if not self.node.join():
             if not self.quiet:
                 print(f"footprint: {self.node.who_meters()}; this rank is not metered", file=sys.stderr)
             return self
         self.metering = True
-        if self.log_dir is not None:
-            self.options.log_path = self.node.log_path(self.log_dir)
-        self.options.header_extra = self.node.header()
-        self.recorder = Recorder(self.options)
         try:
+            if self.log_dir is not None:
+                self.options.log_path = self.node.log_path(self.log_dir)
+            self.options.header_extra = self.node.header()
+            on_record = None
+            if o["prometheus_port"] is not None or o["prometheus_push"]:
+                from footprint.meter.exporter import make_exporter
+
+                self.exporter = make_exporter(str(self.node.launch.job or ""), self.node.launch.node, self.options.site,
+                                              o["prometheus_port"], o["prometheus_addr"], o["prometheus_push"])
+                self.exporter.start()
+                on_record = self.exporter.collector.update
+            self.recorder = Recorder(self.options, on_record=on_record)
             # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
             self.recorder.start(threaded=self.options.clock is None)
         except BaseException:
+            if self.exporter is not None:
+                self.exporter.close()
             self.node.release()  # a process that lives on must not keep the node's meter lock
             raise
         self.notes = list(self.recorder.notes)
@@ -107,10 +168,45 @@ class Tracker:
             self.windows = self._window_results()
             loss = self.recorder.log_loss()
             if loss is not None:  # the result is whole; the log is not, and whoever reads it later must know
-                self.notes.append(f"warning: {loss}")
-                if not self.quiet:
-                    print(f"footprint: warning: {loss}", file=sys.stderr)
+                self._warn(loss)
+            self._write_outputs(self.result)
         return self.result
+
+    def _warn(self, problem: str) -> None:
+        self.notes.append(f"warning: {problem}")
+        if not self.quiet:
+            print(f"footprint: warning: {problem}", file=sys.stderr)
+
+    def _write_outputs(self, result: Footprint) -> None:
+        """The exporter's last push, json, json_file and csv, as 'footprint run' gives them; a file that cannot be
+        written is a warning, as the result is whole in ``result``."""
+        o = self.given
+        if self.exporter is not None:
+            problem = self.exporter.close()
+            self.exporter = None
+            if problem:
+                self._warn(problem)
+        if not (o["json"] or o["json_file"] or o["csv"]):
+            return
+        import json
+
+        text = json.dumps(result.as_json(), indent=2, ensure_ascii=False)  # as 'footprint run --json' prints it
+        if o["json"]:
+            print(text)
+        if o["json_file"] is not None:
+            from footprint.meter.outfiles import write_file
+
+            try:
+                write_file(o["json_file"], text + "\n")
+            except FootprintError as exc:
+                self._warn(f"json_file: {exc}")
+        if o["csv"] is not None:
+            from footprint.meter.codecarbon_csv import append_row
+
+            try:
+                append_row(o["csv"], result, project=result.label or "footprint")
+            except FootprintError as exc:
+                self._warn(str(exc))
 
     def _window_results(self) -> dict[str, Footprint]:
         from footprint.meter.ledger import Totals
@@ -165,9 +261,13 @@ class Tracker:
 def track(func: Callable[..., Any] | None = None, **options: Any) -> Any:
     """Meter the node's GPUs, CPU and RAM around a block (``with``) or a function (decorator).
 
-    Options as for ``footprint run``: region, intensity, pue, price, energy_price, interval ('2s'), log (a path for
-    the JSON-lines log; none by default), log_dir (a directory shared by the job's nodes), all_gpus, require_gpu, label, quiet (no notes on stderr). ``@footprint.track`` works without
-    parentheses too.
+    Options are those of ``footprint run``, by their Python names (see TRACK_OPTIONS): region, intensity, pue,
+    price, energy_price, interval ('2s'), log (a path for the JSON-lines log; none by default), log_dir (a
+    directory shared by the job's nodes), json (print the result as JSON on stdout), json_file, csv (append a
+    codecarbon row), quiet (no notes on stderr), all_gpus, require_gpu, label, cpu_scope ('process' or 'machine'),
+    cpu_power, ram_power, prometheus_port, prometheus_addr, prometheus_push. An unknown one is a FootprintError
+    naming the closest. ``@footprint.track`` works without parentheses too; ``track(...).start()`` and ``.stop()``
+    work without a block.
     """
     if func is not None:
         if not callable(func):

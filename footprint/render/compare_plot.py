@@ -50,9 +50,10 @@ def plot(result: Any, path: str | None, fmt: str | None = None) -> bytes | None:
         for x, c, ratio in zip(positions, centrals, _ratios(result, key), strict=True):
             text = "not given" if getattr(result.footprints[x], key) is None else ("" if ratio is None else f"{ratio:.1%}")
             ax.annotate(text, (x, c), ha="center", va="bottom", fontsize=8)
-    fig.suptitle(f"basis: {result.basis.describe()}", fontsize=9)
+    from footprint.render.plot import fit_title, save
+
+    fig.suptitle(fit_title([f"basis: {result.basis.describe()}"], fig.get_figwidth(), 9), fontsize=9)
     fig.tight_layout()
-    from footprint.render.plot import save
 
     return save(plt, fig, path, fmt or "svg", dpi=120, option="--plot: ")
 

@@ -110,9 +110,9 @@ def summary_section(fp: Footprint) -> str:
 
 
 def assumptions_section(fp: Footprint) -> str:
-    from footprint.render.report import assumption_value
+    from footprint.render.report import assumption_value, source_text
 
-    body = [(a.name, assumption_value(fp, a), a.origin, a.source) for a in fp.assumptions]
+    body = [(a.name, assumption_value(fp, a), a.origin, source_text(a)) for a in fp.assumptions]
     return "<h2>Inputs and assumptions</h2>" + table(["input", "value", "origin", "source"], body, numeric=(1,))
 
 
@@ -159,8 +159,11 @@ def log_plots(nodes: list[Node], fp: Footprint, use_matplotlib: bool) -> list[st
     from footprint.render import plot
 
     if use_matplotlib:
-        return [figure(inline_svg(plot.log_figure(nodes, fp, None, "svg") or b""),
-                       "Power per GPU over time (TDP dashed; gaps grey, estimated stretches orange) and cumulative metered IT energy")]
+        shown = (["power per GPU (TDP dashed; gaps grey, estimated stretches orange)"] if any(n.gpus for n in nodes) else [])
+        shown += ["power of CPU and RAM"] if any(n.host for n in nodes) else []
+        caption = f"{', '.join(shown)} over time, and cumulative metered IT energy" if shown else "cumulative metered IT energy"
+        caption = caption[0].upper() + caption[1:]
+        return [figure(inline_svg(plot.log_figure(nodes, fp, None, "svg") or b""), caption)]
     from footprint.core.units import Q
 
     end = max((c.t[-1] for n in nodes for c in n.channels if c.t), default=0.0)
@@ -174,8 +177,14 @@ def log_plots(nodes: list[Node], fp: Footprint, use_matplotlib: bool) -> list[st
             if c.tdp_w:
                 tdps.add(c.tdp_w)
     reference = (f"TDP {numbers.number(max(tdps))} W", max(tdps)) if tdps else None
-    out = [figure(svg.step_chart("power per GPU", f"time since start ({unit})", "W", lines, reference, bands),
-                  "Power per GPU over time (TDP dashed; gaps grey, estimated stretches orange)")]
+    out = []
+    if lines:  # a CPU-only run has no GPU panel: only what was metered is drawn
+        out.append(figure(svg.step_chart("power per GPU", f"time since start ({unit})", "W", lines, reference, bands),
+                          "Power per GPU over time (TDP dashed; gaps grey, estimated stretches orange)"))
+    host = [(c.label, [t / scale for t in c.t], c.watts) for n in nodes for c in n.host]
+    if host:
+        out.append(figure(svg.step_chart("power, CPU and RAM", f"time since start ({unit})", "W", host),
+                          "Power of CPU and RAM over time, as read or modelled"))
     curves = [(n.name or "node", *n.energy_steps()) for n in nodes]
     biggest = sum(e[-1] for _, _, e in curves)
     e_unit = fmt.pick_unit([Q(biggest, "kWh")], "energy")

@@ -39,6 +39,37 @@ def _pyplot() -> Any:
 
 def title_text(fp: Footprint) -> str:
     """The run's totals and grid intensity, for a figure's title."""
+    return ", ".join(title_parts(fp))
+
+
+def fit_title(parts: list[str], width_in: float, fontsize: float, sep: str = ", ") -> str:
+    """`parts` joined by `sep` in lines that fit `width_in` inches at `fontsize` (measured with matplotlib's own
+    font metrics), broken between parts, and within a part between words only where one part alone is too wide: a
+    title wider than its figure is cut off at both ends in every output, the HTML page's inline SVG included."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure, font = TextToPath(), FontProperties(size=fontsize)
+    room = width_in * 72 * 0.92  # points, less a margin: a browser draws the SVG's text with its own font engine
+
+    def fits(text: str) -> bool:
+        return measure.get_text_width_height_descent(text, font, ismath=False)[0] <= room
+
+    def pack(pieces: list[str], joiner: str) -> list[str]:
+        lines: list[str] = []
+        for piece in pieces:
+            if lines and fits(lines[-1] + joiner + piece):
+                lines[-1] += joiner + piece
+            else:
+                lines.append(piece)
+        return lines
+
+    lines = pack([p + sep.rstrip() if i < len(parts) - 1 else p for i, p in enumerate(parts)], " ")
+    return "\n".join(word_line for line in lines for word_line in ([line] if fits(line) else pack(line.split(" "), " ")))
+
+
+def title_parts(fp: Footprint) -> list[str]:
+    """The parts of a figure's title: energy, emissions, grid intensity (and region), cost."""
     from footprint.render.report import co2_only
 
     co2 = co2_only(fp)
@@ -50,7 +81,7 @@ def title_text(fp: Footprint) -> str:
         parts.append(f"grid {fmt.span(intensity.value, co2_only=co2)}{where}")
     if fp.cost is not None:
         parts.append(f"cost {fmt.span(fp.cost, 'USD')}")
-    return ", ".join(parts)
+    return parts
 
 
 def _time_axis(nodes: list[Node]) -> tuple[str, float]:
@@ -63,12 +94,29 @@ def _time_axis(nodes: list[Node]) -> tuple[str, float]:
 
 
 def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_name: str = "png") -> bytes | None:
-    """Power per GPU (top) and cumulative energy per node and for the job (bottom). Returns bytes if no path."""
-    from footprint.core.units import Q
-
+    """What was metered, one panel each: power per GPU, power of CPU and RAM (where read or modelled), and the
+    cumulative energy per node and for the job. A panel with nothing to draw is left out. Returns bytes if no path."""
     plt = _pyplot()
     unit, seconds = _time_axis(nodes)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.4), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    panels = [p for p, wanted in (("gpu", any(n.gpus for n in nodes)), ("host", any(n.host for n in nodes)),
+                                  ("energy", True)) if wanted]
+    heights = {"gpu": 3, "host": 2, "energy": 2}
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 1.4 + 1.25 * sum(heights[p] for p in panels)), sharex=True,
+                             gridspec_kw={"height_ratios": [heights[p] for p in panels]}, squeeze=False)
+    ax = dict(zip(panels, axes[:, 0], strict=True))
+    if "gpu" in ax:
+        _gpu_panel(ax["gpu"], nodes, seconds)
+    if "host" in ax:
+        _host_panel(ax["host"], nodes, seconds, titled="gpu" not in ax)
+    _energy_panel(ax["energy"], nodes, seconds)
+    ax["energy"].set_xlabel(f"time since start ({unit})")
+    fig.suptitle(fit_title(title_parts(fp), fig.get_figwidth(), 10), fontsize=10)
+    fig.tight_layout()
+    return save(plt, fig, path, fmt_name)
+
+
+def _gpu_panel(top: Any, nodes: list[Node], seconds: float) -> None:
+    """Power per GPU, with the TDP as a reference line and gaps and estimated stretches shaded."""
     tdps = set()
     several = sum(len(n.gpus) for n in nodes) > 1
     for node in nodes:
@@ -86,8 +134,6 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
                                 label=None if n else (f"{c.label}: {kind}" if several else kind))
     for tdp in sorted(tdps):
         top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {numbers.number(tdp)} W")
-    if not any(n.gpus for n in nodes):
-        top.text(0.5, 0.5, "no GPU metered (CPU and RAM only)", transform=top.transAxes, ha="center", va="center")
     top.set_ylabel("power per GPU (W)")
     highest = max([w for n in nodes for c in n.gpus for w in c.watts] + list(tdps) + [1.0])
     top.set_ylim(0, highest * 1.35)  # headroom for the legend above the lines
@@ -95,6 +141,30 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
     handles, _ = top.get_legend_handles_labels()
     if handles:
         top.legend(fontsize=8, ncol=min(4, len(handles)), loc="upper right")
+
+
+def _host_panel(ax: Any, nodes: list[Node], seconds: float, titled: bool) -> None:
+    """Power of each node's CPU and RAM channels, as read (RAPL) or modelled."""
+    from footprint.core.units import Q
+
+    channels = [c for n in nodes for c in n.host]
+    unit = fmt.pick_unit([Q(max(w for c in channels for w in c.watts), "W")], "power")
+    scale = float(Q(1, "W").to(unit).magnitude)
+    for c in channels:
+        ax.step([0.0] + [t / seconds for t in c.t], [c.watts[0] * scale, *(w * scale for w in c.watts)], where="pre",
+                linewidth=1.2, label=c.label)
+    ax.set_ylabel(f"power, CPU and RAM ({numbers.unit_text(unit)})", wrap=True)
+    ax.set_ylim(0, max(w * scale for c in channels for w in c.watts) * 1.35)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=min(4, len(channels)), loc="upper right")
+    if titled:
+        ax.set_title("no GPU metered: CPU and RAM only", fontsize=9)
+
+
+def _energy_panel(bottom: Any, nodes: list[Node], seconds: float) -> None:
+    """Cumulative metered IT energy per node, and for the job when there are several."""
+    from footprint.core.units import Q
+
     curves = [(n.name or "node", *n.energy_steps()) for n in nodes]
     biggest = max((e[-1] for _, _, e in curves), default=0.0)
     if len(curves) > 1:
@@ -113,12 +183,8 @@ def log_figure(nodes: list[Node], fp: Footprint, path: str | None = None, fmt_na
         _, ts, es = curves[0]
         bottom.plot([t / seconds for t in ts], [e * scale for e in es], color="black", linewidth=2)
     bottom.set_ylabel(f"metered IT energy, cumulative ({numbers.unit_text(e_unit)})")
-    bottom.set_xlabel(f"time since start ({unit})")
     bottom.set_ylim(bottom=0)
     bottom.grid(alpha=0.3)
-    fig.suptitle(title_text(fp), fontsize=10)
-    fig.tight_layout()
-    return save(plt, fig, path, fmt_name)
 
 
 def _at(ts: list[float], es: list[float], t: float) -> float:
@@ -146,7 +212,7 @@ def result_figure(fp: Footprint, path: str | None = None, fmt_name: str = "png")
         ax.annotate(numbers.number(v), (i, v), ha="center", va="bottom", fontsize=8)
     ax.set_ylabel(f"energy ({numbers.unit_text(unit)})")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title_text(fp), fontsize=9)
+    ax.set_title(fit_title(title_parts(fp), fig.get_figwidth(), 9), fontsize=9)
     fig.tight_layout()
     return save(plt, fig, path, fmt_name)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from pathlib import PurePath
 from typing import Any
 
 from footprint.core import fmt, numbers
@@ -12,6 +14,9 @@ from footprint.core.span import Span
 from footprint.render.table import grid
 
 ASSUMPTIONS_TITLE = "inputs and assumptions (value, origin, source)"
+SHIPPED_PROFILES = "shipped-profiles"  # the built-in plugin that registers the profiles inside footprint's wheel
+# the profile assumption's source, as footprint.estimates.inputs words it: "from PATH via plugin 'NAME'"
+_PROFILE_SOURCE = re.compile(r"^from (?P<path>.+) via plugin '(?P<plugin>[^']*)'$")
 
 
 def number(x: float, sig: int = numbers.SIG) -> str:
@@ -120,13 +125,50 @@ def rows(fp: Footprint) -> list[tuple[str, str, str]]:
     if measured and intensity is not None and isinstance(intensity.value, Span):
         emissions_note = f"estimated: energy x {fmt.span(intensity.value, co2_only=basis)}"
     out.append(("emissions", fmt.span(fp.emissions, ladder="emissions", co2_only=basis), emissions_note))
-    if fp.cost is not None:
-        out.append(("cost", fmt.span(fp.cost, "USD"), ""))
+    out.extend(cost_rows(fp))
     if fp.flops is not None:
         out.append(("compute", fmt.span(fp.flops, "FLOP"), ""))
     if fp.implied_mfu is not None:
         out.append(("implied MFU", fmt.percent(fp.implied_mfu), ""))
     return out
+
+
+def cost_rows(fp: Footprint) -> list[tuple[str, str, str]]:
+    """'cost, GPU rental' and 'cost, electricity' (each where priced), then 'cost, total' where both are; a result
+    saved without its parts shows its one 'cost'."""
+    parts = [(f"cost, {name}", value) for name, value in (("GPU rental", fp.cost_gpu_rental),
+                                                          ("electricity", fp.cost_electricity)) if value is not None]
+    if len(parts) == 2 and fp.cost is not None:
+        parts.append(("cost, total", fp.cost))
+    elif not parts and fp.cost is not None:
+        parts.append(("cost", fp.cost))
+    return [(name, text, "") for (name, _), text in zip(parts, fmt.column([v for _, v in parts], "money"), strict=True)]
+
+
+def profile_file(path: str, plugin: str) -> str:
+    """A profile's file for people: 'profiles/h800-sxm.toml (shipped)' for one shipped with footprint, wherever it
+    was installed (site-packages paths differ between machines and say nothing); a user's own file keeps its path."""
+    if plugin == SHIPPED_PROFILES and path:
+        return f"profiles/{PurePath(path).name} (shipped)"
+    return path
+
+
+def source_text(a: Any) -> str:
+    """An assumption's source as printed: the profile's file shown by profile_file(); JSON keeps the full path."""
+    match = _PROFILE_SOURCE.match(a.source) if a.name == "profile" else None
+    if match is None:
+        return a.source
+    shown = profile_file(match["path"], match["plugin"])
+    return f"from {shown} via plugin {match['plugin']!r}"
+
+
+def profile_file_of(fp: Footprint) -> str | None:
+    """The file the result's hardware figures came from, as profile_file() shows it; None for a plugin's own data."""
+    a = fp.assumption("profile")
+    match = _PROFILE_SOURCE.match(a.source) if a is not None else None
+    if match is None or match["path"] == "plugin":
+        return None
+    return profile_file(match["path"], match["plugin"])
 
 
 def assumption_value(fp: Footprint, a: Any) -> str:
@@ -161,7 +203,7 @@ def assumption_lines(fp: Footprint) -> list[str]:
         lines.append(line)
         if a.source:
             indent = " " * (4 + name_width)
-            lines.extend(textwrap.wrap(a.source, width=110, initial_indent=indent, subsequent_indent=indent))
+            lines.extend(textwrap.wrap(source_text(a), width=110, initial_indent=indent, subsequent_indent=indent))
     return lines
 
 

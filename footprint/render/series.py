@@ -37,6 +37,11 @@ class Node:
     def gpus(self) -> list[Channel]:
         return [c for c in self.channels if c.component == "gpu"]
 
+    @property
+    def host(self) -> list[Channel]:
+        """The CPU and RAM channels that have readings."""
+        return [c for c in self.channels if c.component != "gpu" and c.t]
+
     def energy_steps(self) -> tuple[list[float], list[float]]:
         """(t, cumulative kWh of every channel of the node) at each interval end."""
         times: dict[float, float] = {}
@@ -118,7 +123,8 @@ def _channel(info: dict, node: str) -> Channel:
     if component == "gpu":
         label = f"{prefix}GPU {info.get('index', '?')}"
     else:
-        label = f"{prefix}{component.upper()}"
+        modelled = str(info.get("method", "")).startswith("modelled")
+        label = f"{prefix}{component.upper()}" + (" (modelled)" if modelled else "")
     tdp = info.get("power_limit_w")
     return Channel(str(info.get("key", label)), component, label, float(tdp) if tdp else None)
 

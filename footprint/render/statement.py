@@ -32,7 +32,8 @@ def check_format(name: str) -> str:
 
 # characters that sources quote and that pdfLaTeX's text fonts lack
 _LATEX_UNICODE = {"×": r"$\times$", "≈": r"$\approx$", "≤": r"$\leq$", "≥": r"$\geq$", "–": "--", "—": "---",
-                  "‘": "`", "’": "'", "“": "``", "”": "''", "€": r"\texteuro{}", "\u2212": "--"}
+                  "‘": "`", "’": "'", "“": "``", "”": "''", "€": r"\texteuro{}", "\u2212": "--",
+                  "µ": r"$\mu$"}
 
 
 def latex_escape(text: str) -> str:
@@ -123,13 +124,27 @@ def _pue_text(fp: Footprint) -> str:
 
 
 def _cost_text(fp: Footprint) -> str:
+    """The cost, split into GPU rental and electricity where both were priced, each with its price."""
     if fp.cost is None:
         return ""
-    price = fp.assumption("price")
-    at = ""
-    if price is not None and isinstance(price.value, Span):
-        at = f" at {fmt.span(price.value.to('USD/h')).replace(' USD/h', ' USD')} per GPU-hour"
-    return f" The compute cost{at} is {_q(fp.cost, unit='USD')}."
+    rental = _price(fp, "price", "USD/h", "GPU-hour")
+    electricity = _price(fp, "energy_price", "USD/kWh", "kWh")
+    if fp.cost_gpu_rental is not None and fp.cost_electricity is not None:
+        return (f" The cost is {_q(fp.cost, unit='USD')}: {_q(fp.cost_gpu_rental, unit='USD')} of GPU rental{rental} "
+                f"and {_q(fp.cost_electricity, unit='USD')} of electricity{electricity}.")
+    if fp.cost_gpu_rental is not None:
+        return f" The GPU rental cost{rental} is {_q(fp.cost_gpu_rental, unit='USD')}."
+    if fp.cost_electricity is not None:
+        return f" The electricity cost{electricity} is {_q(fp.cost_electricity, unit='USD')}."
+    return f" The cost is {_q(fp.cost, unit='USD')}."
+
+
+def _price(fp: Footprint, name: str, per: str, word: str) -> str:
+    """' at 2 USD per GPU-hour': the price an input was given at, or nothing."""
+    price = fp.assumption(name)
+    if price is None or not isinstance(price.value, Span):
+        return ""
+    return f" at {fmt.span(price.value.to(per)).replace(' ' + per, ' USD')} per {word}"
 
 
 def _method_words(parts: list[dict[str, Any]]) -> str:
@@ -166,8 +181,16 @@ def estimate_paragraph(fp: Footprint) -> str:
             f"At {_intensity_text(fp, co2_only)}, this corresponds to {_q(fp.emissions, ladder='emissions', co2_only=co2_only)} "
             f"of emissions.{_cost_text(fp)} "
             f"Method: energy = GPU-hours {_TIMES} (GPU power + host power) {_TIMES} PUE; emissions = energy {_TIMES} grid "
-            f"intensity; computed with footprint {_version()}.")
+            f"intensity; computed with footprint {_version()}{_profile_words(fp)}.")
     return text
+
+
+def _profile_words(fp: Footprint) -> str:
+    """' from the hardware profile profiles/h800-sxm.toml (shipped)', or nothing for a plugin's own data."""
+    from footprint.render.report import profile_file_of
+
+    shown = profile_file_of(fp)
+    return f" from the hardware profile {shown}" if shown else ""
 
 
 def measurement_paragraph(fp: Footprint) -> str:

@@ -18,6 +18,14 @@ def _energy(kwh: float) -> str:
     return span(Q(kwh, "kWh"), ladder="energy")
 
 
+def _seconds(s: float) -> str:
+    """'4.03 s', '12 ms' or '2.5 min': a duration in the unit that reads with 1 to 4 digits before the point."""
+    from footprint.core.fmt import span
+    from footprint.core.units import Q
+
+    return span(Q(s, "s"), ladder="time")
+
+
 def summary(fp: Footprint, title: str) -> str:
     """The human summary printed by ``footprint run`` and ``footprint report``."""
     from footprint.render.report import assumption_lines, number, result_lines
@@ -38,7 +46,7 @@ def summary(fp: Footprint, title: str) -> str:
                     f"peak {number(_mag(g['peak_power']), 4)} W")
             issues = []
             if _mag(g.get("gap")) > 0:
-                issues.append(f"gap {number(_mag(g['gap']), 3)} s")
+                issues.append(f"gap {_seconds(_mag(g['gap']))}")
             if g.get("counter_resets"):
                 issues.append(f"{g['counter_resets']} counter reset(s)")
             if abs(_mag(g.get("estimated_energy"))) > 0:
@@ -63,7 +71,7 @@ def summary(fp: Footprint, title: str) -> str:
         extra.append("windows")
         for name, w in windows.items():
             total = w["energy_gpu_kwh"] + w["energy_cpu_kwh"] + w["energy_ram_kwh"]
-            extra.append(f"  {name}: {number(w['duration_s'], 4)} s, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
+            extra.append(f"  {name}: {_seconds(w['duration_s'])}, {_energy(total)} (GPU {_energy(w['energy_gpu_kwh'])})")
     return "\n".join(head + extra + rest)
 
 
