@@ -5,6 +5,7 @@ checked, with the README checker's own helpers."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -12,16 +13,29 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
 
-from docs.hooks import HELP_WIDTH, expand, help_commands
 from tests.cli_run import run_cli
 from tests.test_readme import _claims, _console_examples, _normalise, run_block
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+
+
+def _load_hooks() -> ModuleType:
+    """docs/hooks.py, loaded from its file: the site's generator, which MkDocs loads the same way."""
+    spec = importlib.util.spec_from_file_location("footprint_docs_hooks", DOCS / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = _load_hooks()
+HELP_WIDTH, expand, help_commands = hooks.HELP_WIDTH, hooks.expand, hooks.help_commands
 PAGES = sorted(p.name for p in DOCS.glob("*.md"))
 EXAMPLE_PAGES = [p for p in PAGES if p != "index.md"]  # the home page is the README, whose examples test_readme runs
 
