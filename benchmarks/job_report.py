@@ -3,8 +3,9 @@ nodes, each log a one-day, 8-GPU run at the default interval, against reading th
 floor of parsing every line with ``json.loads``.
 
 The logs are generated here (a header, 17,280 interval records with a checkpoint record every 10 minutes of run
-time, a final record with the totals) in the format ``footprint run --log-dir`` writes; ``--no-checkpoints``
-writes them as meters before checkpoints did. Three mixes: every log finished (summed from its first and last lines), one
+time, a final record with the totals, each sealed with its checksum) in the format ``footprint run --log-dir``
+writes; ``--no-checkpoints`` writes them as meters before checkpoints did. Three mixes: every log finished (summed
+from its final record), one
 in a hundred cut short (no final record: streamed), and every log cut short. Each mix is reported with the
 default (cut-short logs streamed by one worker process per usable core, when there is enough to read) and with
 ``--workers 1`` (one process), the two alternating round by round.
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import BinaryIO
@@ -33,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from footprint.meter.checkpoint import CHECKPOINT_EVERY_S, Checkpoints  # noqa: E402
-from footprint.meter.ledger import Ledger  # noqa: E402
-from footprint.meter.log import FORMAT, VERSION  # noqa: E402
+from footprint.meter.ledger import Ledger, totals_record  # noqa: E402
+from footprint.meter.log import FORMAT, SEAL, VERSION  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
 
 DAY_S = 86_400
@@ -75,32 +77,51 @@ def body(checkpoints: bool) -> tuple[list[bytes | SimpleNamespace], list[float],
                 pieces += [("\n".join(lines) + "\n").encode(), saved]
                 lines = []
     pieces.append(("\n".join(lines) + "\n").encode())
+    if checkpoints:  # the final record carries the ledger's state too, as the meter's does
+        end = SimpleNamespace(t=ledger.t, whole=json.loads(json.dumps(ledger.state())), totals=totals_record(ledger))
+        end.state = lambda since=None, s=end: {**s.whole, "hourly": [h for h in s.whole["hourly"] if since is None or h[0] >= since]}
+        pieces.append(end)
     return pieces, totals, steps * dt, steps
 
 
-def write_body(fh: BinaryIO, pieces: list[bytes | SimpleNamespace], at: int) -> None:
-    """The records after a header of ``at`` bytes, each checkpoint naming its own place as the meter's do."""
-    line = 1
+def sealed(record: dict[str, object], crc: int) -> bytes:
+    """A record that carries totals as the meter's writer appends it: with the checksum of its run so far."""
+    text = json.dumps(record, separators=(",", ":")).encode()
+    return text[:-1] + SEAL + b'%08x"}\n' % zlib.crc32(text[:-1], crc)
+
+
+def write_body(fh: BinaryIO, pieces: list[bytes | SimpleNamespace], first: bytes, final: dict[str, object] | None) -> None:
+    """The records after the header line ``first``, each checkpoint naming its own place and sealed with its
+    checksum as the meter's are; then ``final`` (None: cut short), with the last state as the meter's has it."""
+    at, line, crc = len(first), 1, zlib.crc32(first)
     checkpoints = Checkpoints()
-    for piece in pieces:
+    for i, piece in enumerate(pieces):
         if isinstance(piece, bytes):
             fh.write(piece)
             at += len(piece)
             line += piece.count(b"\n")
+            crc = zlib.crc32(piece, crc)
             continue
         line += 1
-        data = json.dumps(checkpoints.record(piece, None, 0, at, line), separators=(",", ":")).encode() + b"\n"  # type: ignore[arg-type]
+        record = checkpoints.record(piece, None, 0, at, line)  # type: ignore[arg-type]
+        if i == len(pieces) - 1:  # the state at the end: in the final record, if the run finished
+            if final is None:
+                return
+            record = {**final, "totals": piece.totals, **{k: v for k, v in record.items() if k not in final}}
+        data = sealed(record, crc)
         fh.write(data)
         at += len(data)
+        crc = zlib.crc32(data, crc)
+    if final is not None and isinstance(pieces[-1], bytes):  # as meters before checkpoints wrote it
+        fh.write(json.dumps(final, separators=(",", ":")).encode() + b"\n")
 
 
 def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True) -> int:
     """Write the logs; ``cut_every``: one log in this many has no final record (0: none, 1: all)."""
     pieces, totals, duration, steps = body(checkpoints)
-    final = json.dumps({"type": "final", "t": duration, "ended": "2027-01-01T00:00:00+00:00",
-                        "totals": {"t": duration, "intervals": steps,
-                                   "channels": [[e, 0.0, 0.0, 0.0, 0, {}] for e in totals]},
-                        "exit_code": 0, "ranks": list(range(8)), "rank_processes": 8}, separators=(",", ":")).encode() + b"\n"
+    final = {"type": "final", "t": duration, "ended": "2027-01-01T00:00:00+00:00",
+             "totals": {"t": duration, "intervals": steps, "channels": [[e, 0.0, 0.0, 0.0, 0, {}] for e in totals]},
+             "exit_code": 0, "ranks": list(range(8)), "rank_processes": 8}
     job = folder / "4242"
     job.mkdir(parents=True)
     size = 0
@@ -109,9 +130,7 @@ def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True)
         with path.open("wb") as fh:
             first = json.dumps(header("4242", f"n{n}", nodes), separators=(",", ":")).encode() + b"\n"
             fh.write(first)
-            write_body(fh, pieces, len(first))
-            if not cut_every or n % cut_every:
-                fh.write(final)
+            write_body(fh, pieces, first, final if not cut_every or n % cut_every else None)
         size += path.stat().st_size
     return size
 

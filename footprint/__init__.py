@@ -18,18 +18,25 @@ PLUGIN_API_VERSION = (1, 0)
 
 hookimpl = pluggy.HookimplMarker("footprint")
 
-__all__ = ["PLUGIN_API_VERSION", "Footprint", "FootprintError", "__version__", "estimate", "hookimpl", "plugin_api", "track"]
+__all__ = ["PLUGIN_API_VERSION", "Footprint", "FootprintError", "Tracker", "__version__", "estimate", "hookimpl", "live",
+           "plugin_api", "progress", "track"]
 
 if TYPE_CHECKING:
     from footprint.core.result import Footprint
     from footprint.errors import FootprintError
     from footprint.estimates.api import estimate
+    from footprint.meter.progress import live, progress
+    from footprint.meter.track import Tracker
 
 _LAZY = {
     "estimate": "footprint.estimates.api",
     "Footprint": "footprint.core.result",
     "FootprintError": "footprint.errors",
     "track": "footprint.meter.track",
+    "Tracker": "footprint.meter.track",
+    # the training code's calls: the work channel module alone, no pint, no NVML, no plugin
+    "progress": "footprint.meter.progress",
+    "live": "footprint.meter.progress",
 }
 _LAZY_MODULES = {"plugin_api"}
 

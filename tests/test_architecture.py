@@ -5,7 +5,7 @@ Layers, lowest first; a module may import its own layer and the layers below it,
     core  <-  plugins  <-  estimates  <-  meter  <-  render  <-  claims  <-  cli
 
 `footprint` itself and `footprint.errors` sit below everything. The public faces for users and plugin authors
-(`footprint.plugin_api`, `footprint.testing`) and the built-in plugins (`footprint.plugins.builtin`,
+(`footprint.plugin_api`, `footprint.testing`, the framework callbacks in `footprint.integrations`) and the built-in plugins (`footprint.plugins.builtin`,
 loaded by name like any third-party plugin) may use any layer but the CLI, and no layer imports them. Every
 import counts, the ones inside functions too; only imports under ``if TYPE_CHECKING:`` are left out, because
 they never run. No circle runs at import time.
@@ -22,7 +22,7 @@ LAYERS = ["footprint.core", "footprint.plugins", "footprint.estimates", "footpri
           "footprint.claims", "footprint.cli"]
 BASE = {"footprint", "footprint.errors"}
 ENTRY = "footprint.__main__"  # `python -m footprint`: above everything
-FACES = ["footprint.plugin_api", "footprint.testing", "footprint.plugins.builtin"]
+FACES = ["footprint.plugin_api", "footprint.testing", "footprint.plugins.builtin", "footprint.integrations"]
 # Footprint's str() and summary() give readable text; the text is render's job, so these two methods reach up
 # to it when called (never at import): the one sanctioned upward edge.
 UPWARD_ALLOWED = {("footprint.core.result", "footprint.render.report"), ("footprint.core.result", "footprint.render.summary")}

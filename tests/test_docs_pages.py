@@ -162,3 +162,11 @@ def test_the_pages_have_examples_to_check() -> None:
     """The checks above run over the whole site: the plugin guide's harness examples and the claims are in it."""
     assert sum(p == "plugins.md" for p, _, _ in _page_python_blocks()) >= 5
     assert any(c.startswith("footprint claims") for _, c, _ in _page_console_examples())
+
+
+def test_the_readme_stays_short_and_leads_to_every_page() -> None:
+    """The README is what a newcomer reads on one or two screens; the rest is on the site, each page linked."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 250
+    linked = set(re.findall(r"\]\(docs/([a-z-]+\.md)\)", readme))
+    assert [page for page in EXAMPLE_PAGES if page not in linked] == []

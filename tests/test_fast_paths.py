@@ -1,75 +1,13 @@
-"""The speed-ups give exactly what the slow paths give: unit text, conversions, host power, cached TOML files."""
+"""The speed-ups give exactly what the slow paths give: host power."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import os
-import tomllib
-from pathlib import Path
 
-import pint
 import pytest
 
 import footprint
-from footprint.claims.references import load_reference_file, shipped_reference_file
-from footprint.core import units as u
-from footprint.core.toml_cache import cache_dir, read_toml_cached
-from footprint.errors import FootprintError
 from footprint.plugins.catalog import get_profile
-
-NUMBERS = ["0", "7", "-5", "+5", "1.", "2.5", ".5", "1e3", "1E-3", "2.5e+2", "05", "1,000", "12345678901234567890"]
-UNITS = ["W", "kW", "kWh", "MWh", "g/kWh", "kg/kWh", "gCO2e/kWh", "tCO2e", "USD/h", "USD/kWh", "TFLOP/s", "FLOP",
-         "h", "days", "m^2", "m**2", "W*h", "W/h**2", "degC", "delta_degC", "percent", "%", "dimensionless", "nan",
-         "squared", "W*2", "m**-1", "nosuchunit"]
-
-
-def _reading(ureg: pint.UnitRegistry, text: str) -> tuple[str, type, str] | str:
-    """What pint makes of `text`: its repr, magnitude type and printed form, or the error's type."""
-    try:
-        q = ureg.Quantity(text)
-    except Exception as exc:  # pint raises many types; the type must match
-        return type(exc).__name__
-    return repr(q), type(q.magnitude), f"{q:~P}"
-
-
-def test_number_unit_text_reads_as_pints_own_parser_does() -> None:
-    # pint as it ships, with the same unit definitions, is the reference reading
-    plain = pint.UnitRegistry()
-    plain.load_definitions(str(Path(footprint.__file__).parent / "core" / "units.txt"))
-    ureg = u.registry()
-    for number, unit in itertools.product(NUMBERS, UNITS):
-        for text in (f"{number} {unit}", f"  {number}   {unit} "):
-            twice = (_reading(ureg, text), _reading(ureg, text))  # the second read takes the remembered shape
-            assert twice[0] == twice[1] == _reading(plain, text), text
-
-
-def test_conversions_with_remembered_units_match_pint() -> None:
-    ureg = u.registry()
-    plain = pint.UnitRegistry()
-    plain.load_definitions(str(Path(footprint.__file__).parent / "core" / "units.txt"))
-    for value, unit, target in [(1863.68, "MWh", "kWh"), (582, "g/kWh", "kg/MWh"), (2.5, "days", "h"),
-                                (25, "tCO2e", "kgCO2e"), (20, "degC", "K"), (989.5, "TFLOP/s", "FLOP/s")]:
-        want = plain.Quantity(value, unit).to(target).magnitude
-        for _ in range(2):
-            assert ureg.Quantity(value, unit).to(target).magnitude == want
-            assert ureg.Quantity(value, unit).to(u.unit(target)).magnitude == want
-
-
-def test_a_unit_defined_later_is_found() -> None:
-    # a registry of its own, so the shared one is never changed; a failed look-up must not be remembered
-    ureg = u._registry_class()()
-    with pytest.raises(pint.UndefinedUnitError):
-        ureg.Quantity("3 widget")
-    ureg.define("widget = 2 * meter")
-    assert ureg.Quantity("3 widget").to("m").magnitude == 6
-
-
-def test_user_text_errors_still_name_the_value() -> None:
-    with pytest.raises(FootprintError, match="'5 nosuchunit'"):
-        u.parse_quantity("5 nosuchunit", u.POWER, "--gpu-power")
-    with pytest.raises(FootprintError, match="'5 kg'"):
-        u.parse_quantity("5 kg", u.TIME, "--hours")
 
 
 def test_host_power_is_derived_once_and_unchanged() -> None:
@@ -89,66 +27,3 @@ def test_estimate_energy_and_emissions_match_the_formula() -> None:
     assert fp.energy.hi.to("kWh").magnitude == pytest.approx(it_kwh * 1.3)
     assert fp.energy_overhead.lo.to("kWh").magnitude == pytest.approx(it_kwh * 0.1)
     assert fp.emissions.central.to("kgCO2e").magnitude == pytest.approx(it_kwh * 1.2 * 0.5)
-
-
-@pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path
-
-
-def test_cached_toml_is_the_parsed_file(cache_home: Path) -> None:
-    path = shipped_reference_file()
-    want = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert read_toml_cached(path, "references file") == want
-    assert len(list(cache_dir().glob("*.marshal"))) == 1
-    assert read_toml_cached(path, "references file") == want  # from the cache
-    assert [r.id for r in load_reference_file(path)] == list(want["references"])
-
-
-def test_an_edited_file_is_read_again(cache_home: Path) -> None:
-    path = cache_home / "scenario.toml"
-    path.write_text('gpus = 8\nhours = "1 h"\n', encoding="utf-8")
-    assert read_toml_cached(path, "scenario")["gpus"] == 8
-    path.write_text('gpus = 16\nhours = "1 h"\n', encoding="utf-8")
-    assert read_toml_cached(path, "scenario")["gpus"] == 16
-
-
-def test_a_damaged_cache_entry_is_parsed_again(cache_home: Path) -> None:
-    path = cache_home / "scenario.toml"
-    path.write_text("gpus = 8\n", encoding="utf-8")
-    read_toml_cached(path, "scenario")
-    (entry,) = cache_dir().glob("*.marshal")
-    entry.write_bytes(b"\x00not marshal")
-    assert read_toml_cached(path, "scenario") == {"gpus": 8}
-
-
-def test_an_unwritable_cache_is_skipped(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    blocker = cache_home / "not-a-dir"
-    blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    path = cache_home / "scenario.toml"
-    path.write_text("gpus = 8\n", encoding="utf-8")
-    assert read_toml_cached(path, "scenario") == {"gpus": 8}
-    assert set(os.listdir(cache_home)) == {"not-a-dir", "scenario.toml"}
-
-
-def test_dates_and_times_come_back_from_the_cache_as_parsed(cache_home: Path) -> None:
-    path = cache_home / "dated.toml"
-    path.write_text('date = 2024-05-01\nat = 2024-05-01T12:30:00+05:00\nutc = 2024-05-01T12:30:00Z\nlocal = 2024-05-01T12:30:00\n'
-                    'clock = 07:32:00\nlist = [2024-05-01, "2024-05-01"]\nplain = ["date", "2024-05-01"]\n', encoding="utf-8")
-    want = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert read_toml_cached(path, "profile file") == want
-    assert len(list(cache_dir().glob("*.marshal"))) == 1
-    again = read_toml_cached(path, "profile file")  # from the cache
-    assert again == want and [type(v) for v in again.values()] == [type(v) for v in want.values()]
-    assert type(again["list"][0]) is type(want["list"][0]) and again["plain"] == ["date", "2024-05-01"]
-
-
-def test_toml_errors_are_worded_as_before(cache_home: Path) -> None:
-    bad = cache_home / "bad.toml"
-    bad.write_text("gpus = = 8\n", encoding="utf-8")
-    with pytest.raises(FootprintError, match="is not valid TOML"):
-        read_toml_cached(bad, "scenario")
-    with pytest.raises(FootprintError, match="does not exist"):
-        read_toml_cached(cache_home / "missing.toml", "scenario")

@@ -65,10 +65,12 @@ def test_power_tower_is_refused_without_being_computed() -> None:
 
 
 def test_power_tower_in_a_profile_on_the_profile_path_is_refused(tmp_path: Path) -> None:
+    # the file is skipped with one warning (as a failing plugin is), never computed; the command goes on
     (tmp_path / "tower.toml").write_text(PROFILE.format(tdp='"10**10**10 W"'))
     r = run_subprocess(*BASE, "--hours", "1", env={"FOOTPRINT_PROFILE_PATH": str(tmp_path)})
-    assert r.returncode == 2, r.stderr
-    assert r.stderr.count("\n") == 1 and "tower.toml" in r.stderr and "'tdp'" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("\n") == 1 and "warning: profile file skipped" in r.stderr
+    assert "tower.toml" in r.stderr and "'tdp'" in r.stderr
 
 
 def test_a_64k_value_is_refused_as_too_long_and_not_echoed_whole() -> None:

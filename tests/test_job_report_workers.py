@@ -32,17 +32,18 @@ def _node_log(rng: random.Random, node: str, kind: str) -> str:
                   "node": node, "job": "9", "start_unix": 1.8e9 + run * 7200, "settings": {"interval_s": 5.0},
                   "channels": channels, "expected_nodes": NODES, "num_nodes": len(NODES), "ranks": [NODES.index(node)]}
         text += _line(header)
-        t, sums = 0.0, [0.0] * len(channels)
+        t, sums, peaks = 0.0, [0.0] * len(channels), [0.0] * len(channels)
         for k in range(rng.randint(50, 900)):
             t = round(t + 5.0, 3)
             e = [round(rng.uniform(200, 3500), 3) for _ in channels]
             sums = [a + b for a, b in zip(sums, e, strict=True)]
+            peaks = [max(p, x / 5.0) for p, x in zip(peaks, e, strict=True)]
             if kind == "damaged" and k % 97 == 3:
                 text += "not a record\n"
             text += _line({"type": "interval", "t": t, "dt": 5.0, "e": e})
         if kind in ("finished", "two runs"):
             text += _line({"type": "final", "t": t, "totals": {"t": t, "intervals": k + 1,
-                                                               "channels": [[s, 0.0, 0.0, 0.0, 0, {}] for s in sums]}})
+                                                               "channels": [[s, 0.0, p, 0.0, 0, {}] for s, p in zip(sums, peaks, strict=True)]}})
         elif kind == "damaged":
             text += _line({"type": "final", "t": t})  # finished, with no totals to take: streamed
     return text if kind != "cut short" else text + '{"type":"interval","t":'
@@ -70,14 +71,18 @@ def test_pool_and_one_process_give_the_same_report(job_dir: Path) -> None:
     # the warnings name what the logs hold, in the order of the nodes
     warned = [line for line in serial.err.splitlines() if "cut short" in line]
     assert [line.split()[2].rstrip(":") for line in warned] == [n for i, n in enumerate(NODES[:-2]) if i % 4 == 1]
-    assert "2 copies of one run" in serial.err and "unreadable line(s) skipped" in serial.err
+    assert "2 copies of one run" in serial.err and "unreadable line (not a JSON object); skipped" in serial.err
+    assert "its totals are not used" not in serial.err  # the final records' totals are those of their records
 
 
 def test_pool_and_one_process_read_the_same_totals(job_dir: Path) -> None:
     paths = sorted(job_dir.rglob("*.jsonl"))
     serial = read_node_logs(paths, workers=1)
     pooled = read_node_logs(paths, workers=2)
-    assert [log.path for log in pooled] == [str(p) for p in paths]
+    # one entry per run, in the order of the logs: a log of two runs gives two
+    assert [log.path for log in pooled] == [log.path for log in serial]
+    assert list(dict.fromkeys(log.path for log in pooled)) == [str(p) for p in paths]
+    assert len(pooled) == len(paths) + sum(1 for p in paths if p.read_text().count('"type":"header"') == 2)
     for a, b in zip(serial, pooled, strict=True):
         assert (a.complete, a.cut_line, a.bad_lines, a.totals.duration, a.totals.intervals, a.totals.hourly) == \
                (b.complete, b.cut_line, b.bad_lines, b.totals.duration, b.totals.intervals, b.totals.hourly)

@@ -5,9 +5,12 @@ command that does not need it still works."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -363,3 +366,305 @@ def test_footprints_own_plugins_are_not_isolated_a_bad_profile_path_is_the_users
     assert result.code == 2 and result.out == ""
     assert result.err == (f"footprint estimate: error: FOOTPRINT_PROFILE_PATH: {str(tmp_path / 'missing')!r} is not a "
                           "directory; expected directories of .toml profiles\n")
+
+
+# --- a plugin that never answers: abandoned after FOOTPRINT_PLUGIN_TIMEOUT, the command starts regardless --------
+
+
+HANGS_IN_A_HOOK = """
+    import os, time
+    from footprint import hookimpl
+
+    def hang():
+        marker = os.environ.get("HANG_MARKER")
+        if marker:
+            open(marker, "w").write("entered")
+        while True:
+            time.sleep(3600)
+
+    @hookimpl
+    def footprint_register_profiles(register):  # what estimate asks first
+        hang()
+
+    @hookimpl
+    def footprint_register_meters(register):  # what run asks first
+        hang()
+"""
+
+
+def _child_writes(marker: Path) -> list[str]:
+    return ["--", sys.executable, "-c", f"open({str(marker)!r}, 'w').write('yes')"]
+
+
+@pytest.mark.parametrize("where", ["hook", "import"])
+def test_a_plugin_that_never_answers_is_abandoned_and_run_and_estimate_go_on(site: Site, tmp_path: Path,
+                                                                            where: str) -> None:
+    code = HANGS_IN_A_HOOK if where == "hook" else "import time\nwhile True:\n    time.sleep(3600)\n"
+    site.dist("stuck", {"stuck": "stuck_mod"}, {"stuck_mod": code})
+    env = site.env(FOOTPRINT_LOAD_PLUGINS="stuck", FOOTPRINT_PLUGIN_TIMEOUT="0.5")
+    marker = tmp_path / "child-ran"
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "--log", str(tmp_path / "run.jsonl"),
+                          *_child_writes(marker)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert marker.read_text() == "yes"
+    what = {"hook": "footprint_register_{}", "import": "import of 'stuck_mod'"}[where]
+    warning = (f"footprint: warning: plugin 'stuck' skipped: {what} did not answer within 0.5 s "
+               "(FOOTPRINT_PLUGIN_TIMEOUT); abandoned\n")
+    assert run.stderr.count(warning.format("meters")) == 1, run.stderr
+    estimate = subprocess.run([sys.executable, "-m", "footprint", *ESTIMATE], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+    assert estimate.returncode == 0 and "energy, total" in estimate.stdout
+    assert estimate.stderr.count(warning.format("profiles")) == 1, estimate.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_is_not_held_up_by_a_plugin_that_never_answers(site: Site, tmp_path: Path, signum: int) -> None:
+    site.dist("stuck", {"stuck": "stuck_mod"}, {"stuck_mod": HANGS_IN_A_HOOK})
+    entered = tmp_path / "entered"
+    marker = tmp_path / "child-ran"
+    env = site.env(FOOTPRINT_LOAD_PLUGINS="stuck", FOOTPRINT_PLUGIN_TIMEOUT="300", HANG_MARKER=str(entered))
+    proc = subprocess.Popen([sys.executable, "-m", "footprint", "run", "--log", str(tmp_path / "run.jsonl"),
+                             *_child_writes(marker)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not entered.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert entered.exists(), "the plugin's hook never ran"
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)  # far below the 300 s deadline
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signum, err
+    assert f"footprint_register_meters had not answered when {signal.Signals(signum).name} arrived" in err
+    assert not marker.exists()  # asked to stop before the command started: it is not started
+
+
+def test_a_bad_plugin_timeout_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOOTPRINT_PLUGIN_TIMEOUT", "soon")
+    monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "")
+    plugins.reset()
+    result = run_cli(*ESTIMATE)
+    assert result.code == 2 and result.out == ""
+    assert result.err == ("footprint estimate: error: FOOTPRINT_PLUGIN_TIMEOUT: 'soon' is not a time; expected "
+                          "seconds > 0, such as 5\n")
+
+
+# --- a meter plugin's open() and start(): SystemExit and hangs are its own loss --------------------------------
+
+
+METER = """
+    import sys, time
+    from footprint import hookimpl
+    from footprint.plugin_api import ChannelBase, MeterFactory, Opened, Reading
+
+    class Channel(ChannelBase):
+        component, key, method = "gpu", "odd-0", "odd sensor (plugin)"
+        def info(self):
+            return {{"name": "Odd Accelerator"}}
+        def start(self, now):
+            {start}
+        def read(self, now):
+            return Reading(1.0)
+
+    class Meter(MeterFactory):
+        name, component = "odd", "gpu"
+        def open(self, settings):
+            {open}
+            return Opened(channels=[Channel()])
+
+    @hookimpl
+    def footprint_register_meters(register):
+        register(Meter())
+"""
+
+
+@pytest.mark.parametrize(("open_code", "start_code", "note"), [
+    ("sys.exit(0)", "pass", "meter odd (plugin oddmeter) failed to open (SystemExit(0)); its devices are not metered"),
+    ("raise SystemExit('bye')", "pass",
+     "meter odd (plugin oddmeter) failed to open (SystemExit('bye')); its devices are not metered"),
+    ("time.sleep(3600)", "pass", "meter odd (plugin oddmeter) open() did not answer within 0.5 s "
+     "(FOOTPRINT_PLUGIN_TIMEOUT); abandoned; its devices are not metered"),
+])
+def test_a_meter_plugin_that_exits_or_hangs_in_open_loses_only_its_devices(site: Site, tmp_path: Path, open_code: str,
+                                                                          start_code: str, note: str) -> None:
+    site.dist("oddmeter", {"oddmeter": "oddmeter_mod"},
+              {"oddmeter_mod": textwrap.dedent(METER).format(open=open_code, start=start_code)})
+    marker = tmp_path / "child-ran"
+    env = site.env(FOOTPRINT_LOAD_PLUGINS="oddmeter", FOOTPRINT_PLUGIN_TIMEOUT="0.5")
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "--json", "--log", str(tmp_path / "run.jsonl"),
+                          *_child_writes(marker)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert marker.read_text() == "yes"
+    assert f"footprint: {note}\n" in run.stderr
+    assert json.loads(run.stdout)["energy"]["magnitude"] > 0
+
+
+@pytest.mark.parametrize("start_code", ["sys.exit(4)", "time.sleep(3600)"])
+def test_a_meter_plugin_channel_that_exits_or_hangs_in_start_is_a_gap(site: Site, tmp_path: Path, start_code: str) -> None:
+    site.dist("oddmeter", {"oddmeter": "oddmeter_mod"},
+              {"oddmeter_mod": textwrap.dedent(METER).format(open="pass", start=start_code)})
+    marker = tmp_path / "child-ran"
+    log = tmp_path / "run.jsonl"
+    env = site.env(FOOTPRINT_LOAD_PLUGINS="oddmeter", FOOTPRINT_PLUGIN_TIMEOUT="0.5")
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "--interval", "200ms", "--log", str(log),
+                          "--", sys.executable, "-c", f"import time; time.sleep(1); open({str(marker)!r}, 'w')"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert marker.exists()
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    notes = [r["error"] for r in records if r.get("type") == "note" and r.get("channel") == "odd-0"]
+    expected = "SystemExit(4)" if "exit" in start_code else \
+        "RuntimeError: start() did not answer within 0.5 s (FOOTPRINT_PLUGIN_TIMEOUT); abandoned"
+    assert notes[0] == expected
+    gaps = [r["flags"]["0"] for r in records if r.get("type") == "interval"]
+    assert gaps and all("gap:start-failed" in flags for flags in gaps)
+
+
+@pytest.mark.parametrize("method", ["read", "poll"])
+def test_a_meter_plugin_channel_that_hangs_in_read_or_poll_is_abandoned_and_the_run_ends(site: Site, tmp_path: Path,
+                                                                                         method: str) -> None:
+    """A channel whose read() (or poll()) never returns once the run is going: the meter loop and the end of the run
+    go on without it, the rest of its time is a named gap, and the command's exit code comes through."""
+    code = textwrap.dedent(METER).format(open="pass", start="pass").replace(
+        "    def read(self, now):\n        return Reading(1.0)\n",
+        "    poll_period = 0.1\n"
+        "    calls = 0\n"
+        "    def poll(self, now):\n"
+        + ("        time.sleep(3600)\n" if method == "poll" else "        pass\n")
+        + "    def read(self, now):\n"
+        "        self.calls += 1\n"
+        + ("        if self.calls > 2: time.sleep(3600)\n" if method == "read" else "")
+        + "        return Reading(1.0)\n")
+    assert "poll_period" in code
+    site.dist("oddmeter", {"oddmeter": "oddmeter_mod"}, {"oddmeter_mod": code})
+    log = tmp_path / "run.jsonl"
+    env = site.env(FOOTPRINT_LOAD_PLUGINS="oddmeter", FOOTPRINT_PLUGIN_TIMEOUT="0.5")
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "--interval", "200ms", "--log", str(log),
+                          "--", sys.executable, "-c", "import sys, time; time.sleep(2); sys.exit(3)"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3, run.stderr
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    notes = [r["error"] for r in records if r.get("type") == "note" and r.get("channel") == "odd-0"]
+    assert notes == [f"RuntimeError: {method}() did not answer within 0.5 s (FOOTPRINT_PLUGIN_TIMEOUT); abandoned"]
+    flags = [r.get("flags", {}).get("0", []) for r in records if r.get("type") == "interval"]
+    assert f"gap:{method}-hung" in flags[-1]
+    assert records[-1]["type"] == "final"
+
+
+# --- a name taken by a built-in: the built-in keeps it ---------------------------------------------------------
+
+
+def test_a_plugin_named_like_a_builtin_is_refused_and_the_builtin_keeps_working(site: Site, tmp_path: Path) -> None:
+    site.dist("grid-impostor", {"codecarbon-grid": "impostor_mod"}, {"impostor_mod": """
+        from footprint import hookimpl
+
+        @hookimpl
+        def footprint_regions():
+            return []
+    """})
+    from footprint import __version__
+
+    warning = ("footprint: warning: plugin 'codecarbon-grid' skipped: plugin name clash: 'codecarbon-grid' is taken "
+               f"by footprint {__version__} (built-in, footprint.plugins.builtin.codecarbon_grid) and also given by "
+               "grid-impostor 0.1, impostor_mod, which is not loaded; rename its entry point\n")
+    estimate = footprint(site, tmp_path, *ESTIMATE, selection="codecarbon-grid")
+    assert estimate.returncode == 0, estimate.stderr
+    assert "energy, total" in estimate.stdout
+    assert estimate.stderr == warning
+    regions = footprint(site, tmp_path, "regions", selection="codecarbon-grid")
+    assert regions.returncode == 0 and regions.stderr == warning
+    assert "FRA" in regions.stdout
+    listed = json.loads(footprint(site, tmp_path, "plugins", "--json", selection="codecarbon-grid").stdout)
+    builtin, refused = (p for p in listed if p["name"] == "codecarbon-grid")
+    assert builtin["builtin"] and "error" not in builtin
+    assert "grid-impostor 0.1" in refused["error"]
+
+
+# --- a plugin that prints: footprint's machine-readable output stays whole -------------------------------------
+
+
+def test_what_a_plugin_prints_goes_to_stderr_so_json_output_stays_valid(site: Site, tmp_path: Path) -> None:
+    site.dist("chatty", {"chatty": "chatty_mod"}, {"chatty_mod": """
+        import threading
+        from footprint import hookimpl
+
+        print("chatty: imported")
+
+        @hookimpl
+        def footprint_register_profiles(register):
+            print("chatty: registering profiles")
+
+        @hookimpl
+        def footprint_carbon_intensity(region):
+            print("chatty: asked about", region)
+    """})
+    estimate = footprint(site, tmp_path, *ESTIMATE, "--json", selection="chatty")
+    assert estimate.returncode == 0, estimate.stderr
+    assert json.loads(estimate.stdout)["energy"]["magnitude"] > 0
+    assert "chatty: imported\n" in estimate.stderr and "chatty: asked about FRA\n" in estimate.stderr
+    marker = tmp_path / "child-ran"
+    run = footprint(site, tmp_path, "run", "--json", "--log", str(tmp_path / "run.jsonl"), *_child_writes(marker),
+                    selection="chatty")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["energy"]["magnitude"] > 0
+    assert "chatty: imported\n" in run.stderr and "chatty: asked about" in run.stderr
+
+
+# --- one bad file in FOOTPRINT_PROFILE_PATH costs that file alone ----------------------------------------------
+
+
+def test_a_bad_file_in_the_profile_path_is_skipped_with_one_warning_and_the_others_still_match(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "bad.toml").write_text('id = "bad-gpu"\nname = "Bad"\ntdpp = "300 W"\n')
+    (folder / "mine.toml").write_text('id = "my-gpu"\nname = "My GPU"\nnvml_names = ["My Accelerator 9000"]\n'
+                                      'tdp = { value = "450 W", source = "test fixture" }\n')
+    monkeypatch.setenv("FOOTPRINT_PROFILE_PATH", str(folder))
+    plugins.reset()
+    estimate = run_cli(*ESTIMATE)
+    assert estimate.code == 0, estimate.err
+    warnings = [line for line in estimate.err.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"footprint: warning: profile file skipped: {folder / 'bad.toml'}: key 'tdpp': ")
+    assert run_cli("estimate", "--profile", "my-gpu", "--gpus", "8", "--hours", "10").code == 0
+    # run still names the GPU it meters by the good profile
+    fake = tmp_path / "gpus.toml"
+    fake.write_text('[[gpu]]\nname = "My Accelerator 9000"\npower = "300 W"\n')
+    log = tmp_path / "run.jsonl"
+    env = {**os.environ, "FOOTPRINT_FAKE_GPUS": str(fake), "FOOTPRINT_PROFILE_PATH": str(folder),
+           "FOOTPRINT_LOAD_PLUGINS": ""}
+    run = subprocess.run([sys.executable, "-m", "footprint", "run", "-q", "--log", str(log), "--", sys.executable, "-c",
+                          "pass"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    header = json.loads(log.read_text().splitlines()[0])
+    assert [c["profile"] for c in header["channels"] if c["component"] == "gpu"] == ["my-gpu"]
+    # a file named on the command line is the user's choice: its error is the command's
+    chosen = run_cli("estimate", "--profile-file", str(folder / "bad.toml"), "--gpus", "8", "--hours", "10")
+    assert chosen.code == 2 and "key 'tdpp'" in chosen.err
+
+
+def test_a_thread_a_plugin_leaves_running_does_not_keep_footprint_alive(site: Site, tmp_path: Path) -> None:
+    site.dist("lingering", {"lingering": "lingering_mod"}, {"lingering_mod": """
+        import threading, time
+        from footprint import hookimpl
+
+        threading.Thread(target=lambda: time.sleep(3600), name="lingering-poller", daemon=False).start()
+
+        @hookimpl
+        def footprint_register_profiles(register):
+            pass
+    """})
+    estimate = footprint(site, tmp_path, *ESTIMATE, "--json", selection="lingering")  # 120 s at most
+    assert estimate.returncode == 0, estimate.stderr
+    assert json.loads(estimate.stdout)["energy"]["magnitude"] > 0
+    assert estimate.stderr == ("footprint: warning: not waiting for thread(s) 'lingering-poller' that a plugin left "
+                               "running\n")
+    marker = tmp_path / "child-ran"
+    run = footprint(site, tmp_path, "run", "-q", "--log", str(tmp_path / "run.jsonl"), "--", sys.executable, "-c",
+                    f"open({str(marker)!r}, 'w'); raise SystemExit(3)", selection="lingering")
+    assert run.returncode == 3 and marker.exists()

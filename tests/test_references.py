@@ -22,6 +22,7 @@ Sources (each test names the one it uses):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -277,3 +278,30 @@ def test_bad_reference_data_names_the_field(body: dict, message: str) -> None:
 
     with pytest.raises(FootprintError, match=message):
         references_from_dict({"references": {"bad": body}}, "bad.toml")
+
+
+def test_publisher_estimates_are_kept_per_reference_object_and_factors() -> None:
+    from footprint.claims.references import all_references, get_reference
+    from footprint.claims.reproduce import _estimate, publisher_estimate
+    from footprint.plugins import manager as plugins
+
+    ref = get_reference("deepseek-v3")
+    first = publisher_estimate(ref)
+    assert publisher_estimate(ref) is first
+    fresh = _estimate(ref, None)
+    assert first.energy == fresh.energy and first.emissions == fresh.emissions and first.cost == fresh.cost
+    # another Reference object, even with the same id and values, gets its own estimate
+    copy = dataclasses.replace(ref)
+    assert publisher_estimate(copy) is not first and publisher_estimate(copy).energy == first.energy
+    # an output with its own factors gets the estimate of those factors, not the reference's
+    overridden = [(r, o) for r in all_references() for o in r.outputs if o.method]
+    assert overridden
+    differs = 0
+    for r, o in overridden:
+        default = publisher_estimate(r)  # kept first, so a memo that ignored the factors would answer with it
+        ours, want = publisher_estimate(r, o), _estimate(r, o)
+        assert (ours.energy, ours.emissions) == (want.energy, want.emissions), (r.id, o.name)
+        differs += (ours.energy, ours.emissions) != (default.energy, default.emissions)
+    assert differs  # some overrides change the estimate, so the check above can tell the two apart
+    plugins.reset()  # a new plugin set may change the profiles: estimates are made again
+    assert publisher_estimate(get_reference("deepseek-v3")) is not first

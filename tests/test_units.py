@@ -51,3 +51,27 @@ def test_registry_is_built_once_and_cleanly() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "tCO2e"
     assert "Redefining" not in proc.stderr
+
+
+def test_user_text_errors_name_the_value() -> None:
+    with pytest.raises(FootprintError, match="'5 nosuchunit'"):
+        u.parse_quantity("5 nosuchunit", u.POWER, "--gpu-power")
+    with pytest.raises(FootprintError, match="'5 kg'"):
+        u.parse_quantity("5 kg", u.TIME, "--hours")
+
+
+def test_a_percent_is_a_plain_fraction() -> None:
+    assert u.parse_quantity("5 %", u.COUNT, "--mfu").magnitude == pytest.approx(0.05)
+
+
+def test_converting_a_span_gives_what_pint_gives_bound_by_bound() -> None:
+    from footprint.core.span import Span
+
+    ureg = u.registry()
+    for low, high, unit in [(1, 2, "h"), (1.5, 2.5, "h"), (7, 7, "kWh"), (100, 300, "gCO2e/kWh"), (5, 9, "")]:
+        span = Span.between(ureg.Quantity(low, unit), ureg.Quantity(high, unit), "x")
+        for target in (unit, "min" if unit == "h" else unit, u.unit(unit)):
+            got = span.to(target)
+            for mine, bound in zip((got.central, got.low, got.high), (span.central, span.low, span.high), strict=True):
+                want = None if bound is None else bound.to(target)
+                assert repr(mine) == repr(want) and (mine is None or type(mine.magnitude) is type(want.magnitude))

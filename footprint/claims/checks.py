@@ -88,18 +88,18 @@ def _data_path() -> Path:
 
 @functools.cache
 def _data() -> dict[str, Any]:
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    return read_toml_cached(_data_path(), "claims file")
+    return read_toml(_data_path(), "claims file")
 
 
 @functools.cache
 def _sources() -> dict[str, str]:
     """Source keys of claims.toml and of the shipped references.toml (claims cite both)."""
     from footprint.claims.references import shipped_reference_file
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    refs = read_toml_cached(shipped_reference_file(), "references file").get("sources", {})
+    refs = read_toml(shipped_reference_file(), "references file").get("sources", {})
     return {**{str(k): str(v) for k, v in refs.items()}, **{str(k): str(v) for k, v in _data().get("sources", {}).items()}}
 
 

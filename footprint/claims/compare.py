@@ -2,7 +2,11 @@
 
 The default basis is the model-card convention, applied to every side alike: GPU-hours x TDP, host power 0 W,
 PUE 1. A given power fraction, power, host power or PUE replaces it; ``as-is`` keeps each side's own method
-(published, estimated or measured) and says so when the methods differ.
+(published, estimated or measured) and says so when the methods differ. ``work`` carries a metered run's energy
+per FLOP (per token where FLOPs are unknown) to every side's work (``footprint.claims.work_basis``).
+
+A metered run without GPUs has no GPU-hours to put on a GPU basis: it stays as measured (CPU and RAM), labelled
+so, and the notes point at ``--basis work``.
 """
 
 from __future__ import annotations
@@ -55,10 +59,11 @@ def parse_basis(text: str = "tdp", *, host_power: Any = None, pue: Any = None, i
     if own_intensity and (intensity is not None or region is not None):
         raise FootprintError("--own-intensity keeps each side's grid intensity; do not also give --intensity or --region")
     site = {"intensity": intensity, "region": region, "price": price, "own_intensity": own_intensity}
-    if key == "as-is":
+    if key in ("as-is", "work"):
         if host_power is not None or pue is not None:
-            raise FootprintError("--basis as-is keeps each side's own method; do not also give --host-power or --pue")
-        return Basis("as-is", None, None, None, **site)
+            keeps = "keeps each side's own method" if key == "as-is" else "carries a run's measured energy per FLOP"
+            raise FootprintError(f"--basis {key} {keeps}; do not also give --host-power or --pue")
+        return Basis(key, None, None, None, **site)
     extra = {"host_power": host_power if host_power is not None else "0 W", "pue": pue if pue is not None else 1}
     if key == "tdp":
         return Basis("tdp", 1.0, **extra, **site)
@@ -80,6 +85,11 @@ def on_basis(side: Side, basis: Basis) -> Footprint:
         if side.given is None:
             raise FootprintError(f"{side.label}: no result of its own to compare as-is")
         return side.given
+    if basis.name == "work":
+        raise FootprintError("--basis work is compared by footprint.claims.work_basis.compare_work")
+    if cpu_only(side):
+        assert side.given is not None
+        return side.given  # no GPU-hours to put on a GPU basis: as measured, and the notes say so
     if side.gpu_hours is None:
         raise FootprintError(f"{side.label}: publishes no GPU-hours, so it cannot be put on the {basis.name} basis; use --basis as-is")
     if basis.name in ("tdp", "fraction") and side.profile is None:
@@ -169,8 +179,19 @@ def _tdp_watts(profile_id: str | None) -> float | None:
         return None
 
 
+def cpu_only(side: Side) -> bool:
+    """A metered run that metered no GPU (a CPU-only run): nothing of it can be put on a GPU basis."""
+    fp = side.given
+    return fp is not None and fp.kind == "measurement" and not fp.gpus and float(fp.energy_gpu.central.magnitude) == 0
+
+
 def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
     notes = [f"{s.label}: {n}" for s in sides for n in s.notes]
+    if basis.name != "as-is":
+        for s in sides:
+            if cpu_only(s):
+                notes.append(f"{s.label}: a CPU-only run (no GPU metered): shown as measured (CPU, RAM and PUE), not on the "
+                             f"GPU basis; {'use --basis work to carry its CPU energy per FLOP to the other sides' if s.work else 'report its work (footprint.progress) and use --basis work to compare by energy per FLOP'}")
     if basis.name == "as-is":
         methods = {s.label: method_of(fp) for s, fp in zip(sides, fps, strict=True)}
         if len(set(methods.values())) > 1:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from footprint.core import units as u
-from footprint.core.deferred import DeferredRecord
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError, suggest
 
@@ -289,52 +288,10 @@ def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> 
 
 def load_reference_file(path: str | Path) -> list[Reference]:
     """Read a references TOML file (the format of footprint/data/references.toml)."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
+    data = read_toml(path, "references file", "a TOML file of [references.ID] tables")
     return references_from_dict(data, str(path))
-
-
-# The fields a deferred reference reads on first use: every published value with a unit, and its checks
-_DEFERRED = ("hardware", "inputs", "method", "outputs", "location")
-
-
-class DeferredReference(DeferredRecord, Reference):
-    """A reference whose id, name and status are read at once and whose published values (and their checks) on
-    first use: a command uses a few of the shipped references, and reading one's ~10 values through the unit
-    checks costs about a millisecond. Used for the shipped file, which the test suite reads in full; a plugin's
-    references are checked when they load, so a mistake there disables that plugin at once."""
-
-    record = Reference
-    deferred = _DEFERRED
-
-    @classmethod
-    def read(cls, ref_id: str, data: dict[str, Any], sources: dict[str, str], origin: str) -> DeferredReference:
-        _Reader(ref_id, data, sources, origin).check_head()
-        status = data.get("status")
-        ref = object.__new__(cls)  # the dataclass __init__ would need the values
-        ref.__dict__.update(id=ref_id, name=str(data["name"]), status=status, profile=data.get("profile"),
-                            notes=str(data.get("notes", "")), part_of=data.get("part_of"),
-                            stages=tuple(data.get("stages", ())), plugin="", origin=origin,
-                            _source=(ref_id, data, sources, origin))
-        return ref
-
-    def _read_deferred(self) -> None:
-        full = _Reader(*self.__dict__["_source"]).reference()
-        self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
-
-    __hash__ = Reference.__hash__
-
-
-
-def defer_reference_file(path: str | Path) -> list[Reference]:
-    """A references TOML file read as load_reference_file reads it, each reference's values read on first use."""
-    from footprint.core.toml_cache import read_toml_cached
-
-    data = read_toml_cached(path, "references file", "a TOML file of [references.ID] tables")
-    origin = str(path)
-    sources, table = _file_shape(data, origin)
-    return [DeferredReference.read(str(ref_id), body, sources, origin) for ref_id, body in table.items()]
 
 
 def shipped_reference_file() -> Path:

@@ -8,7 +8,7 @@ price. ``footprint.claims.compare`` does the putting.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,19 @@ from footprint.estimates.schema import BY_NAME, NAME, NAMES, check_names
 
 # The keys a scenario file may use: exactly the inputs of `footprint estimate` (and of footprint.estimate()).
 SCENARIO_KEYS = NAMES
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a side computed: FLOPs and tokens, each with where it came from (for ``--basis work``)."""
+
+    flops: Span | None = None  # in FLOP
+    tokens: Span | None = None  # a count (dimensionless)
+    flops_from: str = ""
+    tokens_from: str = ""
+
+    def __bool__(self) -> bool:
+        return self.flops is not None or self.tokens is not None
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class Side:
     price: Span | None = None  # the side's own price per GPU-hour
     energy_price: Span | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    work: Work = field(default_factory=Work)  # its FLOPs and tokens, for --basis work
 
 
 def load_side(text: str) -> Side:
@@ -83,8 +97,15 @@ def reference_side(ref: Any) -> Side:
         gpu_hours=hours, profile=profile, gpus=ref.value("gpus"), flops=None if flops is None else flops[0],
         precision="bf16" if flops is not None else None,
         intensity=given.input("intensity") if own_grid else None, price=ref.value("price"),
-        notes=tuple(notes),
+        notes=tuple(notes), work=_reference_work(ref, flops),
     )
+
+
+def _reference_work(ref: Any, flops: tuple[Span, str] | None) -> Work:
+    tokens = ref.value("tokens")
+    how = None if flops is None else ("published" if flops[1] == "published" else flops[1])
+    return Work(flops=None if flops is None else flops[0], tokens=tokens,
+                flops_from=f"{ref.id}: {how}" if how else "", tokens_from=f"{ref.id}: published" if tokens is not None else "")
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
@@ -131,7 +152,12 @@ def scenario_side(path: Path) -> Side:
     except FootprintError as exc:
         raise FootprintError(f"scenario {str(path)!r}: {exc}") from None
     profile = resolve_profile(given.profile if not data.get("profile_file") else None, data.get("profile_file"))
-    return _from_footprint(given, label, "scenario", str(path), "estimate", profile)
+    side = _from_footprint(given, label, "scenario", str(path), "estimate", profile)
+    tokens = given.input("tokens")
+    work = Work(flops=given.flops, tokens=tokens if isinstance(tokens, Span) else None,
+                flops_from=f"scenario {path.name}: " + ("flops" if "flops" in data else "6 x parameters x tokens") if given.flops else "",
+                tokens_from=f"scenario {path.name}: tokens" if isinstance(tokens, Span) else "")
+    return replace(side, work=work)
 
 
 def _own(fp: Footprint, name: str) -> Span | None:
@@ -225,11 +251,12 @@ def _inputs_from_json(data: dict[str, Any], assumptions: list[Assumption], origi
     return inputs
 
 
-def _profile_by_id(profile_id: str | None) -> tuple[HardwareProfile | None, tuple[str, ...]]:
+def _profile_by_id(profile_id: str | None, gpus: int | None = None) -> tuple[HardwareProfile | None, tuple[str, ...]]:
     from footprint.plugins.catalog import get_profile
 
     if not profile_id:
-        return None, ("names no hardware profile",)
+        # a run that metered no GPU has no GPU profile to name: the CPU-only note says what that means
+        return None, () if gpus == 0 else ("names no hardware profile",)
     try:
         return get_profile(profile_id), ()
     except FootprintError:
@@ -244,8 +271,40 @@ def result_side(path: Path, data: Any = None) -> Side:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FootprintError(f"{str(path)!r} is not a readable JSON result: {exc}") from None
     fp = footprint_from_json(data, str(path))
-    profile, notes = _profile_by_id(fp.profile)
-    return _from_footprint(fp, fp.label or path.stem, "result", str(path), fp.kind, profile, notes)
+    profile, notes = _profile_by_id(fp.profile, fp.gpus)
+    side = _from_footprint(fp, fp.label or path.stem, "result", str(path), fp.kind, profile, notes)
+    return replace(side, work=work_of(fp, data.get("work"), str(path)))
+
+
+def work_of(fp: Footprint, raw: Any, origin: str) -> Work:
+    """A saved result's work: the "work" object a metered run writes (what its code reported through
+    footprint.progress), else the FLOPs and tokens an estimate was computed from."""
+    import math
+
+    from footprint.core.units import Q
+
+    if raw is None and fp.kind == "measurement":
+        raw = (fp.work or {}).get("work")  # a log rebuilt by footprint report carries its work records
+    if raw is not None:
+        if not isinstance(raw, dict):
+            raise FootprintError(f"{origin}: work: expected an object such as {{\"flops\": 1.2e15, \"tokens\": 4096}}, got {raw!r}")
+        numbers = {}
+        for key in ("flops", "tokens"):
+            value = raw.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                raise FootprintError(f"{origin}: work: {key} {value!r} is not a finite count of at least 0")
+            numbers[key] = float(value)
+        told = "reported by the run (footprint.progress)"
+        flops = numbers.get("flops")
+        tokens = numbers.get("tokens")
+        return Work(flops=None if not flops else Span(Q(flops, "FLOP")), tokens=Span(Q(tokens, "")) if tokens else None,
+                    flops_from=told if flops else "", tokens_from=told if numbers.get("tokens") else "")
+    tokens = fp.input("tokens")
+    return Work(flops=fp.flops, tokens=tokens if isinstance(tokens, Span) else None,
+                flops_from=f"{origin}: FLOPs of the estimate" if fp.flops is not None else "",
+                tokens_from=f"{origin}: tokens of the estimate" if isinstance(tokens, Span) else "")
 
 
 def log_or_result_side(path: Path) -> Side:
@@ -266,5 +325,6 @@ def log_side(path: Path) -> Side:
     from footprint.meter.from_log import footprint_from_log
 
     fp = footprint_from_log(path)
-    profile, notes = _profile_by_id(fp.profile)
-    return _from_footprint(fp, fp.label or path.stem, "log", str(path), fp.kind, profile, notes)
+    profile, notes = _profile_by_id(fp.profile, fp.gpus)
+    side = _from_footprint(fp, fp.label or path.stem, "log", str(path), fp.kind, profile, notes)
+    return replace(side, work=work_of(fp, None, str(path)))

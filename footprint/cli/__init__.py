@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from typing import Any
 
@@ -112,9 +114,61 @@ def main(args: list[str] | None = None) -> Any:
         from footprint.core.startup import own_process
 
         own_process()
+        try:
+            result = _main(argv, prog)
+        except SystemExit as exc:
+            _leave_stray_threads(exc.code)
+            raise
+        except BaseException as exc:  # a bug's traceback, or Ctrl-C: said as Python would, then gone
+            if _stray_threads() is not None:
+                import traceback
+
+                traceback.print_exc()
+                _leave_stray_threads(130 if isinstance(exc, KeyboardInterrupt) else 1)
+            raise
+        _leave_stray_threads(0)
+        return result
+    return _main(argv, prog)
+
+
+def _stray_threads() -> list[str] | None:
+    """The names of threads that would keep this process alive after its command, or [] where a plugin was
+    abandoned (its code may start one at any time, or hang at exit); None where there is nothing to fear."""
+    import threading
+
+    strays = [t.name for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    manager = sys.modules.get("footprint.plugins.manager")
+    abandoned = manager is not None and manager.state.cache_info().currsize and manager.state().abandoned
+    return strays if strays or abandoned else None
+
+
+def _leave_stray_threads(code: object) -> None:
+    """Exit now, without waiting for threads a plugin left running (or abandoned plugin code), where there are any.
+
+    Python waits for every non-daemon thread before it exits: a plugin that started one that never ends would
+    keep footprint alive after its command, its output printed and its exit code known."""
+    strays = _stray_threads()
+    if strays is None:
+        return
+    if strays:
+        print(f"footprint: warning: not waiting for thread(s) {', '.join(map(repr, strays))} that a plugin left "
+              "running", file=sys.stderr)
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            continue
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def _main(argv: list[str], prog: str) -> Any:
     _options["debug"] = False
     try:
-        return cli.main(args=argv, prog_name="footprint", standalone_mode=False)
+        with _plugin_output_to_stderr():
+            return cli.main(args=argv, prog_name="footprint", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
@@ -138,6 +192,47 @@ def main(args: list[str] | None = None) -> Any:
             raise
         click.echo(f"{prog}: error: {message}", err=True)
         sys.exit(2)
+
+
+class _PluginAwareStdout:
+    """``sys.stdout`` while a command runs: footprint's own output goes where stdout went, and what a plugin prints
+    (at import, in a hook, opening a meter) goes to stderr, so that ``--json`` output stays one JSON document.
+
+    The plugin manager says which plugin's code is running in this context (its threads included); before it
+    is imported no plugin has run. Output written to file descriptor 1 directly (by C code, by a subprocess) is
+    beyond what this can see."""
+
+    def __init__(self, stdout: Any) -> None:
+        self._stdout = stdout
+
+    def _target(self) -> Any:
+        manager = sys.modules.get("footprint.plugins.manager")
+        if manager is not None and manager.plugin_running() is not None:
+            return sys.stderr
+        return self._stdout
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)  # type: ignore[no-any-return]
+
+    def writelines(self, lines: Any) -> None:
+        self._target().writelines(lines)
+
+    def flush(self) -> None:
+        self._stdout.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, buffer: the real stream's
+        return getattr(self._stdout, name)
+
+
+@contextmanager
+def _plugin_output_to_stderr() -> Iterator[None]:
+    stdout = sys.stdout
+    sys.stdout = _PluginAwareStdout(stdout)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if isinstance(sys.stdout, _PluginAwareStdout):
+            sys.stdout = stdout
 
 
 def user_message(exc: BaseException) -> str | None:

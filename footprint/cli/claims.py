@@ -13,8 +13,11 @@ from footprint.cli.page_options import page_options, wrote
 @click.command()
 @click.argument("words", nargs=-1, metavar="[check|list] [CLAIM_ID]...")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the text.")
+@click.option("--measured", "measured_run", metavar="RUN",
+              help="A metered run (summary JSON or log) that reported its work: the energy claims with its measured "
+                   "energy per FLOP beside the TDP basis.")
 @page_options
-def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, statement: str | None) -> None:
+def claims(words: tuple[str, ...], as_json: bool, measured_run: str | None, html_path: str | None, statement: str | None) -> None:
     """Check published claims (DeepSeek coverage) with the same method.
 
     Each claim gets its inputs (with sources), the method, the result and a verdict, with why: holds or does not
@@ -28,9 +31,13 @@ def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, stateme
       footprint claims
       footprint claims check energy-tenth-llama six-days-six-months
       footprint claims --json
+      footprint claims --measured run.summary.json
     """
     from footprint.render.report import to_json
 
+    if measured_run is not None:
+        _measured(measured_run, words, as_json, html_path or statement)
+        return
     action = words[0] if words and words[0] in ("check", "list") else "check"
     claim_ids = words[1:] if words and words[0] in ("check", "list") else words
     if action == "list":
@@ -64,6 +71,53 @@ def claims(words: tuple[str, ...], as_json: bool, html_path: str | None, stateme
         return
     click.echo("\n\n".join(claim_text(c) for c in results))
     click.echo("\n" + summary(results))
+
+
+def _measured(run: str, words: tuple[str, ...], as_json: bool, page: str | None) -> None:
+    from footprint.claims.measured import measured_views
+    from footprint.claims.sides import load_side
+    from footprint.errors import FootprintError
+    from footprint.render.report import to_json
+
+    if page:
+        raise FootprintError("--measured prints text or --json; --html and --statement take the claims on their own")
+    ids = [w for w in words if w not in ("check", "list")]
+    if words and words[0] == "list":
+        raise FootprintError("--measured shows the energy claims; use 'footprint claims list' on its own to list the claims")
+    efficiency, views = measured_views(load_side(run), ids or None)
+    if as_json:
+        click.echo(to_json({"efficiency": {"run": efficiency.run.label, "description": efficiency.describe()},
+                            "claims": [v.as_json() for v in views]}))
+        return
+    click.echo("measured efficiency: " + efficiency.describe().removeprefix("work: "))
+    for v in views:
+        click.echo("\n" + measured_text(v))
+
+
+def measured_text(v: Any) -> str:
+    """One energy claim with the run's efficiency beside the TDP basis."""
+    from footprint.render.compare_table import ratio_text
+    from footprint.render.report import show
+    from footprint.render.table import grid
+
+    lines = [f"[{v.claim_id}] \"{v.text}\"", f"  verdict at TDP: {v.verdict}"]
+    if v.tdp is not None and v.measured is not None:
+        m = v.measured
+        a, b = (s.label for s in v.tdp.sides)
+        rows = [("", a, b, f"{a} / {b}"),
+                ("work", *[_work(w, m.efficiency.per) for w in m.work[1:]], ratio_text(m.ratios[1] / m.ratios[2])),
+                ("  from", *m.work_from[1:], ""),
+                ("energy at TDP", *[show(fp.energy, "MWh") for fp in v.tdp.footprints], ratio_text(1 / v.tdp.ratios[1].central)),
+                ("at your efficiency", *[show(e, "MWh") for e in m.energy[1:]], ratio_text(m.ratios[1] / m.ratios[2]))]
+        lines += ["  " + line for line in grid(rows)]
+    lines.extend(_wrap(v.can_show, "  a measurement can show: ", "    "))
+    lines.extend(_wrap(v.cannot_show, "  it cannot show: ", "    "))
+    return "\n".join(lines)
+
+
+def _work(work: Any, per: str) -> str:
+    x = float(work.central.magnitude)
+    return f"{x:.4g}".replace("e+", "e") + (" FLOP" if per == "FLOP" else " tokens")
 
 
 def _wrap(text: str, first: str, rest: str) -> list[str]:

@@ -11,7 +11,7 @@ from footprint.cli.page_options import page_options, wrote
 @click.argument("sides", nargs=-1, required=True, metavar="A B [...]")
 @click.option("--basis", default="tdp", show_default=True, metavar="B",
               help="tdp (GPU-hours x TDP), a fraction of TDP (0.8, '80%'), a power per GPU ('550 W'), "
-                   "or as-is (each side's own method).")
+                   "as-is (each side's own method), or work (a metered run's energy per FLOP carried to every side's FLOPs).")
 @click.option("--host-power", metavar="X", help="Non-GPU IT power per GPU on the basis. Default 0 W.")
 @click.option("--pue", metavar="X", help="PUE on the basis. Default 1.")
 @click.option("--region", metavar="CODE", help="One grid region for every side (default: the world average).")
@@ -37,6 +37,7 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
       footprint compare llama-3.1-405b deepseek-v3
       footprint compare gpt-4-estimate deepseek-v3 --basis 0.8 --pue 1.1 --json
       footprint compare bf16.toml fp8.toml --plot precision.png
+      footprint compare run.summary.json deepseek-v3 --basis work
     """
     from footprint.claims.compare import compare as run_compare
     from footprint.claims.compare import parse_basis
@@ -45,6 +46,9 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
 
     chosen = parse_basis(basis, host_power=host_power, pue=pue, intensity=intensity, region=region, price=price,
                           own_intensity=own_intensity)
+    if chosen.name == "work":
+        _compare_work([load_side(s) for s in sides], chosen, as_json, plot_path or html_path or statement)
+        return
     if plot_path:
         from footprint.render.compare_plot import require_matplotlib
 
@@ -71,3 +75,19 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
         click.echo(text(result))
         if plot_path:
             click.echo(f"\nplot written to {plot_path}")
+
+
+def _compare_work(sides: list, basis: object, as_json: bool, page: str | None) -> None:
+    from footprint.claims.work_basis import compare_work
+    from footprint.errors import FootprintError
+    from footprint.render.report import to_json
+
+    if page:
+        raise FootprintError("--basis work prints a table or --json; --plot, --html and --statement take the other bases")
+    result = compare_work(sides, basis)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(to_json(result.as_json()))
+    else:
+        from footprint.render.compare_table import work_text
+
+        click.echo(work_text(result))

@@ -37,6 +37,7 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     A directory (the --log-dir of 'footprint run') is read as one job: every node counted once, with the nodes
     cut short or missing named.
     """
+    import os
     from pathlib import Path
 
     from footprint.meter.from_log import footprint_from_logs
@@ -59,36 +60,35 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
         job = data["details"]["job"]
         data["nodes"], data["missing_nodes"] = job["nodes"], job["missing_nodes"]
         data["details"] = {**data["details"], "job": {k: v for k, v in job.items() if k != "nodes"}}  # nodes once, at the top
-        if output:
-            write_atomic(output, to_json(data) + "\n")
-        if as_json:
-            click.echo(to_json(data))
-        else:
-            click.echo(summary(fp, f"footprint report: job {merge.job} in {logs[0]}"))
-            click.echo("")
-            click.echo("\n".join(job_lines(fp)))
-        return
-    if job_id is not None:
-        from footprint.errors import FootprintError
+        title = f"footprint report: job {_short(merge.job)} in {logs[0]}"
+        paths = [p for node in merge.nodes for p in map(Path, (log.path for log in node.logs))]
+        root = Path(logs[0]).resolve()
+        lines = job_lines
+    else:
+        if job_id is not None:
+            from footprint.errors import FootprintError
 
-        raise FootprintError(f"--job {job_id}: --job picks a job among the logs of a directory; expected 'footprint report DIR --job ID'")
-    fp, warnings = footprint_from_logs(list(logs), site, label, run_id)
-    for warning in warnings:
-        click.echo(f"footprint: {warning}", err=True)
-    data = fp.as_json()
+            raise FootprintError(f"--job {job_id}: --job picks a job among the logs of a directory; expected 'footprint report DIR --job ID'")
+        fp, warnings = footprint_from_logs(list(logs), site, label, run_id)
+        for warning in warnings:
+            click.echo(f"footprint: {warning}", err=True)
+        data = fp.as_json()
+        what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
+        title = f"footprint report: {what}"
+        paths = [Path(p) for p in logs]
+        root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+        lines = None
+    from footprint.render.summary import problems
+
+    for problem in problems(fp):
+        click.echo(f"footprint: {problem}", err=True)
     if output:
         write_atomic(output, to_json(data) + "\n")
-    what = logs[0] if len(logs) == 1 else f"{len(logs)} logs"
     if html_path:
-        import os
-        from pathlib import Path
-
         from footprint.render import html
         from footprint.render.series import read_nodes
 
-        paths = [Path(p) for p in logs]
-        root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
-        html.write(html_path, html.footprint_page(fp, f"footprint report: {what}", read_nodes([p.resolve() for p in paths], root)))
+        html.write(html_path, html.footprint_page(fp, title, read_nodes([p.resolve() for p in paths], root)))
         wrote(html_path)
     if as_json:
         click.echo(to_json(data))
@@ -97,4 +97,12 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
 
         click.echo(footprint_statement(fp, statement), nl=False)
     else:
-        click.echo(summary(fp, f"footprint report: {what}"))
+        click.echo(summary(fp, title))
+        if lines is not None:
+            click.echo("")
+            click.echo("\n".join(lines(fp)))
+
+
+def _short(name: str, limit: int = 80) -> str:
+    """A job name for a title line: a very long one (a generated id) is cut, the JSON keeps it whole."""
+    return name if len(name) <= limit else name[:limit - 3] + "..."

@@ -77,7 +77,7 @@ def pick_unit(values: Iterable[pint.Quantity | None], ladder: str) -> str:
     for q in values:
         if q is not None:
             # pint converts a multiplicative unit as magnitude x factor: the same product, without its look-ups
-            biggest = max(biggest, abs(float(q.magnitude) * _factor_between(q._units, base)))
+            biggest = max(biggest, abs(float(q.magnitude) * _factor_between(q.units, base)))
     if biggest == 0:
         return ZERO_UNIT[ladder]
     for unit, limit in steps:
@@ -89,13 +89,13 @@ def pick_unit(values: Iterable[pint.Quantity | None], ladder: str) -> str:
 def below_one(quantities: Iterable[pint.Quantity], unit: str) -> bool:
     """Whether the largest of `quantities` reads as a nonzero number below 1 in `unit` ('0.0004 MWh'): such a value
     needs a unit of its own."""
-    biggest = max((abs(float(q.magnitude) * _factor_between(q._units, unit)) for q in quantities), default=0.0)
+    biggest = max((abs(float(q.magnitude) * _factor_between(q.units, unit)) for q in quantities), default=0.0)
     return 0 < biggest < 1
 
 
 @functools.cache
 def _factor_between(units: Any, target: str) -> float:
-    """pint's factor from `units` (a quantity's unit container) to `target`."""
+    """pint's factor from `units` (a quantity's Unit) to `target`."""
     from footprint.core.units import registry
 
     return float(registry().Quantity(1, units).to(target).magnitude)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from footprint.core.deferred import DeferredRecord
 from footprint.core.precisions import PRECISIONS
 from footprint.errors import FootprintError, suggest
 
@@ -348,71 +347,12 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> Hardwa
 
 def load_profile_file(path: str | Path) -> HardwareProfile:
     """Load and validate one profile TOML file; errors name the file and the key."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    data = read_toml_cached(path, "profile file", "a path to a .toml profile")
+    data = read_toml(path, "profile file", "a path to a .toml profile")
     return profile_from_dict(data, str(path))
 
 
 def load_profile_dir(directory: str | Path) -> list[HardwareProfile]:
     """Load every *.toml profile in a directory (sorted, so the order is stable)."""
     return [load_profile_file(p) for p in sorted(Path(directory).glob("*.toml"))]
-
-
-# The figures a deferred profile reads on first use: every field with a unit, and those written beside them
-_DEFERRED = ("tdp", "tdp_unknown", "idle_power", "memory", "memory_bandwidth", "peaks", "node", "host_power_figure",
-             "measured")
-
-
-class DeferredProfile(DeferredRecord, HardwareProfile):
-    """A profile whose names are read at once and whose figures (and their full check) on first use.
-
-    A command asks for one or two profiles out of the catalog, and reading one's Quantities costs about a
-    millisecond and needs the unit registry, which ``footprint run`` must not build before the command starts
-    (it matches the GPUs it finds by name). Used for the shipped profiles, which the test suite checks in full;
-    a user's own profiles are checked when they load, so a mistake there shows at once.
-    """
-
-    record = HardwareProfile
-    deferred = _DEFERRED
-
-    @classmethod
-    def read(cls, data: dict[str, Any], origin: str) -> DeferredProfile:
-        """The profile of one file's mapping, its names checked now and its figures on first use."""
-        reader = _Reader(data, origin)
-        reader.check_keys(data, _TOP_KEYS, "")
-        pid = reader.string("id", required=True)
-        if pid != pid.lower() or " " in pid:
-            reader.fail("id", f"{pid!r} must be lower-case with no spaces, such as 'h100-sxm'")
-        year = data.get("year")
-        if year is not None and not isinstance(year, int):
-            reader.fail("year", f"{year!r} is not a year")
-        names = {"id": pid, "name": reader.string("name", required=True),
-                 "aliases": tuple(a.lower() for a in reader.strings("aliases")), "vendor": reader.string("vendor"),
-                 "year": year, "nvml_names": reader.strings("nvml_names"), "device_names": reader.strings("device_names"),
-                 "interconnect": reader.string("interconnect"), "notes": reader.string("notes"), "path": origin,
-                 "plugin": ""}
-        profile = object.__new__(cls)  # the dataclass __init__ would need the figures
-        profile.__dict__.update(names, _source=(data, origin))
-        return profile
-
-    def _read_deferred(self) -> None:
-        data, origin = self.__dict__["_source"]
-        full = profile_from_dict(data, origin)
-        self.__dict__.update({key: getattr(full, key) for key in _DEFERRED})
-
-    __hash__ = HardwareProfile.__hash__
-
-
-
-def defer_profile_dir(directory: str | Path) -> list[HardwareProfile]:
-    """Every *.toml profile in a directory as a DeferredProfile (sorted, as load_profile_dir)."""
-    from footprint.core.toml_cache import read_toml_cached
-
-    out: list[HardwareProfile] = []
-    for path in sorted(Path(directory).glob("*.toml")):
-        data = read_toml_cached(path, "profile file", "a path to a .toml profile")
-        if not isinstance(data, dict):
-            raise FootprintError(f"{path}: expected a table")
-        out.append(DeferredProfile.read(data, str(path)))
-    return out

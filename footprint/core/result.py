@@ -75,6 +75,9 @@ class Footprint:
     # a Span, an int (gpus) or a str (profile, region, precision, label). Comparisons and renderers read these
     # values, never the printed assumptions.
     inputs: dict[str, Any] = field(default_factory=dict)
+    # a measured run's work and what it gives, as JSON: "work", "efficiency", "forecast" (and "plan", "budget"
+    # where the run had them); footprint.meter.work builds them
+    work: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         """The result rows (energy, emissions, cost, ...) in readable units; ``summary()`` adds the assumptions."""
@@ -108,6 +111,7 @@ class Footprint:
                 out[key] = value.as_json(units)
         if self.implied_mfu is not None:
             out["implied_mfu"] = self.implied_mfu.as_json("")
+        out.update(self.work)
         out["assumptions"] = [a.as_json() for a in self.assumptions]
         if self.inputs:
             out["inputs"] = {k: v.as_json() if isinstance(v, Span) else v for k, v in self.inputs.items()}

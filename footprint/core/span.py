@@ -81,8 +81,7 @@ class Span:
             from footprint.core.units import unit
 
             units = unit(units)  # read once: pint re-reads a unit text on every conversion
-        target = units._units
-        if all(q is None or q._units == target for q in (self.central, self.low, self.high)):
+        if all(q is None or q.units == units for q in (self.central, self.low, self.high)):
             return self  # pint returns the magnitudes unchanged (an int stays one); this skips its ~25 us a bound
         return Span(
             self.central.to(units),

@@ -19,124 +19,38 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 
 @functools.cache
 def registry() -> pint.UnitRegistry:
-    """Return the one registry; building it costs ~0.1 s, so it is built on first use and cached on disk."""
+    """Return the one registry; building it costs ~0.2 s, so it is built on first use, from pint's disk cache
+    where ``unit_cache`` finds that whole."""
     from footprint.core.startup import building
 
     with building():  # pint's modules and ~10^5 unit objects, all kept for the process's life
         import pint
 
-        registry_class = _registry_class()
+        from footprint.core import unit_cache
+
+        pint_folder = Path(pint.__file__).parent
+        sources = [pint_folder / "default_en.txt", pint_folder / "constants_en.txt", _DEFINITIONS]
         try:
-            ureg = registry_class(cache_folder=":auto:")
-        except OSError:  # read-only home: fall back to an uncached registry
-            ureg = registry_class()
-        ureg.load_definitions(str(_DEFINITIONS))
+            sources_id = unit_cache.sources_digest(sources, [pint.__version__])
+        except OSError:  # a definitions file pint reads itself: its error, if any, comes from pint below
+            sources_id = ""
+        folder = unit_cache.prepare(sources_id) if sources_id else None
+        try:
+            ureg = pint.UnitRegistry(cache_folder=folder)
+            ureg.load_definitions(str(_DEFINITIONS))
+        except Exception:
+            if folder is None:
+                raise
+            # the cache, not the definitions: whatever pint met there, parse afresh (as without a cache)
+            unit_cache.empty(folder)
+            ureg = pint.UnitRegistry()
+            ureg.load_definitions(str(_DEFINITIONS))
+        else:
+            if folder is not None:
+                unit_cache.seal(folder, sources_id)
     ureg.formatter.default_format = "~P"
     pint.set_application_registry(ureg)
     return ureg
-
-
-# "<number> <unit>", the shape of nearly every value a user or a data file writes
-_NUMBER_UNIT = re.compile(r"\s*([-+]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s+([A-Za-z_][\w/*^]*)\s*")
-_INTEGER = re.compile(r"[-+]?(?:0|[1-9]\d*)")
-
-
-@functools.cache
-def _registry_class() -> type[pint.UnitRegistry]:
-    """pint's registry, remembering what each unit string means.
-
-    pint re-reads a compound or prefixed unit string such as "kWh" or "gCO2e/kWh" on every ``.to("kWh")`` and
-    every ``Quantity(x, "kWh")`` (its own cache holds plain unit names only): ~50 us each, about half of an
-    estimate's time. The answers depend only on the definitions, so they are kept until a definition or the
-    active contexts change. Failed look-ups are not kept, so errors are raised (and worded) by pint each time.
-    """
-    import pint
-
-    class Registry(pint.UnitRegistry):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self._unit_strings: dict[tuple[str, Any, Any], Any] = {}
-            self._unit_names: dict[tuple[str, Any], str] = {}
-            self._unit_shapes: dict[tuple[str, Any], tuple[Any, bool] | bool] = {}
-            super().__init__(*args, **kwargs)
-
-        def parse_units_as_container(self, input_string: str, as_delta: bool | None = None,
-                                     case_sensitive: bool | None = None) -> Any:
-            key = (input_string, as_delta, case_sensitive)
-            found = self._unit_strings.get(key)
-            if found is None:
-                found = self._unit_strings[key] = super().parse_units_as_container(input_string, as_delta,
-                                                                                   case_sensitive)
-            return found
-
-        def get_name(self, name_or_alias: str, case_sensitive: bool | None = None) -> str:
-            key = (name_or_alias, case_sensitive)
-            found = self._unit_names.get(key)
-            if found is None:
-                found = self._unit_names[key] = super().get_name(name_or_alias, case_sensitive)
-            return found
-
-        def parse_expression(self, input_string: str, case_sensitive: bool | None = None, **values: Any) -> Any:
-            match = None
-            if isinstance(input_string, str) and not values and self.non_int_type is float:
-                text = input_string
-                for preprocess in self.preprocessors:  # pint's own ("%" to "percent", ...) come first, as in pint
-                    text = preprocess(text)
-                match = _NUMBER_UNIT.fullmatch(text)
-            if match is None:
-                return super().parse_expression(input_string, case_sensitive, **values)
-            number, unit_text = match.groups()
-            shape = self._unit_shapes.get((unit_text, case_sensitive))
-            if shape is None:
-                shape = self._unit_shapes[(unit_text, case_sensitive)] = self._unit_shape(unit_text, case_sensitive)
-            if shape is False:
-                return super().parse_expression(input_string, case_sensitive)
-            units, int_stays_int = shape
-            is_int = _INTEGER.fullmatch(number) is not None
-            return self.Quantity(int(number) if is_int and int_stays_int else float(number), units)
-
-        __call__ = parse_expression
-
-        def _unit_shape(self, unit_text: str, case_sensitive: bool | None) -> tuple[Any, bool] | bool:
-            """(Unit, whether an integer stays one) for "<number> <unit_text>", if the fast reading is pint's own.
-
-            Checked once per unit text against pint's full parser, so any text pint reads differently (offset
-            units such as degC, words such as "squared", a factor such as "W*2") keeps the parser. pint reads
-            "N unit" as N times unit: the units do not depend on N, and the magnitude is N, as an int unless the
-            unit divides (N * 1 / 1 is a float), which the sample shows.
-            """
-            try:
-                units = self.Unit(self.parse_units_as_container(unit_text, False, case_sensitive))
-                full = super().parse_expression(f"7 {unit_text}", case_sensitive)
-                int_stays_int = type(full.magnitude) is int
-                fast = self.Quantity(7 if int_stays_int else 7.0, units)
-                if repr(full) != repr(fast) or type(full.magnitude) is not type(fast.magnitude):
-                    return False
-            except Exception:  # pint's parser gives the answer (or the error) for this text
-                return False
-            return units, int_stays_int
-
-        def _forget_unit_strings(self) -> None:
-            self._unit_strings.clear()
-            self._unit_names.clear()
-            self._unit_shapes.clear()
-
-        def define(self, definition: Any) -> None:
-            self._forget_unit_strings()
-            super().define(definition)
-
-        def load_definitions(self, *args: Any, **kwargs: Any) -> Any:
-            self._forget_unit_strings()
-            return super().load_definitions(*args, **kwargs)
-
-        def enable_contexts(self, *args: Any, **kwargs: Any) -> None:
-            self._forget_unit_strings()
-            super().enable_contexts(*args, **kwargs)
-
-        def disable_contexts(self, *args: Any, **kwargs: Any) -> None:
-            self._forget_unit_strings()
-            super().disable_contexts(*args, **kwargs)
-
-    return Registry
 
 
 @functools.cache
@@ -145,7 +59,7 @@ def unit(text: str) -> pint.Unit:
     return registry().Unit(text)
 
 
-def Q(value: Any, units: str | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
+def Q(value: Any, units: str | pint.Unit | None = None) -> pint.Quantity:  # noqa: N802 - the conventional name
     """Build a Quantity on the application registry."""
     ureg = registry()
     if units is None:
@@ -314,11 +228,10 @@ def read_quantity(text: str) -> pint.Quantity | int | float:
 
 def _as_emissions(q: pint.Quantity) -> pint.Quantity:
     """Read a plain mass per energy (g/kWh) as CO2e per energy: intensities are quoted that way everywhere."""
-    ureg = registry()
-    if q.dimensionality == ureg.parse_units("g/kWh").dimensionality:
-        return Q(q.to("g/kWh").magnitude, "gCO2e/kWh")
-    if q.dimensionality == ureg.parse_units("g").dimensionality:
-        return Q(q.to("g").magnitude, "gCO2e")
+    if q.dimensionality == unit("g/kWh").dimensionality:
+        return Q(q.to(unit("g/kWh")).magnitude, unit("gCO2e/kWh"))
+    if q.dimensionality == unit("g").dimensionality:
+        return Q(q.to(unit("g")).magnitude, unit("gCO2e"))
     return q
 
 
@@ -337,77 +250,7 @@ def parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None =
             raise FootprintError(f"{what}: cannot read {_shown(value)!r}: {why}; expected {_expected(kind)}") from None
         if scaled is not None:
             value = scaled
-    if isinstance(value, str):
-        fast = _read_plainly(value, kind, bare_unit)
-        if fast is not None:
-            return fast
-    elif type(value) in (int, float):  # not bool: the full path refuses it
-        if abs(value) <= MAX_MAGNITUDE and math.isfinite(value):  # abs first: a huge int has no float
-            found = _plain_unit("", kind, bare_unit)
-            if found is not None:  # a bare number reads as a written one: a float of the bare unit
-                return registry().Quantity(float(value), found[0])
-    elif type(value) is registry().Quantity and _passes_unchanged(value._units, kind):
-        mag = value.magnitude
-        if type(mag) in (int, float) and math.isfinite(mag):
-            return value  # what the full checks return for a finite magnitude in these units
     return _parse_quantity(value, kind, what, bare_unit=bare_unit)
-
-
-@functools.lru_cache(maxsize=512)
-def _passes_unchanged(units: Any, kind: Kind) -> bool:
-    """Whether the full checks return a finite Quantity in `units` (a unit container) as it is, for `kind`: the
-    estimate hands its own Quantities back through them many times per call."""
-    sample = registry().Quantity(7.5, units)
-    try:
-        return _parse_quantity(sample, kind, "sample") is sample
-    except FootprintError:
-        return False
-
-
-def _read_plainly(text: str, kind: Kind, bare_unit: str | None) -> pint.Quantity | None:
-    """'<number> <unit>' as parse_quantity reads it, when that reading is the number times the unit, unchanged.
-
-    Data files hold hundreds of such values (the shipped references ~200), and the full path checks each one's
-    dimension, CO2e reading and dimensionless scaling afresh (~90 us). Whether a unit text of a kind needs any
-    of that is settled once (see _plain_unit); anything unusual, and every error, takes the full path.
-    """
-    try:
-        number, unit_text = split_value(text.strip())
-        magnitude = read_number(number)
-    except UnreadableValueError:
-        return None
-    found = _plain_unit(unit_text, kind, bare_unit)
-    if found is None:
-        return None
-    unit_object, divides = found
-    return registry().Quantity(float(magnitude) if divides else magnitude, unit_object)
-
-
-@functools.lru_cache(maxsize=512)
-def _plain_unit(unit_text: str, kind: Kind, bare_unit: str | None) -> tuple[pint.Unit, bool] | None:
-    """(Unit, whether the magnitude becomes a float) when parse_quantity reads '<N> unit_text' of `kind` as N
-    times that Unit, else None. Settled on samples of both number types against the full path, which then is the
-    reference reading: a CO2e re-reading, a percent scaled to a plain number or a failed check all differ from it.
-    """
-    # a bare number is a float of the bare unit, where the kind has one
-    written = unit_text or (bare_unit if bare_unit is not None else kind.bare_unit)
-    if written is None:
-        return None  # the full path says a unit is missing
-    try:
-        unit_object = parse_unit(written)
-    except Exception:  # the full path words the error
-        return None
-    divides = "/" in unit_text or not unit_text
-    for sample in ("7", "7.5"):
-        try:
-            full = _parse_quantity(f"{sample} {unit_text}".strip(), kind, "sample", bare_unit=bare_unit)
-        except FootprintError:
-            return None
-        number = read_number(sample)
-        plain = registry().Quantity(float(number) if divides else number, unit_object)
-        if repr(full) != repr(plain) or type(full.magnitude) is not type(plain.magnitude):
-            return None
-    return unit_object, divides
 
 
 def _expected(kind: Kind) -> str:
@@ -432,7 +275,7 @@ def _as_written_in_prices(text: str) -> str:
 
 
 def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None = None) -> pint.Quantity:
-    """parse_quantity's full checks: the reading every remembered plan is settled against."""
+    """parse_quantity's checks, once a count suffix has been read."""
     import pint
 
     ureg = registry()
@@ -468,7 +311,7 @@ def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None 
     if "[emissions]" in kind.dimension:
         q = _as_emissions(q)
     try:
-        want = ureg.parse_units(kind.canonical or "").dimensionality if kind.canonical is not None else None
+        want = unit(kind.canonical).dimensionality if kind.canonical is not None else None
         ok = want is None or q.dimensionality == want
     except pint.PintError:
         ok = False

@@ -96,9 +96,9 @@ class Input:
 def defaults() -> dict[str, Any]:
     """The documented defaults (footprint/data/defaults.toml), each with its source; read when a default or its
     source is needed, so --help of other commands stays lean."""
-    from footprint.core.toml_cache import read_toml_cached
+    from footprint.core.tomlfile import read_toml
 
-    return read_toml_cached(Path(__file__).resolve().parents[1].joinpath("data", "defaults.toml"), "defaults file")
+    return read_toml(Path(__file__).resolve().parents[1].joinpath("data", "defaults.toml"), "defaults file")
 
 
 INPUTS: tuple[Input, ...] = (

@@ -1,25 +1,41 @@
 """Checkpoint records: the live meter's running totals, written every few minutes, so that a log cut short (the
 meter killed, the node lost) is read from its last checkpoint on instead of from its first record.
 
-A checkpoint is trusted as the final record's totals are: it is the meter's own ledger, written by the same
-process as the records it sums. It names where it stands (``at``: its own byte offset; ``from``: the byte offset
-of its run's header; ``line``: its line number counted from that header), so a copy of it at any other place
-(a log pasted after itself, or after another file) is not taken for one, and the records around it are read as
-ever. A checkpoint holds the energy of the last few hours only, and points back to the one that holds the
-hours before, so it stays about a kilobyte however long the run. A checkpoint that cannot be used is passed over for the one before it, or for a read from the
-start; the reader that streams the records after it still names a damaged one by its line.
+A checkpoint is the meter's own ledger, written by the same process as the records it sums, and the final record
+carries one too. It is used only when its checksum (see ``LogWriter.write``) shows that neither it nor a byte of
+its run before it changed, and its totals pass ``footprint.meter.stored_totals``. It names where it stands (``at``:
+its own byte offset; ``from``: the byte offset of its run's header; ``line``: its line number counted from that
+header), so a copy of it at any other place (a log pasted after itself, or after another file) is not taken for
+one, and the records around it are read as ever. A checkpoint holds the energy of the last few hours only, and
+points back to the one that holds the hours before, so it stays about a kilobyte however long the run. A checkpoint
+that cannot be used is passed over for the one before it, or for a read from the start; the reader that streams the
+records after it still names a damaged one by its line.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import zlib
+from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from footprint.meter.ledger import Ledger
-from footprint.meter.log import FORMAT, MAX_LINE, VERSION, MeterLog, _blocks, _check_time, _Reader, _shown, check_header
+from footprint.meter.log import (
+    FORMAT,
+    MAX_LINE,
+    VERSION,
+    MeterLog,
+    _blocks,
+    _check_time,
+    _number,
+    _Reader,
+    _shown,
+    check_header,
+    sealed,
+)
 
 CHECKPOINT_EVERY_S = 600.0  # of run time: 144 short lines a day, against 17,280 intervals at the default 5 s
 ANCHOR_HOURS = 6  # a checkpoint holding more hours than this becomes the one later checkpoints point back to for
@@ -27,6 +43,11 @@ ANCHOR_HOURS = 6  # a checkpoint holding more hours than this becomes the one la
 # checkpoint would add half again to a month's log); a reader follows one link per 6 hours of run
 SCAN_BYTES = 1 << 20  # read backwards from the end in blocks of this many bytes
 START = b'{"type":"checkpoint",'  # how the meter writes one: "type" is its first key, as in every record
+FINAL_START = b'{"type":"final",'  # a final record is placed and resumable as a checkpoint is
+NEAR_BYTES = 1 << 16  # a checkpoint or final record follows its last interval within this many bytes (its notes,
+# marks); one that does not is not resumed from, and its run is read record by record
+CRC_STEP = 1 << 16  # bytes: the running checksum of a run is kept at this spacing, so that checking an earlier
+# checkpoint after a later one failed hashes at most this much again
 KEYS = ("t", "run_id", "from", "at", "line", "ledger", "older", "since")
 
 
@@ -86,8 +107,10 @@ def checkpoint_problem(record: dict[str, Any], channels: int, last_t: float) -> 
 def read_runs_resumed(path: str | Path) -> list[MeterLog]:
     """Every run in a log with its totals, as ``read_runs`` gives them, but each run that carries a usable
     checkpoint is taken up from its last one: only the records after it are read (and checked). A log without
-    checkpoints is read whole. Problems in the records before a checkpoint are not seen, as for a finished log
-    summed from its final record."""
+    checkpoints is read whole. A checkpoint (or final record) is used only if its checksum shows that neither it
+    nor any byte of its run before it changed since the meter wrote them, and its totals pass the checks of
+    ``footprint.meter.stored_totals``; so the totals are those of reading every record, and a record that fails
+    is read, and named, by the reader that streams the records after an earlier one."""
     from footprint.meter.log import read_runs
 
     p = Path(path)
@@ -101,8 +124,9 @@ def read_runs_resumed(path: str | Path) -> list[MeterLog]:
         end = fh.seek(0, io.SEEK_END)
         chain = []
         limit = end
+        crcs: dict[int, _RunCrc] = {}
         while limit > 0:
-            found = _last_usable(fh, limit)
+            found = _last_usable(fh, limit, crcs)
             if found is None:
                 break
             chain.append(found)
@@ -119,7 +143,7 @@ def read_runs_resumed(path: str | Path) -> list[MeterLog]:
             ledger.header = current.header  # one dict, as the reader's own ledger shares it with its run
             current.ledger = ledger
             current.last_t = float(record["t"])
-            reader.lineno += record["line"] - 1
+            reader.lineno += record["line"] - (1 if after > record["at"] else 2)  # a final record is read again
             pos = after
         _feed(reader, fh, pos, end)
     reader.runs[0].problems[:0] = reader.orphan_problems
@@ -166,17 +190,41 @@ class _Window(io.RawIOBase):
         return len(data)
 
 
-def _last_usable(fh: IO[bytes], limit: int) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
-    """The last checkpoint ending before byte ``limit`` that can be resumed from: (its run's header offset, the
-    header line, the checkpoint, the ledger it resumes, the offset after it); None if there is none."""
+class _RunCrc:
+    """The running CRC-32 of a run's bytes from its header on, as its writer kept it: computed forward once, and
+    remembered every CRC_STEP bytes, so that the checksum at any offset costs at most CRC_STEP bytes again."""
+
+    def __init__(self, fh: IO[bytes], start: int) -> None:
+        self.fh = fh
+        self.marks = [start]
+        self.crcs = [0]
+
+    def at(self, offset: int) -> int:
+        """The CRC-32 of the bytes from the run's header up to ``offset``."""
+        while self.marks[-1] + CRC_STEP <= offset:  # extend the marks forward
+            self.crcs.append(self._hash(self.marks[-1], self.marks[-1] + CRC_STEP, self.crcs[-1]))
+            self.marks.append(self.marks[-1] + CRC_STEP)
+        i = bisect_right(self.marks, offset) - 1
+        return self._hash(self.marks[i], offset, self.crcs[i])
+
+    def _hash(self, start: int, stop: int, crc: int) -> int:
+        self.fh.seek(start)
+        data = self.fh.read(stop - start)
+        return zlib.crc32(data, crc) if len(data) == stop - start else -1  # a file shorter than that: no match
+
+
+def _last_usable(fh: IO[bytes], limit: int, crcs: dict[int, _RunCrc]) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
+    """The last checkpoint (or final record) ending before byte ``limit`` that can be resumed from: (its run's
+    header offset, the header line, the record, the ledger it resumes, the offset to read on from); None if there
+    is none. ``crcs``: the running checksums of the runs met so far, by header offset."""
     for at, line in _checkpoint_lines(fh, limit):
-        found = _usable(fh, at, line)
+        found = _usable(fh, at, line, crcs)
         if found is not None:
             return found
     return None
 
 
-def _usable(fh: IO[bytes], at: int, line: bytes) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
+def _usable(fh: IO[bytes], at: int, line: bytes, crcs: dict[int, _RunCrc] | None = None) -> tuple[int, str, dict[str, Any], Ledger, int] | None:
     try:
         record = json.loads(line)
     except (ValueError, RecursionError):
@@ -205,6 +253,16 @@ def _usable(fh: IO[bytes], at: int, line: bytes) -> tuple[int, str, dict[str, An
         return None
     if checkpoint_problem(record, len(header.get("channels", [])), 0.0) is not None:
         return None
+    seal = sealed(line)
+    if seal is None:
+        return None  # written before records carried checksums: its records are read instead
+    crc = (crcs if crcs is not None else {}).setdefault(start, _RunCrc(fh, start))
+    if zlib.crc32(seal[0], crc.at(at)) != seal[1]:
+        return None  # it, or a byte of its run before it, changed since the meter wrote them
+    from footprint.meter.stored_totals import stored_problem
+
+    if stored_problem(header, record) is not None or not _follows_its_interval(fh, start, at, record):
+        return None
     ledger = Ledger.resume(header, record["ledger"])
     if ledger is None:
         return None
@@ -212,7 +270,25 @@ def _usable(fh: IO[bytes], at: int, line: bytes) -> tuple[int, str, dict[str, An
     if earlier is None:
         return None
     ledger.hourly = {**earlier, **ledger.hourly}
-    return start, header_text, record, ledger, at + len(line)
+    # a final record is read again by the reader, which so learns that the run finished
+    return start, header_text, record, ledger, at if record.get("type") == "final" else at + len(line)
+
+
+def _follows_its_interval(fh: IO[bytes], start: int, at: int, record: dict[str, Any]) -> bool:
+    """Whether the last interval record before the one at byte ``at`` (within the NEAR_BYTES before it) ends
+    when the record's totals say, as the meter writes them; a run with no intervals has no time yet."""
+    lo = max(start, at - NEAR_BYTES)
+    fh.seek(lo)
+    before = fh.read(at - lo)
+    state_t = _number(record["ledger"].get("t")) if isinstance(record.get("ledger"), dict) else None
+    j = before.rfind(b'\n{"type":"interval",')
+    if j < 0:
+        return state_t == 0.0 and lo == start  # no interval in the whole run: none counted yet
+    try:
+        t = _number(json.loads(before[j + 1:before.index(b"\n", j + 1)]).get("t"))
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return t is not None and state_t is not None and abs(t - state_t) <= 1e-3
 
 
 def _earlier_hours(fh: IO[bytes], record: dict[str, Any]) -> dict[int, float] | None:
@@ -244,24 +320,28 @@ def _earlier_hours(fh: IO[bytes], record: dict[str, Any]) -> dict[int, float] | 
 
 
 def _checkpoint_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, bytes]]:
-    """Every whole line before byte ``limit`` that starts as a checkpoint, last first, with its byte offset;
-    the file is read backwards a block at a time, so memory stays bounded whatever the log's length."""
+    """Every whole line before byte ``limit`` that starts as a checkpoint or a final record, last first, with its
+    byte offset; the file is read backwards a block at a time, so memory stays bounded whatever the log's length."""
     lo = limit
     buf = b""
+    step = NEAR_BYTES  # a finished log ends with its final record: the first block is small, the next ones grow
     while lo > 0:
-        size = min(SCAN_BYTES, lo)
+        size = min(step, SCAN_BYTES, lo)
+        step *= 4
         lo -= size
         fh.seek(lo)
         buf = fh.read(size) + buf
-        j = buf.rfind(START)
-        while j >= 0:
+        found = {START: buf.rfind(START), FINAL_START: buf.rfind(FINAL_START)}  # each searched backwards once
+        while (j := max(found.values())) >= 0:
             if lo + j == 0 or (j > 0 and buf[j - 1] == 0x0A):
                 end = buf.find(b"\n", j)
                 if end >= 0:
                     yield lo + j, buf[j:end + 1]
-            j = buf.rfind(START, 0, j) if j > 0 else -1
+            kind = START if found[START] == j else FINAL_START
+            found[kind] = buf.rfind(kind, 0, j) if j > 0 else -1
         # keep the part of the first line that this block may have cut: the block before completes it
         first = buf.find(b"\n")
         buf = buf[:first + 1] if first >= 0 else buf
         if len(buf) > 4 * MAX_LINE:
             buf = b""  # no record is this long: whatever line it belongs to is no checkpoint
+

@@ -10,7 +10,9 @@ Every rank opens two lock files keyed by job and node in a node-local directory 
 
 A rank that arrives while the meter is finishing blocks on ``.ranks`` until the meter has written its final
 record and let ``.meter`` go; it then takes ``.meter`` itself and meters what is left of the job in a log of its
-own, so no interval is metered twice and none is lost. Ranks append a line to ``.registry`` so that the meter can
+own, so no interval is metered twice and none is lost. A meter killed while ranks run lets ``.meter`` go too (the
+kernel drops its lock): a rank whose command still runs takes it over (``take_over``) and meters the rest in a log
+of its own, whose header names the meter it replaced. Ranks append a line to ``.registry`` so that the meter can
 record which ranks it metered. The lock files are left in place: removing a lock file that another process may
 have just opened would split the lock in two.
 """
@@ -87,6 +89,27 @@ class Election:
             self._meter_fd = None
         self._register()
         return self.elected
+
+    def take_over(self) -> bool:
+        """(A rank that does not meter, while its command runs) take the node's meter lock if its holder has gone:
+        killed, or stopped before the node's last rank. True if this process now meters the node."""
+        if self.elected:
+            return True
+        fd = self._open(".meter")
+        if not _try_lock(fd, fcntl.LOCK_EX):
+            os.close(fd)
+            return False
+        self._meter_fd, self.elected = fd, True
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        return True
+
+    def drop_meter(self) -> None:
+        """(A rank that took over but could not start metering) let the meter lock go, keep this rank's own."""
+        if self._meter_fd is not None:
+            os.close(self._meter_fd)
+            self._meter_fd = None
+        self.elected = False
 
     def meter_pid(self) -> int | None:
         """The pid of the process that meters the node, as it wrote it."""

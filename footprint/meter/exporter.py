@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from footprint.errors import FootprintError
-from footprint.meter.ledger import Ledger
+from footprint.meter.ledger import Ledger, coverage
 
 J_PER_KWH = 3.6e6
 PUSH_JOB = "footprint"  # the Pushgateway's grouping job; the meter's own job id is the footprint_job label
@@ -29,6 +29,7 @@ class MeterCollector:
         self.ledger: Ledger | None = None
         self.power: dict[int, float] = {}
         self.lock = threading.Lock()
+        self.work: Any = None  # the run's WorkMonitor: work, efficiency and forecast series
 
     def update(self, record: dict[str, Any], ledger: Ledger) -> None:
         """Called by the recorder for every record (from the meter thread)."""
@@ -38,7 +39,11 @@ class MeterCollector:
         with self.lock:
             self.ledger = ledger
             if dt > 0:
-                self.power = {i: float(e) / dt for i, e in enumerate(record.get("e", []))}
+                # a channel not read this interval has no power: its sample is left out (unknown), never a 0 W reading
+                flags, estimated = record.get("flags") or {}, record.get("est") or {}
+                self.power = {i: float(e) / dt for i, e in enumerate(record.get("e", []))
+                              if coverage([str(f).split(":")[0] if f != "gap:start-failed" else "gap-start"
+                                           for f in flags.get(str(i), [])], float(e), float(estimated.get(str(i), 0.0))) != "unknown"}
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -47,8 +52,11 @@ class MeterCollector:
         values = list(self.labels.values())
         gpu_energy = CounterMetricFamily("footprint_gpu_energy_joules", "GPU energy since the meter started.",
                                          labels=[*base, "index", "uuid"])
-        gpu_power = GaugeMetricFamily("footprint_gpu_power_watts", "GPU average power over the last interval.",
-                                      labels=[*base, "index", "uuid"])
+        gpu_power = GaugeMetricFamily("footprint_gpu_power_watts", "GPU average power over the last interval "
+                                      "(absent while the GPU is not read).", labels=[*base, "index", "uuid"])
+        gpu_seconds = CounterMetricFamily("footprint_gpu_seconds", "Seconds of each GPU by how its energy is known: "
+                                          "measured, filled across a gap, or unknown (not read).",
+                                          labels=[*base, "index", "uuid", "coverage"])
         with self.lock:
             ledger, power = self.ledger, dict(self.power)
         joules = {"gpu": 0.0, "cpu": 0.0, "ram": 0.0}
@@ -60,9 +68,13 @@ class MeterCollector:
                 if channel.component == "gpu":
                     labels = [*values, str(channel.info.get("index", i)), channel.key]
                     gpu_energy.add_metric(labels, channel.energy)
-                    gpu_power.add_metric(labels, power.get(i, 0.0))
+                    if i in power:
+                        gpu_power.add_metric(labels, power[i])
+                    for kind, seconds in zip(("measured", "filled", "unknown"), channel.seconds()[:3], strict=True):
+                        gpu_seconds.add_metric([*labels, kind], seconds)
         yield gpu_energy
         yield gpu_power
+        yield gpu_seconds
         for component, what in (("cpu", "CPU"), ("ram", "RAM")):
             family = CounterMetricFamily(f"footprint_{component}_energy_joules", f"{what} energy since the meter started "
                                          "(measured through RAPL, or modelled).", labels=base)
@@ -77,11 +89,46 @@ class MeterCollector:
                                         labels=base)
         emissions.add_metric(values, it * self.pue / J_PER_KWH * self.intensity)
         yield emissions
+        yield from self._work_families(base, values)
         for name, doc, value in (("footprint_pue", "Power usage effectiveness used for facility energy.", self.pue),
                                  ("footprint_grid_intensity_grams_per_kwh", "Grid carbon intensity used, gCO2e/kWh.", self.intensity),
                                  ("footprint_metered_seconds", "Seconds metered so far (last complete interval).", t)):
             gauge = GaugeMetricFamily(name, doc, labels=base)
             gauge.add_metric(values, value)
+            yield gauge
+
+
+    def _work_families(self, base: list[str], values: list[str]) -> Iterator[Any]:
+        """The run's work and forecast, from the live snapshot (only the series known so far)."""
+        from prometheus_client.core import GaugeMetricFamily
+
+        live = self.work.snapshot() if self.work is not None else None
+        if not live:
+            return
+        series = (
+            ("footprint_work_steps", "Steps done, as the training code reported them.", live.get("steps"), 1.0),
+            ("footprint_work_total_steps", "The run's planned steps.", live.get("total_steps"), 1.0),
+            ("footprint_work_tokens", "Tokens processed so far.", live.get("tokens"), 1.0),
+            ("footprint_work_samples", "Samples processed so far.", live.get("samples"), 1.0),
+            ("footprint_work_flops", "FLOPs done so far.", live.get("flops"), 1.0),
+            ("footprint_energy_per_step_joules", "Facility energy per step so far.", live.get("energy_per_step_j"), 1.0),
+            ("footprint_energy_per_token_joules", "Facility energy per token so far.", live.get("energy_per_token_j"), 1.0),
+            ("footprint_energy_per_flop_joules", "Device energy per FLOP so far.", live.get("energy_per_flop_j"), 1.0),
+            ("footprint_mfu_ratio", "Achieved FLOP/s over the run against the GPUs' dense peak.", live.get("mfu"), 1.0),
+            ("footprint_forecast_energy_joules", "Forecast facility energy of the whole run.", live.get("forecast_energy_kwh"), J_PER_KWH),
+            ("footprint_forecast_energy_low_joules", "Low end of the forecast energy.", live.get("forecast_energy_kwh_low"), J_PER_KWH),
+            ("footprint_forecast_energy_high_joules", "High end of the forecast energy.", live.get("forecast_energy_kwh_high"), J_PER_KWH),
+            ("footprint_forecast_emissions_grams", "Forecast emissions of the whole run, gCO2e.", live.get("forecast_emissions_kg"), 1000.0),
+            ("footprint_forecast_cost_usd", "Forecast cost of the whole run, USD.", live.get("forecast_cost_usd"), 1.0),
+            ("footprint_forecast_end_timestamp_seconds", "Forecast end of the run, Unix time.", live.get("forecast_end_unix"), 1.0),
+            ("footprint_forecast_fraction_done", "Fraction of the planned work done.", live.get("forecast_fraction_done"), 1.0),
+            ("footprint_budget_stop", "1 once a budget stopped the run.", float(bool(live.get("budget_stop"))), 1.0),
+        )
+        for name, doc, value, scale in series:
+            if value is None:
+                continue
+            gauge = GaugeMetricFamily(name, doc, labels=base)
+            gauge.add_metric(values, float(value) * scale)
             yield gauge
 
 

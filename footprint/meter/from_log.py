@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint.core.result import Footprint
+from footprint.meter.ledger import Totals
 from footprint.meter.log import MAX_PROBLEMS_SHOWN, MeterLog
 
 
@@ -58,6 +59,13 @@ def collect_runs(paths: list[str], run_id: str | None = None) -> tuple[list[Mete
     return list(chosen.values()), warnings
 
 
+def run_totals(run: MeterLog) -> Totals:
+    """A run's totals as its records add up, with the stored totals of its log that were refused."""
+    part = run.ledger.totals(complete=run.complete)
+    part.refused = run.refused
+    return part
+
+
 def _length(run: MeterLog) -> tuple[bool, int, float]:
     return (run.complete, run.ledger.intervals, run.ledger.t)
 
@@ -69,7 +77,7 @@ def footprint_from_logs(paths: list[str], site: dict[str, Any] | None = None, la
     from footprint.meter.measured import build_footprint
 
     runs, warnings = collect_runs(paths, run_id)
-    parts = [run.ledger.totals(complete=run.complete) for run in runs]
+    parts = [run_totals(run) for run in runs]
     name = label if label is not None else str(parts[0].header.get("label", "")) if len(parts) == 1 else ""
     return build_footprint(parts, site or {}, name), warnings
 
@@ -79,7 +87,7 @@ def footprint_by_run(paths: list[str], site: dict[str, Any] | None = None) -> tu
     from footprint.meter.measured import build_footprint
 
     runs, warnings = collect_runs(paths)
-    out = {run.run_id: build_footprint([run.ledger.totals(complete=run.complete)], site or {}, str(run.header.get("label", "")))
+    out = {run.run_id: build_footprint([run_totals(run)], site or {}, str(run.header.get("label", "")))
            for run in runs}
     return out, warnings
 

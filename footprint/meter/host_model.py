@@ -116,15 +116,11 @@ def match_tdp(model: str, table: dict[str, float]) -> tuple[str, float] | None:
 
 
 def table_tdp(model: str) -> tuple[str, float] | None:
-    """``match_tdp`` of the model in codecarbon's table, kept on disk until the table changes: reading and
-    matching ~5,000 rows took ~25 ms of every run's start."""
-    path = cpu_power_csv()
-    if path is None:
+    """``match_tdp`` of the model in codecarbon's table (~12 ms of ``run``'s start; keeping the answer on disk
+    saved no more than that, benchmarks/RESULTS.md)."""
+    if cpu_power_csv() is None:
         return None
-    from footprint.core.derived_cache import derived
-
-    hit = derived("cpu-tdp-1", model, [path], lambda: match_tdp(model, cpu_power_table()))
-    return (str(hit[0]), float(hit[1])) if hit else None
+    return match_tdp(model, cpu_power_table())
 
 
 def cpu_brand(proc_root: Path) -> tuple[str, int, int]:

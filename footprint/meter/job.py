@@ -1,15 +1,15 @@
 """The footprint of a multi-node job: every node log of one job under a directory, each node counted once.
 
-A finished log ends with a final record that carries the run's totals, so it is summed from its first and last
-lines without reading the intervals in between; a log cut short (a node killed) is streamed record by record up
-to its last complete interval, from its last checkpoint record on (the running totals the meter writes every
-few minutes) when it has one. The same run found twice (a copied log) is counted once; several runs of one
-node in one job (several job steps) add up. Nodes the launcher listed but that left no log are named missing.
+Each log is read from the last checkpoint record of each run (the running totals the meter writes every few
+minutes, and in its final record) on: the records after it are streamed, up to the last complete interval of a
+log cut short. A checkpoint is used only if its checksum and totals pass (see ``footprint.meter.checkpoint``),
+so the totals are those of reading every record, as ``footprint report FILE`` does. The same run found twice (a
+copied log) is counted once; several runs of one node in one job (several job steps) add up. Nodes the launcher
+listed but that left no log are named missing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +17,17 @@ from typing import Any
 
 from footprint.core.result import Footprint
 from footprint.errors import FootprintError
-from footprint.meter.ledger import Ledger, Totals, totals_from_final
+from footprint.meter.ledger import Ledger, Totals
+from footprint.meter.log import MAX_PROBLEMS_SHOWN
 
 MAX_GPU_LINES = 64  # the text report lists GPUs one per line up to this many; --json always has them
-TAIL_BYTES = 65536  # a final record is well under this; a longer last line means no usable final record
 POOL_MIN_BYTES = 32 << 20  # logs to stream, in all: below this (about a second and a half of reading on one core),
 # starting worker processes costs more than it saves
 
 
 @dataclass
 class NodeLog:
-    """One log of one node: its header, totals and how it ended."""
+    """One run of one node's log (or the runs of a log added up): its header, totals and how it ended."""
 
     path: str
     header: dict[str, Any]
@@ -35,6 +35,7 @@ class NodeLog:
     complete: bool
     cut_line: bool = False
     bad_lines: int = 0
+    problems: list[str] = field(default_factory=list)  # damaged records and refused totals, "PATH:LINE: what"
 
     @property
     def job(self) -> str:
@@ -56,70 +57,51 @@ class NodeLog:
         return [int(r) for r in (self.header.get("ranks") or []) if isinstance(r, int)]
 
 
-def _first_line(path: Path) -> dict[str, Any] | None:
-    with path.open("rb") as fh:
-        line = fh.readline()
-    if not line.endswith(b"\n"):
-        return None
-    try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _last_line(path: Path) -> dict[str, Any] | None:
-    with path.open("rb") as fh:
-        fh.seek(0, 2)
-        size = fh.tell()
-        fh.seek(max(0, size - TAIL_BYTES))
-        tail = fh.read()
-    if not tail.endswith(b"\n"):
-        return None
-    start = tail.rfind(b"\n", 0, len(tail) - 1)
-    try:
-        value = json.loads(tail[start + 1:])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def read_node_log(path: str | Path) -> NodeLog:
-    """A node's log: from its header and final record when it finished, else streamed."""
-    p = Path(path)
-    return _finished_node_log(p) or _streamed_node_log(p)
-
-
-def _finished_node_log(p: Path) -> NodeLog | None:
-    """A finished log from its first and last lines; None if it has no final record with totals."""
-    from footprint.meter.log import FORMAT, VERSION
-
-    try:
-        header = _first_line(p)
-        version = header.get("version", 0) if header is not None else None
-        if header is None or header.get("type") != "header" or header.get("format") != FORMAT \
-                or type(version) is not int or version > VERSION:
-            return None
-        final = _last_line(p)
-    except OSError:  # unreadable: streaming it says so in one line
-        return None
-    if final is None or final.get("type") != "final":
-        return None
-    totals = totals_from_final(header, final)
-    if totals is None:
-        return None
-    header = {**header, "log": str(p), "ranks": final.get("ranks", header.get("ranks", []))}
-    totals.header = header
-    return NodeLog(str(p), header, totals, True)
+    """A node's log, its runs added up, each read from its last usable checkpoint (or final record) on."""
+    return _streamed_node_log(Path(path))
 
 
 def _streamed_node_log(p: Path) -> NodeLog:
-    """A log cut short, or with no totals in its final record, streamed (raises if it is not a log)."""
-    ledger, log = stream_totals(p)
+    """A log streamed from each run's last usable checkpoint or final record on (raises if it is not a log)."""
+    from footprint.meter.checkpoint import read_runs_resumed
+
+    runs = _distinct(read_runs_resumed(p))
+    ledger, log = _combined(runs)
     ledger.header = {**log.header, "log": str(p)}
     if log.final is not None and "ranks" in log.final:
         ledger.header["ranks"] = log.final["ranks"]
-    return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines)
+    problems = [line for run in runs for line in run.problems]
+    return NodeLog(str(p), ledger.header, ledger.totals(complete=log.complete), log.complete, log.cut_line, log.bad_lines,
+                   problems)
+
+
+def _node_runs(p: Path) -> list[NodeLog]:
+    """Each distinct run of a log on its own, as 'footprint report FILE' counts them (raises if it is not a log)."""
+    from footprint.meter.checkpoint import read_runs_resumed
+    from footprint.meter.from_log import run_totals
+
+    out = []
+    for run in _distinct(read_runs_resumed(p)):
+        header = {**run.header, "log": str(p)}
+        if run.final is not None and "ranks" in run.final:
+            header["ranks"] = run.final["ranks"]
+        totals = run_totals(run)
+        totals.header = header
+        out.append(NodeLog(str(p), header, totals, run.complete, run.cut_line, run.bad_lines, run.problems))
+    return out
+
+
+def _distinct(runs: list[Any]) -> list[Any]:
+    """Each run of a log once (a log pasted after itself holds each twice): of two copies, the longer, as
+    ``footprint report FILE`` keeps it."""
+    from footprint.meter.from_log import _length
+
+    chosen: dict[str, Any] = {}
+    for run in runs:
+        seen = chosen.get(run.run_id)
+        chosen[run.run_id] = run if seen is None or _length(run) > _length(seen) else seen
+    return list(chosen.values())
 
 
 def usable_cores() -> int:
@@ -131,27 +113,23 @@ def usable_cores() -> int:
 
 
 def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLog]:
-    """Every log read, in the order given. Finished logs are read here (two lines each); the logs that must be
-    streamed are shared among ``workers`` processes (default: one per usable core, when they hold enough bytes
-    for a pool to pay for its start-up). The result is the same as reading them one by one: logs are
-    independent, and each is read whole by one process."""
+    """Every run of every log, in the order given. The logs are shared among ``workers`` processes (default: one
+    per usable core, when they hold enough bytes for a pool to pay for its start-up). The result is the same as
+    reading them one by one: logs are independent, and each is read whole by one process."""
     lists: dict[tuple[Any, ...], list[Any]] = {}
-    logs: list[NodeLog | None] = [_shared_lists(_finished_node_log(p), lists) for p in paths]
-    streamed = [i for i, log in enumerate(logs) if log is None]
+    logs: list[list[NodeLog] | None] = [None for _ in paths]
+    streamed = list(range(len(paths)))
     if workers is None:
         size = sum(_size(paths[i]) for i in streamed)
         workers = usable_cores() if size >= POOL_MIN_BYTES else 1
     workers = min(workers, len(streamed))
-    if workers < 2:
+    if workers < 2 or not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
         for i in streamed:
-            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
-    elif not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
-        for i in streamed:
-            logs[i] = _shared_lists(_streamed_node_log(paths[i]), lists)
-    return [log for log in logs if log is not None]
+            logs[i] = _shared_lists(_node_runs(paths[i]), lists)
+    return [log for runs in logs if runs is not None for log in runs]
 
 
-def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | None],
+def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[list[NodeLog] | None],
                   lists: dict[tuple[Any, ...], list[Any]], workers: int) -> bool:
     """Read the logs ``streamed`` (indexes into ``paths``) in ``workers`` processes, into ``logs``; False if no
     pool could be started or kept (process limits, no /dev/shm)."""
@@ -169,8 +147,8 @@ def _read_in_pool(paths: list[Path], streamed: list[int], logs: list[NodeLog | N
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             chunk = max(1, len(streamed) // (workers * 8))  # a few chunks per worker: even shares, few round trips
-            for i, log in zip(streamed, pool.map(_streamed_node_log, [paths[i] for i in streamed], chunksize=chunk), strict=True):
-                logs[i] = _shared_lists(log, lists)
+            for i, runs in zip(streamed, pool.map(_node_runs, [paths[i] for i in streamed], chunksize=chunk), strict=True):
+                logs[i] = _shared_lists(runs, lists)
     except (BrokenProcessPool, PermissionError, BlockingIOError):
         return False
     return True
@@ -187,12 +165,13 @@ def _threads() -> int:
         return 2
 
 
-def _shared_lists(log: NodeLog | None, lists: dict[tuple[Any, ...], list[Any]]) -> NodeLog | None:
+def _shared_lists(runs: list[NodeLog], lists: dict[tuple[Any, ...], list[Any]]) -> list[NodeLog]:
     """Every node's header repeats the job's node list: keep one copy of it, as each log is read (flat memory)."""
-    names = log.header.get("expected_nodes") if log is not None else None
-    if log is not None and isinstance(names, list):
-        log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
-    return log
+    for log in runs:
+        names = log.header.get("expected_nodes")
+        if isinstance(names, list):
+            log.header["expected_nodes"] = lists.setdefault(tuple(names), names)
+    return runs
 
 
 def _size(path: Path) -> int:
@@ -208,7 +187,11 @@ def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
     node log holding several runs adds them up."""
     from footprint.meter.checkpoint import read_runs_resumed
 
-    runs = read_runs_resumed(path)  # a run cut short is read from its last checkpoint on
+    return _combined(read_runs_resumed(path))
+
+
+def _combined(runs: list[Any]) -> tuple[Ledger, Any]:
+    """The runs of one log added up into the last one's ledger: (ledger, the last MeterLog)."""
     last = runs[-1]
     ledger = last.ledger
     for earlier in runs[:-1]:
@@ -217,6 +200,7 @@ def stream_totals(path: str | Path) -> tuple[Ledger, Any]:
                 mine.energy += theirs.energy
                 mine.estimated += theirs.estimated
                 mine.gap_s += theirs.gap_s
+                mine.set_seconds([a + b for a, b in zip(mine.seconds(), theirs.seconds(), strict=True)])
             ledger.t += earlier.ledger.t
             ledger.intervals += earlier.ledger.intervals
     last.bad_lines = sum(run.bad_lines for run in runs)
@@ -239,6 +223,53 @@ class NodeResult:
 
 
 @dataclass
+class Unmetered:
+    """A stretch of the job in which a node was not metered: its meter stopped (killed) and either another rank
+    took over (``taken_over``) or none did, up to the job's last metered second (``end`` None: nothing later is known)."""
+
+    node: str
+    start: float  # seconds since the job's first meter started
+    end: float | None
+    taken_over: bool
+
+    def describe(self) -> str:
+        if self.end is None:
+            return (f"node {self.node}: not metered from {self.start:.1f} s into the job on: its meter stopped (no final "
+                    "record) and no rank took over; how long the node ran on is not known")
+        how = "until another rank took over" if self.taken_over else "and no rank took over, up to the job's last metered second"
+        return (f"node {self.node}: not metered for {self.end - self.start:.1f} s, from {self.start:.1f} s to {self.end:.1f} s "
+                f"into the job: its meter stopped (no final record) {how}")
+
+
+def unmetered_spans(nodes: list[NodeResult], slack: float = 0.0) -> list[Unmetered]:
+    """Where each node went unmetered: after a log cut short, up to the node's next log (a rank that took over)
+    or, with none, up to the end of the job's last log. Gaps of ``slack`` seconds or less are not named."""
+    starts = [_start(log) for node in nodes for log in node.logs]
+    if not starts:
+        return []
+    zero = min(starts)
+    job_end = max(_start(log) + log.totals.duration for node in nodes for log in node.logs)
+    out = []
+    for node in nodes:
+        logs = sorted(node.logs, key=_start)
+        for i, log in enumerate(logs):
+            if log.complete:
+                continue
+            stopped = _start(log) + log.totals.duration
+            later = [_start(other) for other in logs[i + 1:] if _start(other) >= stopped - 1.0]
+            if later:
+                end, taken = min(later), True
+            elif job_end > stopped + slack:
+                end, taken = job_end, False
+            else:
+                out.append(Unmetered(node.node, stopped - zero, None, False))
+                continue
+            if end - stopped > slack:
+                out.append(Unmetered(node.node, stopped - zero, max(stopped, end) - zero, taken))
+    return out
+
+
+@dataclass
 class JobMerge:
     """What ``footprint report DIR`` found: the job, its nodes, and what was missing, cut short or duplicated."""
 
@@ -249,6 +280,7 @@ class JobMerge:
     duplicates: list[tuple[str, list[str]]]
     other_jobs: list[str]
     warnings: list[str]
+    unmetered: list[Unmetered] = field(default_factory=list)
 
     @property
     def parts(self) -> list[Totals]:
@@ -297,8 +329,9 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
             duplicates.append((best.node, [log.path for log in copies]))
             warnings.append(f"node {best.node}: {len(copies)} copies of one run ({', '.join(log.path for log in copies)}): counted once")
     for log in mine:
-        if log.bad_lines:
-            warnings.append(f"{log.path}: {log.bad_lines} unreadable line(s) skipped")
+        warnings.extend(log.problems[:MAX_PROBLEMS_SHOWN])
+        if len(log.problems) > MAX_PROBLEMS_SHOWN:
+            warnings.append(f"{log.path}: {len(log.problems) - MAX_PROBLEMS_SHOWN} more damaged line(s) skipped")
     expected: dict[str, None] = {}  # ordered set: 1,000 nodes x 1,000 names must not be a quadratic scan
     count: int | None = None
     for names in {tuple(log.header.get("expected_nodes") or ()) for log in mine}:
@@ -312,12 +345,36 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         if not node.complete:
             t = max(log.totals.duration for log in node.logs if not log.complete)
             warnings.append(f"node {node.node}: cut short (no final record): counted up to its last complete interval, {t:g} s")
+    unmetered = unmetered_spans(ordered, slack=0.001)  # a meter cut short always loses time: even a short gap is named
+    warnings.extend(span.describe() for span in unmetered)
     if missing:
         warnings.append(f"{len(missing)} node(s) missing, no log found: {', '.join(missing)}")
     elif count is not None and count > len(ordered):
         warnings.append(f"{count - len(ordered)} node(s) missing: the launcher gave {count} nodes, logs were found for {len(ordered)}")
     others = [j for j in jobs if j != job]
-    return JobMerge(job, ordered, missing, count, duplicates, others, warnings)
+    return JobMerge(job, ordered, missing, count, duplicates, others, warnings, unmetered)
+
+
+def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
+    """One GPU of a node in the job report: energy, powers, how its seconds are known, a reading above its TDP."""
+    from footprint.meter.measured import J_PER_KWH, _q, above_tdp, was_read
+
+    average = g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0
+    peak = max(g["peak"], average)
+    tdp, source = g["tdp"]
+    measured, filled, unknown = g["covered"]
+    return {"host": node, "index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
+            "energy": _q(g["joules"] / J_PER_KWH, "kWh"), "average_power": _q(average, "W"), "peak_power": _q(peak, "W"),
+            "measured": was_read(g["covered"]),
+            "seconds": {"measured": _q(measured, "s"), "filled": _q(filled, "s"), "unknown": _q(unknown, "s")},
+            "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": source,
+            "above_tdp": above_tdp(average, peak, tdp, g["seconds"])}
+
+
+def _start(log: NodeLog) -> float:
+    """When a log's run started (unix seconds; a header checked as the reader checks it); 0 if it does not say."""
+    start = log.header.get("start_unix")
+    return float(start) if isinstance(start, int | float) and not isinstance(start, bool) else 0.0
 
 
 def _show(job: str) -> str:
@@ -326,14 +383,14 @@ def _show(job: str) -> str:
 
 def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: str | None = None) -> Footprint:
     """The merged Footprint of a job, with per-node entries in its details."""
-    from footprint.meter.measured import J_PER_KWH, _q, build_footprint
+    from footprint.meter.measured import J_PER_KWH, _q, build_footprint, device_tdp, wall_time
 
     fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
     it_j = sum(node.energy() for node in merge.nodes)
     facility_kwh = float(fp.energy.central.to("kWh").magnitude)
     pue = facility_kwh / (it_j / J_PER_KWH) if it_j > 0 else 1.0
-    starts = [float(log.header.get("start_unix", 0.0)) for node in merge.nodes for log in node.logs]
-    ends = [float(log.header.get("start_unix", 0.0)) + log.totals.duration for node in merge.nodes for log in node.logs]
+    starts = [_start(log) for node in merge.nodes for log in node.logs]
+    ends = [_start(log) + log.totals.duration for node in merge.nodes for log in node.logs]
     nodes = []
     for node in merge.nodes:
         gpus: dict[str, dict[str, Any]] = {}
@@ -341,28 +398,30 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
             for channel in log.totals.gpus:
                 entry = gpus.setdefault(channel.key, {"index": channel.info.get("index"), "uuid": channel.key,
                                                       "name": channel.info.get("name"), "method": channel.info.get("method"),
-                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0})
+                                                      "joules": 0.0, "seconds": 0.0, "peak": 0.0, "covered": [0.0, 0.0, 0.0],
+                                                      "tdp": device_tdp(channel)})
                 entry["joules"] += channel.energy
                 entry["seconds"] += log.totals.duration
                 entry["peak"] = max(entry["peak"], channel.peak_w)
+                entry["covered"] = [a + b for a, b in zip(entry["covered"], channel.seconds()[:3], strict=True)]
         ranks = sorted({r for log in node.logs for r in log.ranks})
         nodes.append({
-            "node": node.node, "complete": node.complete, "logs": [log.path for log in node.logs],
-            "gpus": [{"index": g["index"], "uuid": g["uuid"], "name": g["name"], "method": g["method"],
-                      "energy": _q(g["joules"] / J_PER_KWH, "kWh"),
-                      "average_power": _q(g["joules"] / g["seconds"] if g["seconds"] > 0 else 0.0, "W"),
-                      "peak_power": _q(g["peak"], "W")} for g in gpus.values()],
+            "node": node.node, "complete": node.complete, "logs": list(dict.fromkeys(log.path for log in node.logs)),
+            "gpus": [_job_gpu(node.node, g) for g in gpus.values()],
             "ranks": ranks,
             "energy_gpu": _q(node.energy("gpu") / J_PER_KWH, "kWh"),
             "energy_host": _q((node.energy("cpu") + node.energy("ram")) / J_PER_KWH, "kWh"),
             "energy": _q(node.energy() / J_PER_KWH * pue, "kWh"),
-            "duration": _q(max(log.totals.duration for log in node.logs), "s"),
+            "duration": _q(wall_time([log.totals for log in node.logs]), "s"),
         })
     job_details = {
         "job": merge.job, "nodes": nodes, "missing_nodes": merge.missing, "expected_nodes": merge.expected_count,
         "cut_short": [node.node for node in merge.cut_short],
         "duplicates": [{"node": node, "logs": paths} for node, paths in merge.duplicates],
         "other_jobs": merge.other_jobs,
+        "unmetered": [{"node": u.node, "from": _q(u.start, "s"), "to": _q(u.end, "s") if u.end is not None else None,
+                       "duration": _q(u.end - u.start, "s") if u.end is not None else None, "taken_over": u.taken_over}
+                      for u in merge.unmetered],
         "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
                  "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
     }

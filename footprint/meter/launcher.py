@@ -113,10 +113,19 @@ def _tasks_here(env: Mapping[str, str]) -> int | None:
     return counts[index] if index < len(counts) else None
 
 
+MAX_NAME = 100  # characters of a job or node name in a file name: file systems allow 255 bytes per name
+
+
 def safe_name(value: str) -> str:
-    """A job or node name as a file name: anything but letters, digits, '.', '_' and '-' becomes '_'."""
-    cleaned = _SAFE.sub("_", value).lstrip(".")
-    return cleaned or "_"
+    """A job or node name as a file name: anything but letters, digits, '.', '_' and '-' becomes '_'; a name longer
+    than MAX_NAME keeps its start and ends with a hash of the whole name, so that it still fits a path and two
+    long names stay apart (the full name is in the log header)."""
+    cleaned = _SAFE.sub("_", value).lstrip(".") or "_"
+    if len(cleaned) <= MAX_NAME:
+        return cleaned
+    import hashlib
+
+    return f"{cleaned[:MAX_NAME - 17]}-{hashlib.sha256(value.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
 
 
 def expand_hostlist(text: str) -> list[str]:

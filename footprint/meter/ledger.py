@@ -15,10 +15,10 @@ from itertools import groupby, islice, repeat
 from operator import add, floordiv, itemgetter, le, sub, truediv
 from typing import Any
 
-PEAK_MIN_SHARE = 0.5  # intervals shorter than half the nominal one (window marks, the last one) are too
-# short for a fair power figure against ~100 ms counter updates: for peak power they are read together with the
-# interval before them (or, at the start, after them), so every interval counts and the peak is never below
-# the average
+PEAK_WINDOW_S = 20.0  # peak power is energy over windows of at least this long (and at least one interval): an
+# interval's boundaries are timestamps taken around the reads, and a read delayed by a loaded CPU (or a counter that
+# moves in ~100 ms steps) shifts energy from one interval to the next; over one short interval that jitter reads as a
+# spike (a constant 350 W GPU showed 450 W), over 20 s and more it is a few percent at worst
 
 
 if sys.version_info < (3, 12):
@@ -42,38 +42,112 @@ class ChannelTotals:
     gap_s: float = 0.0
     counter_resets: int = 0
     flags: dict[str, int] = field(default_factory=dict)
-    group: tuple[float, float] = (0.0, 0.0)  # (J, s) of the last whole interval and the short ones after it
-    lead: tuple[float, float] = (0.0, 0.0)  # (J, s) of short intervals before any whole one
+    group: tuple[float, float] = (0.0, 0.0)  # (J, s) of the peak window being filled
+    lead: tuple[float, float] = (0.0, 0.0)  # (J, s) of the last peak window closed
+    # how each second of the run is known: read from the device, filled (estimated across a gap at the last
+    # power), or unknown (no reading at all: counted as 0 J, so the energy is a lower bound)
+    measured_s: float = 0.0
+    filled_s: float = 0.0
+    unknown_s: float = 0.0
+    open_fill_s: float = 0.0  # filled seconds since the last reading; measured after all if a counter spans the gap
 
     def copy(self) -> ChannelTotals:
         return ChannelTotals(self.key, self.component, self.info, self.energy, self.estimated, self.peak_w,
-                             self.gap_s, self.counter_resets, dict(self.flags), self.group, self.lead)
+                             self.gap_s, self.counter_resets, dict(self.flags), self.group, self.lead,
+                             self.measured_s, self.filled_s, self.unknown_s, self.open_fill_s)
 
-    def feed_peak(self, energy: float, dt: float, flagged: bool, min_dt: float) -> None:
-        """Update the peak interval-average power with one interval (flagged ones, partly estimated, do not count)."""
+    def seconds(self) -> list[float]:
+        """[measured, filled, unknown, open fill] seconds, as a checkpoint and a final record carry them."""
+        return [self.measured_s, self.filled_s, self.unknown_s, self.open_fill_s]
+
+    def set_seconds(self, values: list[float]) -> None:
+        self.measured_s, self.filled_s, self.unknown_s, self.open_fill_s = values
+
+    def feed_coverage(self, dt: float, energy: float, estimated: float, names: list[str]) -> None:
+        """Count one interval's seconds as measured, filled or unknown from its flags (see ``coverage``)."""
+        kind = coverage(names, energy, estimated)
+        if kind == "measured":
+            if "gap-measured" in names:  # the counter read across the gap: what was filled is measured after all
+                self.measured_s += self.open_fill_s
+                self.filled_s -= self.open_fill_s
+            self.measured_s += dt
+            self.open_fill_s = 0.0
+        elif kind == "filled":
+            self.filled_s += dt
+            self.open_fill_s += dt
+        else:
+            self.unknown_s += dt
+
+    def feed_peak(self, energy: float, dt: float, flagged: bool, window: float) -> None:
+        """Add one interval to the peak: intervals add up to windows of at least ``window`` seconds, each window's
+        average power a candidate. A flagged interval (partly estimated) ends the window without counting it."""
         if flagged:
             self.group, self.lead = (0.0, 0.0), (0.0, 0.0)
             return
-        if dt >= min_dt and dt > 0:
-            power = energy / dt  # divided, not compared as energy > peak x dt: the batch reader takes a max of these
+        joules, seconds = self.group[0] + energy, self.group[1] + dt
+        if seconds >= window and seconds > 0:
+            power = joules / seconds
             if power > self.peak_w:
                 self.peak_w = power
-            if self.lead[1] > 0:
-                energy, dt = energy + self.lead[0], dt + self.lead[1]
-                self.lead = (0.0, 0.0)
-                self.peak_w = max(self.peak_w, energy / dt)
-            self.group = (energy, dt)
-        elif self.group[1] > 0:
-            self.group = (self.group[0] + energy, self.group[1] + dt)
-            self.peak_w = max(self.peak_w, self.group[0] / self.group[1])
+            self.lead, self.group = (joules, seconds), (0.0, 0.0)
         else:
-            self.lead = (self.lead[0] + energy, self.lead[1] + dt)
+            self.group = (joules, seconds)
+
+    def feed_peak_column(self, column: list[float], windows: tuple[list[int], list[float], float]) -> None:
+        """``feed_peak`` for unflagged intervals in a row, with exactly its sums: ``windows`` (from ``window_ends``,
+        for this channel's open window) says where windows close; each is summed at C speed."""
+        ends, seconds, rest = windows
+        start, joules = 0, self.group[0]
+        sums = []
+        for end in ends:
+            sums.append(reduce(add, column[start:end], joules))
+            start, joules = end, 0.0
+        if sums:
+            power = max(map(truediv, sums, seconds))
+            if power > self.peak_w:
+                self.peak_w = power
+            self.lead = (sums[-1], seconds[-1])
+        self.group = (reduce(add, column[start:], joules), rest)
 
     def peak(self) -> float:
-        """The peak so far; a run of short intervals only (shorter than half an interval) is one window."""
-        if self.lead[1] > 0 and self.group[1] == 0:
-            return max(self.peak_w, self.lead[0] / self.lead[1])
-        return self.peak_w
+        """The peak so far; the run's last stretch, shorter than a window, is read with the window before it (or,
+        in a run shorter than one window, alone: its average)."""
+        joules, seconds = self.group
+        if seconds <= 0:
+            return self.peak_w
+        if self.lead[1] > 0:
+            return max(self.peak_w, (self.lead[0] + joules) / (self.lead[1] + seconds))
+        return max(self.peak_w, joules / seconds)
+
+
+def coverage(names: list[str], energy: float, estimated: float) -> str:
+    """'measured', 'filled' or 'unknown': how an interval's energy of one channel is known, from its flag names
+    (the part before ':'). A failed read ('error', a start that failed) has no energy at all; a gap filled at the
+    last power is an estimate, unless nothing was known to fill it with (0 J)."""
+    if not names:
+        return "measured"
+    if "error" in names or "gap-start" in names:
+        return "unknown"
+    if "gap-measured" in names:
+        return "measured"
+    if "gap" in names:
+        return "filled" if energy > 0 or estimated > 0 else "unknown"
+    return "filled" if "counter-reset" in names or estimated > 0 else "measured"
+
+
+def window_ends(dts: list[float], seconds: float, window: float) -> tuple[list[int], list[float], float]:
+    """Where peak windows close in a row of intervals, for an open window of ``seconds`` so far: the indexes just
+    past each window's last interval, each window's seconds, and the seconds of the window left open (summed one
+    by one, as ``ChannelTotals.feed_peak`` sums them)."""
+    ends: list[int] = []
+    lengths: list[float] = []
+    for index, dt in enumerate(dts, 1):
+        seconds += dt
+        if seconds >= window and seconds > 0:
+            ends.append(index)
+            lengths.append(seconds)
+            seconds = 0.0
+    return ends, lengths, seconds
 
 
 @dataclass
@@ -87,6 +161,8 @@ class Totals:
     complete: bool = True
     intervals: int = 0
     hourly: dict[int, float] = field(default_factory=dict)  # UTC hour (unix s // 3600) -> J of all channels
+    work: dict[str, Any] | None = None  # the run's work, forecast and budget state (footprint.meter.work.WorkTrail)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # stored totals of the log not used: log, line, what
 
     def energy(self, component: str) -> float:
         return sum(c.energy for c in self.channels if c.component == component)
@@ -105,6 +181,7 @@ class Ledger:
     def __init__(self, header: dict[str, Any]) -> None:
         self.header = header
         self.interval = float(header.get("settings", {}).get("interval_s", 5.0))
+        self.peak_window = max(PEAK_WINDOW_S, self.interval)
         self.channels = [ChannelTotals(c["key"], c["component"], c) for c in header.get("channels", [])]
         self.t = 0.0
         self.intervals = 0
@@ -113,6 +190,7 @@ class Ledger:
         # energy per UTC hour, so that a time-resolved grid intensity can weight it (one entry per hour: flat memory)
         self.hourly: dict[int, float] = {}
         self.start_unix = header.get("start_unix")
+        self.work: Any = None  # a WorkTrail once the run has a work record
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record.get("type")
@@ -120,30 +198,42 @@ class Ledger:
             self._interval(record)
         elif kind == "mark":
             self._mark(record)
+        elif kind == "work":
+            if self.work is None:
+                from footprint.meter.work import WorkTrail
+
+                self.work = WorkTrail(self.header)
+            self.work.add(record)
 
     def _interval(self, record: dict[str, Any]) -> None:
         dt = float(record.get("dt", 0.0))
         energies = record.get("e", [])
         estimated = record.get("est")
         flags = record.get("flags")
-        min_dt = PEAK_MIN_SHARE * self.interval
+        window = self.peak_window
         for i, (channel, value) in enumerate(zip(self.channels, energies, strict=False)):
             energy = float(value)
             channel.energy += energy
             mine = ()
             if estimated or flags:  # sparse: most intervals have neither
                 key = str(i)
-                if estimated:
-                    channel.estimated += float(estimated.get(key, 0.0))
+                guessed = float(estimated.get(key, 0.0)) if estimated else 0.0
+                channel.estimated += guessed
                 mine = flags.get(key, ()) if flags else ()
+                names = []
                 for flag in mine:
-                    name = flag.split(":")[0]
+                    name = "gap-start" if flag == "gap:start-failed" else flag.split(":")[0]
+                    names.append(name)
                     channel.flags[flag] = channel.flags.get(flag, 0) + 1
-                    if name == "gap":
+                    if name in ("gap", "gap-start"):
                         channel.gap_s += dt
                     elif name == "counter-reset":
                         channel.counter_resets += 1
-            channel.feed_peak(energy, dt, bool(mine), min_dt)
+                channel.feed_coverage(dt, energy, guessed, names)
+            else:
+                channel.measured_s += dt
+                channel.open_fill_s = 0.0
+            channel.feed_peak(energy, dt, bool(mine), window)
         self.t = float(record.get("t", self.t + dt))
         self.intervals += 1
         if isinstance(self.start_unix, int | float):
@@ -155,38 +245,22 @@ class Ledger:
         lengths and energies (each record's channels one after the other, as floats).
 
         The result is exactly that of ``add`` record by record: the same sums in the same order (``running_sum``),
-        and the same peaks (a peak is a max of energy / dt). Short intervals, and the first whole one after short
-        ones at the start, take the record-by-record path; runs of whole intervals between them are summed per
-        channel at C speed."""
-        n = len(self.channels)
-        min_dt = PEAK_MIN_SHARE * self.interval
-        count = len(ts)
-        short = [i for i, dt in enumerate(dts) if dt < min_dt] if count and min(dts) < min_dt else []
-        start = 0
-        for stop in [*short, count]:
-            if start < stop and any(c.lead[1] > 0 for c in self.channels):
-                self._one(ts[start], dts[start], energies[start * n:(start + 1) * n])
-                start += 1
-            if start < stop:
-                self._whole(ts[start:stop], dts[start:stop], energies[start * n:stop * n])
-            if stop < count:
-                self._one(ts[stop], dts[stop], energies[stop * n:(stop + 1) * n])
-            start = stop + 1
-
-    def _one(self, t: float, dt: float, energies: list[float]) -> None:
-        self._interval({"type": "interval", "t": t, "dt": dt, "e": energies})
+        and the same peaks (``ChannelTotals.feed_peak_column``), summed per channel at C speed."""
+        if ts:
+            self._whole(ts, dts, energies)
 
     def _whole(self, ts: list[float], dts: list[float], energies: list[float]) -> None:
-        """Whole intervals (dt at least half the nominal one), with no short ones waiting to be joined to them."""
+        """Plain intervals (no flags, no estimates) as columns."""
         n = len(self.channels)
-        steady = dts[0] if min(dts) == max(dts) else None  # x / d grows with x, so max(x) / d == max(x / d)
+        windows: dict[float, tuple[list[int], list[float], float]] = {}
         for i, channel in enumerate(self.channels):
             column = energies[i::n]
             channel.energy = running_sum(column, channel.energy)
-            power = max(column) / steady if steady is not None else max(map(truediv, column, dts))
-            if power > channel.peak_w:
-                channel.peak_w = power
-            channel.group = (column[-1], dts[-1])
+            channel.measured_s = running_sum(dts, channel.measured_s)
+            channel.open_fill_s = 0.0
+            if channel.group[1] not in windows:  # channels with the same open window close theirs together
+                windows[channel.group[1]] = window_ends(dts, channel.group[1], self.peak_window)
+            channel.feed_peak_column(column, windows[channel.group[1]])
         self.t = ts[-1]
         self.intervals += len(ts)
         if isinstance(self.start_unix, int | float):
@@ -221,6 +295,7 @@ class Ledger:
             diff.estimated -= then.estimated
             diff.gap_s -= then.gap_s
             diff.counter_resets -= then.counter_resets
+            diff.set_seconds([a - b for a, b in zip(now.seconds(), then.seconds(), strict=True)])
             diff.peak_w = 0.0  # a window's peak would need per-interval history; not kept
             diff.group = diff.lead = (0.0, 0.0)
             window.append(diff)
@@ -230,10 +305,13 @@ class Ledger:
         """What a checkpoint record carries to resume this ledger: every running sum as the ledger keeps it (JSON
         writes floats exactly), so that a resumed ledger adds the records after it to the same floats. With
         ``since``, only the hours from that one on (the earlier ones are final: an earlier checkpoint holds them)."""
-        return {"t": self.t, "intervals": self.intervals,
-                "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead)]
-                             for c in self.channels],
-                "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+        state = {"t": self.t, "intervals": self.intervals,
+                 "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags, list(c.group), list(c.lead),
+                               c.seconds()] for c in self.channels],
+                 "hourly": [[hour, joules] for hour, joules in self.hourly.items() if since is None or hour >= since]}
+        if self.work is not None:  # the run's work so far, so that a reader resuming here has it
+            state["work"] = self.work.record()
+        return state
 
     @classmethod
     def resume(cls, header: dict[str, Any], state: Any) -> Ledger | None:
@@ -251,8 +329,13 @@ class Ledger:
                 or t is None or t < 0 or type(intervals) is not int or intervals < 0:
             return None
         for channel, row in zip(ledger.channels, rows, strict=True):
-            if not isinstance(row, list) or len(row) != 8:
+            if not isinstance(row, list) or len(row) not in (8, 9):  # 8: written before seconds were counted
                 return None
+            if len(row) == 9:
+                seconds = _seconds(row[8])
+                if seconds is None:
+                    return None
+                channel.set_seconds(seconds)
             numbers = [_number(v) for v in (*row[:4], *_pair(row[6]), *_pair(row[7]))]
             flags = row[5]
             if any(v is None for v in numbers) or type(row[4]) is not int or row[4] < 0 or not isinstance(flags, dict) \
@@ -266,13 +349,25 @@ class Ledger:
             return None
         ledger.hourly = hours
         ledger.t, ledger.intervals = t, intervals
+        if "work" in state:
+            from footprint.meter.work import WorkTrail, check_work_record
+
+            if not isinstance(state["work"], dict) or check_work_record(state["work"]) is not None:
+                return None
+            ledger.work = WorkTrail(header)
+            ledger.work.add(state["work"])
         return ledger
 
     def totals(self, complete: bool = True) -> Totals:
         channels = [c.copy() for c in self.channels]
         for channel in channels:
             channel.peak_w = channel.peak()
-        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly))
+        work = self.work.summary() if self.work is not None else None
+        if work is None and isinstance(self.header.get("work"), dict):  # options given, no work reported
+            from footprint.meter.work import WorkTrail
+
+            work = WorkTrail(self.header).summary()
+        return Totals(self.header, channels, self.t, 0.0, complete, self.intervals, dict(self.hourly), work)
 
 
 def hourly_entries(entries: Any) -> dict[int, float] | None:
@@ -287,6 +382,18 @@ def hourly_entries(entries: Any) -> dict[int, float] | None:
             return None
         hours[entry[0]] = float(entry[1])
     return hours
+
+
+def _seconds(value: Any) -> list[float] | None:
+    """[measured, filled, unknown, open fill] seconds from a checkpoint or final record; None if not that."""
+    from footprint.meter.log import _number
+
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    numbers = [_number(v) for v in value]
+    if any(v is None or v < 0 for v in numbers):
+        return None
+    return numbers  # type: ignore[return-value]
 
 
 def _pair(value: Any) -> tuple[Any, Any]:
@@ -304,24 +411,4 @@ def load_totals(path: str) -> tuple[Ledger, Any]:
 def totals_record(ledger: Ledger) -> dict[str, Any]:
     """The totals a final record carries, so that a finished log can be summed from its last line."""
     return {"t": round(ledger.t, 6), "intervals": ledger.intervals,
-            "channels": [[c.energy, c.estimated, c.peak_w, c.gap_s, c.counter_resets, c.flags] for c in ledger.channels]}
-
-
-def totals_from_final(header: dict[str, Any], final: dict[str, Any]) -> Totals | None:
-    """The run's Totals rebuilt from its final record, or None if the record carries none (older logs)."""
-    saved = final.get("totals")
-    if not isinstance(saved, dict):
-        return None
-    ledger = Ledger(header)
-    rows = saved.get("channels")
-    if not isinstance(rows, list) or len(rows) != len(ledger.channels):
-        return None
-    try:
-        for channel, row in zip(ledger.channels, rows, strict=True):
-            channel.energy, channel.estimated, channel.peak_w, channel.gap_s = (float(v) for v in row[:4])
-            channel.counter_resets, channel.flags = int(row[4]), dict(row[5])
-        ledger.t = float(saved["t"])
-        ledger.intervals = int(saved.get("intervals", 0))
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    return ledger.totals(complete=True)
+            "channels": [[c.energy, c.estimated, c.peak(), c.gap_s, c.counter_resets, c.flags, c.seconds()] for c in ledger.channels]}

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, islice, repeat
@@ -36,7 +37,9 @@ MAX_SECONDS = 1e9  # about 30 years
 MAX_LINE = 1 << 20  # characters: a header with hundreds of devices is a few tens of kB
 MAX_PROBLEMS_SHOWN = 10  # per file; the rest are counted in one line
 COMPONENTS = ("gpu", "cpu", "ram")
-RECORD_TYPES = ("interval", "mark", "note", "checkpoint", "final")
+RECORD_TYPES = ("interval", "mark", "note", "checkpoint", "final", "work")
+SEALED = ("checkpoint", "final")  # records that carry totals, and so a checksum: see ``LogWriter.write``
+SEAL = b',"crc":"'  # how the checksum ends such a record: its last key, 8 hex digits
 
 
 class LogWriter:
@@ -49,6 +52,7 @@ class LogWriter:
         self.appended = False  # the file already held a run: this one follows it
         self.start = 0  # the byte offset of this writer's first record (its run's header) in a regular file
         self.written = 0  # bytes of records written since
+        self.crc = 0  # CRC-32 of those bytes, header included
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # 0o666 and the umask, as any program that creates a file; O_APPEND keeps each line whole
@@ -93,12 +97,22 @@ class LogWriter:
         return True
 
     def write(self, record: dict[str, Any]) -> bool:
-        """Append one record; False once writing has failed (the caller keeps metering in memory)."""
-        data = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+        """Append one record; False once writing has failed (the caller keeps metering in memory).
+
+        A record that carries totals (a checkpoint, the final record) ends with ``"crc"``: the CRC-32 of every
+        byte of its run before it (header included) continued over its own text up to that key. A reader that
+        takes totals from it instead of from the records checks that nothing it summarises, nor itself, changed."""
+        text = json.dumps(record, separators=(",", ":")).encode("utf-8")
+        if record.get("type") in SEALED and text.endswith(b"}"):
+            body = text[:-1]
+            data = body + SEAL + b"%08x\"}\n" % zlib.crc32(body, self.crc)
+        else:
+            data = text + b"\n"
         if not self._write_bytes(data):
             return False
         self.count += 1
         self.written += len(data)
+        self.crc = zlib.crc32(data, self.crc)
         # the header is synced by its writer once the meter's clock has started: a flush between the header's
         # wall-clock stamp and the meter's zero (tens of ms on a slow disk) would shift the log's timeline
         if self.count % FSYNC_EVERY == 0 or record.get("type") == "final":
@@ -133,6 +147,7 @@ class MeterLog:
     problems: list[str] = field(default_factory=list)  # one line each: "PATH:LINE: what; skipped"
     ledger: Any = None  # a footprint.meter.ledger.Ledger fed with every valid record
     last_t: float = 0.0
+    refused: list[dict[str, Any]] = field(default_factory=list)  # stored totals not used: {"log", "line", "what"}
 
     @property
     def complete(self) -> bool:
@@ -184,6 +199,45 @@ def check_header(record: dict[str, Any]) -> str | None:
         return f"'settings.site' is {_shown(site)}; expected an object of option values"
     if "run_id" in record and not isinstance(record["run_id"], str):
         return f"'run_id' is {_shown(record['run_id'])}; expected a string"
+    return _described(record) or next(filter(None, map(_channel_described, range(len(channels)), channels)), None)
+
+
+MAX_UNIX = 1e11  # seconds since 1970: the year 5138; a start time past it is a damaged header
+# what the header's optional fields must be when present (null stands for unknown), as the reports read them
+_TEXT = (str,)
+_HEADER_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "facts": ((dict,), "an object"), "host": (_TEXT, "a string"), "node": ((str, int), "a name"),
+    "job": ((str, int), "a job id"), "label": (_TEXT, "a string"), "ranks": ((list,), "a list of rank numbers"),
+    "expected_nodes": ((list,), "a list of node names"), "num_nodes": ((int,), "a whole number"),
+}
+_CHANNEL_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": (_TEXT, "a string"), "profile": (_TEXT, "a profile id"), "method": (_TEXT, "a string"),
+    "index": ((int,), "a whole number"),
+}
+
+
+def _wrong_type(value: Any, types: tuple[type, ...]) -> bool:
+    return value is not None and (isinstance(value, bool) or not isinstance(value, types))
+
+
+def _described(record: dict[str, Any]) -> str | None:
+    """What is wrong with the header's description of the run (its start, machine, job), if anything."""
+    start = record.get("start_unix")
+    if start is not None and ((number := _number(start)) is None or not 0 <= number <= MAX_UNIX):
+        return f"'start_unix' is {_shown(start)}; expected the run's start in seconds since 1970"
+    for key, (types, expected) in _HEADER_FIELDS.items():
+        if _wrong_type(record.get(key), types):
+            return f"{key!r} is {_shown(record[key])}; expected {expected}"
+    return None
+
+
+def _channel_described(i: int, channel: dict[str, Any]) -> str | None:
+    for key, (types, expected) in _CHANNEL_FIELDS.items():
+        if _wrong_type(channel.get(key), types):
+            return f"channel {i} {key!r} is {_shown(channel[key])}; expected {expected}"
+    limit = channel.get("power_limit_w")
+    if limit is not None and ((number := _number(limit)) is None or number <= 0):
+        return f"channel {i} 'power_limit_w' is {_shown(limit)}; expected a power limit in W"
     return None
 
 
@@ -212,6 +266,10 @@ def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | 
     wrong = _check_time(record, last_t)
     if wrong:
         return wrong
+    if kind == "work":
+        from footprint.meter.work import check_work_record
+
+        return check_work_record(record)
     if kind == "mark":
         if not isinstance(record.get("window"), str) or record.get("edge") not in ("start", "end"):
             return "a window mark needs a 'window' name and an 'edge' of start or end"
@@ -235,6 +293,17 @@ def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | 
             isinstance(k, str) and k.isdigit() and int(k) < channels and _number(v) is not None for k, v in estimated.items()):
         return f"'est' is {_shown(estimated)}; expected estimated energies in J by channel number"
     return None
+
+
+def sealed(line: bytes) -> tuple[bytes, int] | None:
+    """A whole line's text before its checksum and the checksum (see ``LogWriter.write``); None if it has none."""
+    end = len(line) - 11  # the checksum: 8 hex digits, a quote, a brace and the newline
+    if end < len(SEAL) or not line.endswith(b'"}\n') or line[end - len(SEAL):end] != SEAL:
+        return None
+    digits = line[end:end + 8]
+    if not all(c in b"0123456789abcdef" for c in digits):
+        return None
+    return line[:end - len(SEAL)], int(digits, 16)
 
 
 def _parse(line: str) -> dict[str, Any] | None:
@@ -400,6 +469,18 @@ class _Reader:
         for row in rows:
             self.line(_plain_text(row))
 
+    def _check_stored(self, current: MeterLog, record: dict[str, Any], lineno: int) -> None:
+        """Name the totals a checkpoint or final record stores if they could not stand for its records: checked on
+        their own, and against the records before it when every one of those was read."""
+        from footprint.meter.stored_totals import stored_problem
+
+        clean = len(current.problems) == len(current.refused) and not current.bad_lines  # refused totals add nothing
+        wrong = stored_problem(current.header, record, current.ledger if clean else None)
+        if wrong:
+            what = f"{record['type']} record: {wrong}"
+            current.problems.append(f"{self.path}:{lineno}: {what}; its totals are not used, its records are")
+            current.refused.append({"log": str(self.path), "line": lineno, "what": what})
+
     def line(self, text: str) -> None:
         """One line, checked on its own."""
         text = _bounded(text)
@@ -449,11 +530,13 @@ class _Reader:
             current.problems.append(f"{p}:{lineno}: {wrong}; skipped")
             return
         if record["type"] == "checkpoint":  # the running totals so far, for readers that resume from it: adds nothing
+            self._check_stored(current, record, lineno)
             return
         if record["type"] != "note":  # notes come from polls between intervals: not part of the interval timeline
             current.last_t = float(record.get("t", current.last_t))
         if record["type"] == "final":
             current.final = record
+            self._check_stored(current, record, lineno)
             return
         current.ledger.add(record)
         if self.keep_records:

@@ -16,6 +16,7 @@ from footprint.core.span import Span
 from footprint.meter.ledger import ChannelTotals, Totals
 
 J_PER_KWH = 3.6e6
+TDP_MARGIN = 0.05  # a reading this far above TDP is flagged: boost, counter steps and read timing stay within it
 SITE_KEYS = ("pue", "region", "intensity", "price", "energy_price")
 
 
@@ -94,8 +95,9 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     gpu_j = sum(p.energy("gpu") for p in parts)
     cpu_j = sum(p.energy("cpu") for p in parts)
     ram_j = sum(p.energy("ram") for p in parts)
-    n_gpus = sum(len(p.gpus) for p in parts)
-    duration_s = max((p.duration for p in parts), default=0.0)
+    # a node's device is counted once, however many of the node's logs it is in (job steps, a rank that took over)
+    n_gpus = len({(_where(p), c.key) for p in parts for c in p.gpus})
+    duration_s = wall_time(parts)
     gpu_seconds = sum(len(p.gpus) * p.duration for p in parts)
     energy_gpu, energy_cpu, energy_ram = _kwh(gpu_j), _kwh(cpu_j), _kwh(ram_j)
     energy_host = _kwh(cpu_j + ram_j)
@@ -105,6 +107,11 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
 
     measured = _measurement_notes(parts, duration_s)
     gpu_details = [_gpu_detail(p, c) for p in parts for c in p.gpus]
+    unread = [g for g in gpu_details if not g["measured"]]
+    if unread:
+        measured.append(Assumption("gpu_energy_unknown", f"{len(unread)} of {len(gpu_details)} GPU(s) not measured", "measured",
+                                   "never read during the run (lost at start, or every read failed): its energy is at most "
+                                   "a fill, and it is left out of the measured power fraction: " + ", ".join(device_name(g) for g in unread)))
     profiles = {d["profile"] for d in gpu_details}
     profile = next(iter(profiles)) if len(profiles) == 1 else None
     details: dict[str, Any] = {
@@ -112,23 +119,68 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         "cpu": [_host_detail(p, "cpu") for p in parts],
         "ram": [_host_detail(p, "ram") for p in parts],
         "nodes": [{"host": p.header.get("host"), "log": p.header.get("log"), "complete": p.complete,
-                   "duration": _q(p.duration, "s"), "gpus": len(p.gpus), "simulated": bool(p.header.get("facts", {}).get("simulated"))}
+                   "duration": _q(p.duration, "s"), "gpus": len(p.gpus), "simulated": bool(_facts(p).get("simulated"))}
                   for p in parts],
         "estimated_energy": _q(sum(p.estimated() for p in parts) / J_PER_KWH, "kWh"),
     }
+    refused = [entry for p in parts for entry in p.refused]
+    if refused:  # stored totals that failed their checks: the records were read instead
+        details["refused_totals"] = refused
     if compare:
-        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, gpu_j)
+        read = [(p, c) for p in parts for c in p.gpus if was_read(c.seconds()[:3])]
+        read_j, read_s = sum(c.energy for _, c in read), sum(p.duration for p, _ in read)
+        n_read = len({(_where(p), c.key) for p, c in read})
+        details["estimate"] = _tdp_comparison(gpu_details, profile, n_gpus, duration_s, options, read_j, read_s, n_read)
     if extra_details:
         details.update(extra_details)
+    cost = total_cost(rental, electricity)
+    work = _work(parts, energy, emissions, cost, gpu_j, cpu_j, duration_s, n_gpus, gpu_seconds, details)
     return Footprint(
         kind="measurement", gpu_hours=gpu_hours, energy_gpu=energy_gpu, energy_host=energy_host,
         energy_overhead=overhead, energy=energy, emissions=emissions, assumptions=tuple(measured + notes),
-        cost=total_cost(rental, electricity), cost_gpu_rental=rental, cost_electricity=electricity,
+        cost=cost, cost_gpu_rental=rental, cost_electricity=electricity,
         gpus=n_gpus, duration=Span(Q(duration_s / 3600, "h")), profile=profile, energy_cpu=energy_cpu,
         energy_ram=energy_ram, label=label, details=details,
         inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
                 **inputs, **({"label": label} if label else {})},
+        work=work,
     )
+
+
+def _where(part: Totals) -> Any:
+    """What tells one node's devices from another's: the node a launcher named, else the log itself."""
+    return ("node", part.header.get("job"), part.header["node"]) if part.header.get("node") else ("log", id(part))
+
+
+def _work(parts: list[Totals], energy: Span, emissions: Span, cost: Span | None, gpu_j: float, cpu_j: float,
+          duration_s: float, n_gpus: int, gpu_seconds: float, details: dict[str, Any]) -> dict[str, Any]:
+    """The work, efficiency, forecast, plan and budget sections, for a run metered with its work (run, track)."""
+    if not any(p.work for p in parts):
+        return {}
+    from footprint.meter.work import work_sections
+
+    fraction = details.get("estimate", {}).get("measured_power_fraction")
+    return work_sections(parts, float(energy.central.to("kWh").magnitude), gpu_j, cpu_j, duration_s, n_gpus,
+                         float(emissions.central.to("kgCO2e").magnitude),
+                         float(cost.central.to("USD").magnitude) if cost is not None else None, gpu_seconds / 3600, fraction,
+                         parts[0].header)
+
+
+def wall_time(parts: list[Totals]) -> float:
+    """Seconds from meter start to stop: the runs of one log follow one another (a log has one writer at a time),
+    so their times add up; the logs of a job's nodes run side by side, so the longest counts."""
+    by_log: dict[Any, float] = {}
+    for i, part in enumerate(parts):
+        log = part.header.get("log")
+        key = log if isinstance(log, str) else i  # a result without a log stands alone
+        by_log[key] = by_log.get(key, 0.0) + part.duration
+    return max(by_log.values(), default=0.0)
+
+
+def _facts(part: Totals) -> dict[str, Any]:
+    """What the meter found about the machine (a header's ``facts``), or nothing if the header holds no object."""
+    facts = part.header.get("facts")
+    return facts if isinstance(facts, dict) else {}
 
 
 def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> Assumption | None:
@@ -173,7 +225,7 @@ def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumptio
         if not methods:
             if component == "gpu":
                 out.append(Assumption(what, "0 (no GPU metered)", "measured", "; ".join(
-                    str(p.header.get("facts", {}).get("nvml", "no GPU")) for p in parts)))
+                    str(_facts(p).get("nvml", "no GPU")) for p in parts)))
             continue
         origin = "modelled" if all(m.startswith("modelled") for m in methods) else "measured"
         count = sum(1 for p in parts for c in p.channels if c.component == component)
@@ -183,15 +235,65 @@ def _measurement_notes(parts: list[Totals], duration_s: float) -> list[Assumptio
     if abs(estimated) > 1e-9:
         out.append(Assumption("estimated_energy", _kwh(estimated).to("kWh"), "derived",
                               "filled at the last measured power over gaps (GPU errors, counter resets); included in the totals"))
-    if any(p.header.get("facts", {}).get("simulated") for p in parts):
+    if any(_facts(p).get("simulated") for p in parts):
         out.append(Assumption("gpus", "simulated", "user", "FOOTPRINT_FAKE_GPUS: fake NVML devices, not real hardware"))
     return out
+
+
+def was_read(seconds: list[float]) -> bool:
+    """Whether a device with these [measured, filled, unknown] seconds was ever read (a run of no time has no gap)."""
+    measured, filled, unknown = seconds
+    return measured > 0 or filled + unknown <= 0
+
+
+def device_name(detail: dict[str, Any]) -> str:
+    """'GPU 0 (NVIDIA H100 80GB HBM3, GPU-0a0a...)', with the node when the run had several."""
+    where = f"node {detail['host']} " if detail.get("host") else ""
+    index = detail.get("index")
+    return f"{where}GPU {'?' if index is None else index} ({detail.get('name') or 'unnamed'}, {detail.get('uuid')})"
+
+
+def seconds_detail(channel: ChannelTotals) -> dict[str, Any]:
+    """How each second of the run is known for one device: measured, filled across a gap, or unknown."""
+    return {"measured": _q(channel.measured_s, "s"), "filled": _q(channel.filled_s, "s"), "unknown": _q(channel.unknown_s, "s")}
+
+
+def device_tdp(channel: ChannelTotals) -> tuple[float | None, str]:
+    """The device's TDP in W and where it comes from: its profile's datasheet figure, else the power limit the
+    device reported (``power_limit_w``)."""
+    profile_id = profile_id_for(channel)
+    if profile_id:
+        try:
+            from footprint.plugins.catalog import get_profile
+
+            profile = get_profile(profile_id)
+            if profile.tdp is not None:
+                return float(profile.tdp.value.to("W").magnitude), f"profile {profile.id}"
+        except Exception:  # a broken profile plugin must not stop a report
+            pass
+    value = channel.info.get("power_limit_w")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value), "power limit reported by the device"
+    return None, ""
+
+
+def above_tdp(average: float, peak: float, tdp: float | None, seconds: float) -> list[str]:
+    """Which of a device's average and peak power are above its TDP. Over a run shorter than one peak window the
+    counter's steps (~100 ms) and the read timing weigh too much for a power figure to be held against the TDP."""
+    from footprint.meter.ledger import PEAK_WINDOW_S
+
+    if tdp is None or seconds < PEAK_WINDOW_S:
+        return []
+    return [name for name, watts in (("average", average), ("peak", peak)) if watts > tdp * (1 + TDP_MARGIN)]
 
 
 def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
     info = channel.info
     average = channel.energy / part.duration if part.duration > 0 else 0.0
     limit = info.get("power_limit_w")
+    peak = max(channel.peak_w, average)
+    tdp, tdp_source = device_tdp(channel)
+    over = above_tdp(average, peak, tdp, part.duration)
     return {
         "host": part.header.get("host"),
         "index": info.get("index"), "uuid": channel.key, "name": info.get("name"), "profile": profile_id_for(channel),
@@ -200,10 +302,15 @@ def _gpu_detail(part: Totals, channel: ChannelTotals) -> dict[str, Any]:
         "estimated_energy": _q(channel.estimated / J_PER_KWH, "kWh"),
         "average_power": _q(average, "W"),
         # every interval is inside some window the peak considered, so the peak is at least the average
-        "peak_power": _q(max(channel.peak_w, average), "W"),
+        "peak_power": _q(peak, "W"),
         "power_limit": _q(limit, "W") if limit else None,
         "gap": _q(channel.gap_s, "s"),
         "counter_resets": channel.counter_resets,
+        # a device never read is not measured: its 0 J is a gap, not a figure
+        "measured": was_read(channel.seconds()[:3]),
+        "seconds": seconds_detail(channel),
+        "tdp": _q(tdp, "W") if tdp is not None else None, "tdp_source": tdp_source,
+        "above_tdp": over,
     }
 
 
@@ -213,6 +320,10 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
     average = energy / part.duration if part.duration > 0 else 0.0
     out = {"host": part.header.get("host"), "method": found[0].info.get("method") if found else "not metered",
            "energy": _q(energy / J_PER_KWH, "kWh"), "average_power": _q(average, "W")}
+    if found:
+        out["measured"] = any(was_read(c.seconds()[:3]) for c in found)
+        out["seconds"] = {key: _q(sum(float(seconds_detail(c)[key]["magnitude"]) for c in found), "s")
+                          for key in ("measured", "filled", "unknown")}
     # what the channel recorded about its hardware, as data, so that exports need not parse the method text
     for key in ("model", "sockets", "total_gb"):
         if found and found[0].info.get(key) is not None:
@@ -225,10 +336,13 @@ def _host_detail(part: Totals, component: str) -> dict[str, Any]:
 
 
 def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: int, duration_s: float,
-                    site: dict[str, Any], gpu_j: float) -> dict[str, Any]:
-    """The same run estimated from the profile's TDP, and the measured power as a fraction of that TDP."""
+                    site: dict[str, Any], gpu_j: float, gpu_s: float, n_read: int) -> dict[str, Any]:
+    """The same run estimated from the profile's TDP, and the measured power as a fraction of that TDP (of the
+    GPUs that were read: a GPU never read would pull the fraction towards 0)."""
     if not gpus:
         return {"note": "no GPU metered: nothing to compare with an estimate"}
+    if n_read == 0:
+        return {"note": "no GPU was ever read: no measured power to compare with an estimate"}
     if profile_id is None:
         names = sorted({str(g["name"]) for g in gpus})
         return {"note": f"no single hardware profile matches {', '.join(names)}: no TDP to compare with"}
@@ -244,11 +358,31 @@ def _tdp_comparison(gpus: list[dict[str, Any]], profile_id: str | None, n_gpus: 
     spec, notes = build_spec(profile=profile, gpus=n_gpus, duration=f"{duration_s} s", **site)
     estimate = compute(spec, notes)
     tdp = float(profile.tdp.value.to("W").magnitude)
-    average = gpu_j / duration_s / n_gpus
+    average = gpu_j / gpu_s if gpu_s > 0 else 0.0  # per GPU-second of the GPUs that were read
     return {
         "profile": profile.id, "tdp": _q(tdp, "W"), "tdp_source": profile.tdp.source,
         "energy_gpu": estimate.energy_gpu.as_json("kWh"), "energy_host": estimate.energy_host.as_json("kWh"),
         "energy": estimate.energy.as_json("kWh"), "emissions": estimate.emissions.as_json("kgCO2e"),
         "measured_average_power": _q(average, "W"),
         "measured_power_fraction": round(average / tdp, 4),
+        **({"measured_gpus": n_read} if n_read != n_gpus else {}),
     }
+
+
+def problems(fp: Footprint) -> list[str]:
+    """What a reader must not miss, one line each for stderr: devices never read, readings above a device's TDP."""
+    from footprint.core.numbers import number
+
+    out = []
+    gpus = [g for node in fp.details.get("job", {}).get("nodes", []) for g in node.get("gpus", [])] or fp.details.get("gpus", [])
+    for g in gpus:
+        if not g.get("measured", True):
+            out.append(f"{device_name(g)} was never read: not measured, left out of the power fraction")
+        for what in g.get("above_tdp", []):
+            out.append(f"{device_name(g)}: {what} power {number(float(g[f'{what}_power']['magnitude']), 4)} W is above its TDP of "
+                       f"{number(float(g['tdp']['magnitude']), 4)} W ({g['tdp_source']}); check the meter")
+    for key in ("cpu", "ram"):
+        for part in fp.details.get(key, []):
+            if part.get("measured") is False:
+                out.append(f"{key.upper()}" + (f" of node {part['host']}" if part.get("host") else "") + " was never read: not measured")
+    return out

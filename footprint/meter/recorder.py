@@ -89,6 +89,9 @@ class RecorderOptions:
     factories: list[MeterFactory] | None = None
     clock: Clock | None = None
     header_extra: dict[str, Any] = field(default_factory=dict)  # e.g. job, node, launcher of a multi-node run
+    work: Any = None  # a footprint.meter.work.WorkSetup: the run's work is read, forecast and budgeted
+    say: Callable[[str], None] | None = None  # where budget and plan warnings go (one line each)
+    on_budget_stop: Callable[[str], None] | None = None  # called once, with the signal name, when a budget stops the run
 
 
 class Recorder:
@@ -106,6 +109,8 @@ class Recorder:
         self.header: dict[str, Any] = {}
         self.log_failed_at: float | None = None  # seconds into the run when writing the log stopped
         self.checkpoints = Checkpoints()  # the running totals appended every few minutes of run time
+        self.work: Any = None  # the WorkMonitor, when the run's work is metered
+        self.work_failed = False
 
     def start(self, threaded: bool = True) -> None:
         """Validate the site, open the meters, write the header and take the baseline reading."""
@@ -132,6 +137,10 @@ class Recorder:
                 self.writer = LogWriter(opts.log_path)
             self.header = self._header(settings)
             self.ledger = Ledger(self.header)
+            if opts.work is not None:
+                from footprint.meter.work import WorkMonitor
+
+                self.work = WorkMonitor(opts.work, self.header, opts.site, opts.say, opts.on_budget_stop)
             self.meter = Meter(self.opened.channels, self._sink, opts.interval, opts.clock)
             self._emit(self.header)
             if self.log_failed_at is not None:
@@ -177,6 +186,7 @@ class Recorder:
                          "cuda_visible_devices": settings.visible_devices, "cpu_scope": settings.cpu_scope,
                          "site": dict(self.options.site)},
             "facts": self.opened.facts, "notes": self.opened.notes, "channels": channels,
+            **({"work": self.options.work.header()} if self.options.work is not None else {}),
             **self.options.header_extra,
         }
 
@@ -203,6 +213,16 @@ class Recorder:
         self._emit(record)
         assert self.ledger is not None
         self.ledger.add(record)
+        if record.get("type") == "interval" and self.work is not None:
+            try:
+                for extra in self.work.on_interval(record, self.ledger):
+                    self._emit(extra)
+                    self.ledger.add(extra)
+            except Exception as exc:  # the work figures must never break metering: say so once, meter on
+                if not self.work_failed:
+                    self.work_failed = True
+                    self._emit({"type": "note", "t": record.get("t", 0.0), "channel": "work",
+                                "error": f"{type(exc).__name__}: {exc}"})
         if record.get("type") == "interval" and self.checkpoints.due(self.ledger.t) and self.writer is not None:
             self._checkpoint()
         if self.on_record is not None:
@@ -229,6 +249,11 @@ class Recorder:
 
             record = {"type": "final", "t": round(self.ledger.t, 3), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
                       "totals": totals_record(self.ledger), **final}
+            if self.writer is not None:  # placed and resumable as a checkpoint is, so a reader may start from it
+                writer = self.writer
+                place = self.checkpoints.record(self.ledger, self.header.get("run_id"), writer.start,
+                                                writer.start + writer.written, writer.count + 1)
+                record.update((key, value) for key, value in place.items() if key not in record)
             self._emit(record)
         finally:
             self.opened.close()

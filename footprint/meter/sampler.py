@@ -18,6 +18,10 @@ from typing import Any, Protocol
 
 from footprint.meter.channels import COMPONENTS, Channel, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.nvml import NO_DRIVER
+from footprint.plugins.manager import PluginTimeoutError, within_deadline
+
+# what a channel or meter may not take down (as for plugin hooks): everything but a user's Ctrl-C
+_PASS_THROUGH = (KeyboardInterrupt, GeneratorExit)
 
 DEFAULT_INTERVAL_S = 5.0  # the counter is read in mJ, so 1-5 s loses nothing; 5 s keeps the log small
 
@@ -100,6 +104,19 @@ def _is_builtin(plugin: str | None) -> bool:
     return not plugin or plugin in plugin_manager().builtin
 
 
+def _call_plugin(plugin: str | None, call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)``; a third-party plugin's code is waited for at most the plugin deadline (PluginTimeoutError after)."""
+    if _is_builtin(plugin):
+        return call(*args)
+    return within_deadline(call, *args, plugin=str(plugin))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def open_session(settings: MeterSettings, factories: list[MeterFactory] | None = None, require_gpu: bool = False) -> OpenedMeters:
     """Open every component: all GPU meters; the first CPU and RAM meter that has channels.
 
@@ -112,19 +129,27 @@ def open_session(settings: MeterSettings, factories: list[MeterFactory] | None =
     session = OpenedMeters()
     for component in COMPONENTS:
         for factory in (f for f in factories if f.component == component):
+            name = f"meter {factory.name or type(factory).__name__} (plugin {factory.plugin or 'builtin'})"
             try:
-                opened: Opened = factory.open(settings)
+                opened: Opened = _call_plugin(factory.plugin, factory.open, settings)
             except FootprintError as exc:
                 # footprint's own meters raise this only for the user's input (a malformed FOOTPRINT_FAKE_GPUS
                 # file, a bad visible-devices value): that is refused before the command starts, like any bad input
                 if _is_builtin(factory.plugin):
                     raise
-                session.notes.append(f"meter {factory.name or type(factory).__name__} (plugin {factory.plugin}) "
-                                     f"failed to open ({exc}); its devices are not metered")
+                session.notes.append(f"{name} failed to open ({exc}); its devices are not metered")
                 continue
-            except Exception as exc:  # a broken meter plugin must not stop the job: say so, meter the rest
-                session.notes.append(f"meter {factory.name or type(factory).__name__} (plugin {factory.plugin or 'builtin'}) "
-                                     f"failed to open ({type(exc).__name__}: {exc}); its devices are not metered")
+            except PluginTimeoutError as hung:
+                session.notes.append(f"{name} open() {hung}; its devices are not metered")
+                continue
+            except _PASS_THROUGH:
+                raise
+            except BaseException as exc:  # a broken meter plugin (SystemExit too) must not stop the job: meter the rest
+                session.notes.append(f"{name} failed to open ({_describe(exc)}); its devices are not metered")
+                continue
+            if not isinstance(opened, Opened):
+                session.notes.append(f"{name} open() returned {type(opened).__name__}, not a footprint Opened; "
+                                     "its devices are not metered")
                 continue
             if opened.close is not None:
                 session.closers.append(opened.close)
@@ -175,6 +200,8 @@ class Meter:
         self.errors: dict[str, str] = {}
         self.finished = False
         self.unstarted: set[int] = set()  # channels whose start() failed; retried at every interval
+        self.abandoned: set[int] = set()  # plugin channels whose start(), read() or poll() hung: never called again
+        self.hung: dict[int, str] = {}  # the gap flag of a channel abandoned after its start
 
     def begin(self) -> float:
         """Take the baseline reading of every channel; returns the start time (clock seconds).
@@ -183,9 +210,26 @@ class Meter:
         the job starts either way."""
         self.t0 = self.last_tick = self.clock.now()
         for i, channel in enumerate(self.channels):
-            if self._safe(channel, lambda now, c=channel: c.start(now) or True, self.t0) is None:
+            if self._safe(channel, lambda now, c=channel, n=i: self._start(n, c, now), self.t0) is None:
                 self.unstarted.add(i)
         return self.t0
+
+    def _start(self, i: int, channel: Channel, now: float) -> bool:
+        """A channel's baseline reading; a plugin's start() that hangs is abandoned and its channel a gap for good
+        (a thread cannot be stopped, and a retry would hang the meter loop too)."""
+        self._within_deadline(i, channel, "start", now)
+        return True
+
+    def _within_deadline(self, i: int, channel: Channel, method: str, now: float) -> Any:
+        """``channel.<method>(now)``; a third-party channel that hangs there is abandoned for good, as at start,
+        so that no plugin's read or poll can stall the meter loop or the end of a run."""
+        try:
+            return _call_plugin(getattr(channel, "plugin", None), getattr(channel, method), now)
+        except PluginTimeoutError as hung:
+            self.abandoned.add(i)
+            if method != "start":
+                self.hung[i] = f"gap:{method}-hung"
+            raise RuntimeError(f"{method}() {hung}") from None
 
     def elapsed(self) -> float:
         return self.clock.now() - self.t0
@@ -193,8 +237,10 @@ class Meter:
     def _safe(self, channel: Channel, call: Callable[[float], Any], now: float) -> Any:
         try:
             return call(now)
-        except Exception as exc:  # a bug or an unexpected error in one channel must not stop the others
-            message = f"{type(exc).__name__}: {exc}"
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:  # a bug, an unexpected error or a SystemExit in one channel must not stop the others
+            message = _describe(exc)
             if self.errors.get(channel.key) != message:
                 self.errors[channel.key] = message
                 self.sink({"type": "note", "t": round(now - self.t0, 3), "channel": channel.key, "error": message})
@@ -222,13 +268,15 @@ class Meter:
         estimated: dict[str, float] = {}
         flags: dict[str, list[str]] = {}
         for i, channel in enumerate(self.channels):
-            if i in self.unstarted:
+            if i in self.abandoned:
+                reading: Reading | None = Reading(0.0, 0.0, (self.hung.get(i, "gap:start-failed"),))
+            elif i in self.unstarted:
                 # nothing was measured on it since the start; from now on its readings are deltas from here
-                if self._safe(channel, lambda t, c=channel: c.start(t) or True, now) is not None:
+                if self._safe(channel, lambda t, c=channel, n=i: self._start(n, c, t), now) is not None:
                     self.unstarted.discard(i)
-                reading: Reading | None = Reading(0.0, 0.0, ("gap:start-failed",))
+                reading = Reading(0.0, 0.0, ("gap:start-failed",))
             else:
-                reading = self._safe(channel, channel.read, now)
+                reading = self._safe(channel, lambda t, c=channel, n=i: self._within_deadline(n, c, "read", t), now)
                 if reading is not None and _reading_problem(reading) is not None:
                     self._reject(channel, now, str(_reading_problem(reading)))
                     reading = None
@@ -252,8 +300,8 @@ class Meter:
     def poll(self, now: float) -> None:
         with self.lock:
             for i, channel in enumerate(self.channels):
-                if channel.poll_period is not None and i not in self.unstarted:
-                    self._safe(channel, channel.poll, now)
+                if channel.poll_period is not None and i not in self.unstarted and i not in self.abandoned:
+                    self._safe(channel, lambda t, c=channel, n=i: self._within_deadline(n, c, "poll", t), now)
 
     def mark(self, window: str, edge: str) -> None:
         """Close the interval now and record a window edge ("start" or "end")."""

@@ -46,6 +46,7 @@ class StatusLine:
         self.fixed_size = size
         self.rows = 0  # the terminal height the scrolling region was set for; 0 = not set
         self.shown = False
+        self.work: Any = None  # the run's WorkMonitor: its forecast joins the line
 
     def text(self, record: dict[str, Any], ledger: Ledger) -> str:
         from footprint.core.fmt import span
@@ -55,8 +56,17 @@ class StatusLine:
         power = sum(record.get("e", [])) / dt if dt > 0 else 0.0
         kwh = sum(c.energy for c in ledger.channels) / 3.6e6 * self.pue
         elapsed = int(ledger.t)
-        return (f"footprint: {span(Q(power, 'W'))} now | {span(Q(kwh, 'kWh'))} | {span(Q(kwh * self.intensity, 'gCO2e'), co2_only=self.co2_only)} | "
+        line = (f"footprint: {span(Q(power, 'W'))} now | {span(Q(kwh, 'kWh'))} | {span(Q(kwh * self.intensity, 'gCO2e'), co2_only=self.co2_only)} | "
                 f"{elapsed // 3600:d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}")
+        live = self.work.snapshot() if self.work is not None else None
+        if live and live.get("forecast_energy_kwh") is not None:
+            from datetime import datetime
+
+            end = live.get("forecast_end_unix")
+            line += (f" | {live['forecast_fraction_done']:.0%} done, forecast {span(Q(live['forecast_energy_kwh'], 'kWh'))} "
+                     f"({span(Q(live['forecast_energy_kwh_low'], 'kWh'))}-{span(Q(live['forecast_energy_kwh_high'], 'kWh'))})"
+                     + (f", ends {datetime.fromtimestamp(end):%H:%M}" if end else ""))
+        return line
 
     def begin(self) -> None:
         """Reserve the bottom row; call before the child starts, while the cursor is at the start of a line."""

@@ -10,6 +10,16 @@
     def train(): ...
     train(); print(train.footprint.emissions)
 
+The training code tells the meter how far it is, and the tracker forecasts the run and holds its budgets:
+
+    with footprint.track(total_steps=10_000, budget="5 MWh", on_budget="stop") as t:
+        for step in range(10_000):
+            train_step()
+            footprint.progress(step=step + 1, tokens=(step + 1) * tokens_per_step)
+            if t.should_stop:  # the budget is spent: save a checkpoint and leave
+                break
+    print(t.result.work["efficiency"]["energy_per_token"])
+
 Under a launcher (Slurm, torchrun, MPI) it may be called from every rank: the ranks of a node elect one that
 meters the whole node (the others get ``result = None``), and that one keeps metering until the node's last rank
 has left its block. ``log_dir=`` names the log after the job and the node, as ``footprint run --log-dir`` does.
@@ -20,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,6 +48,8 @@ TRACK_OPTIONS: dict[str, Any] = {
     "interval": None, "log": None, "log_dir": None, "json": False, "json_file": None, "csv": None, "quiet": False,
     "all_gpus": False, "require_gpu": False, "label": "", "cpu_scope": "process", "cpu_power": None, "ram_power": None,
     "prometheus_port": None, "prometheus_addr": "0.0.0.0", "prometheus_push": None,
+    "total_steps": None, "total_tokens": None, "total_flops": None, "budget": None, "on_budget": "warn",
+    "budget_signal": "SIGTERM", "precision": "bf16", "plan": None,
     "settings": None, "factories": None, "clock": None, "poll_hz": 10.0,
 }
 SITE_OPTIONS = ("pue", "region", "intensity", "price", "energy_price")
@@ -80,6 +93,17 @@ class Tracker:
             from footprint.meter.exporter import check_port
 
             check_port(o["prometheus_port"])
+        from footprint.meter.work import WorkSetup
+
+        # a bad budget, total or plan fails where the tracker is made, before any training
+        self.work = WorkSetup.build(total_steps=o["total_steps"], total_tokens=o["total_tokens"], total_flops=o["total_flops"],
+                                    budget=o["budget"], on_budget=o["on_budget"], budget_signal=o["budget_signal"],
+                                    precision=o["precision"], plan=str(o["plan"]) if o["plan"] is not None else None, prefix="")
+        self._stop = False  # a budget with on_budget="stop" was reached (this rank meters)
+        self._own_channel: str | None = None
+        self._node_live: str | None = None  # the metering rank's snapshot, for the node's other ranks
+        self._read_at = 0.0
+        self._read: dict[str, Any] | None = None
         self.options = RecorderOptions(
             interval=seconds, log_path=o["log"], all_gpus=o["all_gpus"], require_gpu=o["require_gpu"], label=o["label"],
             site={k: o[k] for k in SITE_OPTIONS}, poll_hz=o["poll_hz"], settings=settings, factories=o["factories"],
@@ -116,12 +140,26 @@ class Tracker:
             from footprint.meter.codecarbon_csv import check_csv_path
 
             check_csv_path(o["csv"])
+        from footprint.meter import progress
+        from footprint.meter.progress import create_channel
+
         self.node = NodeRun()
+        shared = self.node.progress_path()
+        channel = create_channel(shared)
+        self._own_channel = channel if shared is None else None
+        self.work.channel = channel
+        if shared is not None:  # the node's other ranks read the meter's snapshot (and its budget stop) from here
+            self.work.live_path = self._node_live = f"{channel}.live.json"
         if not self.node.join():
+            progress.activate(channel, self.live)  # this rank's progress() still reaches the node's meter
             if not self.quiet:
                 print(f"footprint: {self.node.who_meters()}; this rank is not metered", file=sys.stderr)
             return self
         self.metering = True
+        self._forget_node_live()  # an earlier block's snapshot (and its budget stop) must not speak for this one
+        self.options.work = self.work
+        self.options.say = lambda line: print(f"footprint: {line}", file=sys.stderr, flush=True)
+        self.options.on_budget_stop = self._budget_stop
         try:
             if self.log_dir is not None:
                 self.options.log_path = self.node.log_path(self.log_dir)
@@ -137,11 +175,15 @@ class Tracker:
             self.recorder = Recorder(self.options, on_record=on_record)
             # with a fake clock (tests) no thread runs: it would move the clock itself; reads happen at window edges
             self.recorder.start(threaded=self.options.clock is None)
+            if self.exporter is not None:
+                self.exporter.collector.work = self.recorder.work  # work and forecast series
         except BaseException:
             if self.exporter is not None:
                 self.exporter.close()
             self.node.release()  # a process that lives on must not keep the node's meter lock
+            self._close_channel()
             raise
+        progress.activate(channel, self.live)
         self.notes = list(self.recorder.notes)
         if not self.quiet:
             for note in self.notes:  # e.g. "no NVIDIA driver found: metering CPU and RAM only"
@@ -151,9 +193,67 @@ class Tracker:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _budget_stop(self, signal_name: str) -> None:
+        self._stop = True
+
+    @property
+    def should_stop(self) -> bool:
+        """True once a budget with on_budget="stop" is reached: on the metering rank at once, on the node's other
+        ranks within a second (they read the meter's snapshot), so that every rank can leave at the same step."""
+        if self._stop or self.metering or self._node_live is None:
+            return self._stop
+        live = self.live()
+        return bool(live and live.get("budget_stop"))
+
+    def progress(self, step: float | None = None, total_steps: float | None = None, tokens: float | None = None,
+                 flops: float | None = None, samples: float | None = None) -> None:
+        """Tell the meter how far the run is (as ``footprint.progress``)."""
+        from footprint.meter.progress import progress
+
+        progress(step=step, total_steps=total_steps, tokens=tokens, flops=flops, samples=samples)
+
+    def live(self) -> dict[str, Any] | None:
+        """The latest live snapshot (work, efficiency, forecast, budgets), refreshed each interval; None before the
+        first interval or on a rank that does not meter."""
+        if self.recorder is not None and self.recorder.work is not None:
+            return self.recorder.work.snapshot()
+        if self._node_live is None or self.metering:
+            return None
+        import time
+
+        now = time.monotonic()
+        if now - self._read_at >= 1.0:  # a rank that asks every step reads the file once a second
+            self._read_at = now
+            import json
+
+            try:
+                with open(self._node_live, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                self._read = data if isinstance(data, dict) else None
+            except (OSError, ValueError):
+                pass  # not written yet, or replaced while read: the last one read stands
+        return self._read
+
+    def _forget_node_live(self) -> None:
+        if self._node_live is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._node_live)
+
+    def _close_channel(self) -> None:
+        from footprint.meter import progress
+
+        progress.activate(None)
+        if self.metering:
+            self._forget_node_live()
+        if self._own_channel is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._own_channel)
+            self._own_channel = None
+
     def stop(self) -> Footprint | None:
         """Stop metering and build the results (called by ``with`` on exit); None on a rank that did not meter."""
         if self.node is not None and not self.metering:
+            self._close_channel()
             self.node.rank_done()
             return None
         if self.recorder is None:
@@ -165,7 +265,13 @@ class Tracker:
             finally:
                 if self.node is not None:
                     self.node.release()
+                self._close_channel()
             self.windows = self._window_results()
+            from footprint.meter.measured import problems
+
+            for problem in problems(self.result):  # a device never read, a reading above TDP: said even when quiet
+                self.notes.append(f"warning: {problem}")
+                print(f"footprint: warning: {problem}", file=sys.stderr)
             loss = self.recorder.log_loss()
             if loss is not None:  # the result is whole; the log is not, and whoever reads it later must know
                 self._warn(loss)
@@ -265,7 +371,10 @@ def track(func: Callable[..., Any] | None = None, **options: Any) -> Any:
     price, energy_price, interval ('2s'), log (a path for the JSON-lines log; none by default), log_dir (a
     directory shared by the job's nodes), json (print the result as JSON on stdout), json_file, csv (append a
     codecarbon row), quiet (no notes on stderr), all_gpus, require_gpu, label, cpu_scope ('process' or 'machine'),
-    cpu_power, ram_power, prometheus_port, prometheus_addr, prometheus_push. An unknown one is a FootprintError
+    cpu_power, ram_power, prometheus_port, prometheus_addr, prometheus_push; and for the run's work
+    (``footprint.progress``): total_steps, total_tokens, total_flops (where the code does not say), precision (of
+    the dense peak for MFU, 'bf16'), plan (a saved ``estimate --json``), budget ('5 MWh', '2 tCO2e', '10000 USD', or
+    a list), on_budget ('warn' or 'stop': then ``should_stop`` turns True), budget_signal. An unknown one is a FootprintError
     naming the closest. ``@footprint.track`` works without parentheses too; ``track(...).start()`` and ``.stop()``
     work without a block.
     """

@@ -117,11 +117,12 @@ class SignalGuard:
         except ProcessLookupError:
             pass
 
-    def run(self, command: list[str], on_started: Callable[[int], None] | None = None) -> ChildResult:
+    def run(self, command: list[str], on_started: Callable[[int], None] | None = None,
+            env: dict[str, str] | None = None) -> ChildResult:
         """Start the command, call ``on_started(pid)``, forward signals until it ends, and say how it ended."""
         path = _executable(command)
         if not self.supported:
-            child = subprocess.Popen(command)
+            child = subprocess.Popen(command, env=env)
             if on_started is not None:
                 on_started(child.pid)
             return ChildResult(child.wait())
@@ -133,7 +134,7 @@ class SignalGuard:
         if prctl is not None:
             prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         try:
-            child = subprocess.Popen(command, executable=path, close_fds=False,
+            child = subprocess.Popen(command, executable=path, close_fds=False, env=env,
                                      preexec_fn=_child_setup(os.getpid(), prctl))
         except OSError as exc:
             raise FootprintError(f"cannot run {command[0]!r}: {exc.strerror}") from None

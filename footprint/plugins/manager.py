@@ -7,7 +7,13 @@ Hooks are called through pluggy itself (``pm.hook.NAME(...)``), so wrappers (``h
 ``tryfirst``/``trylast`` and pluggy's call monitoring all work. Each plugin's implementations are guarded when it
 is registered: anything a plugin raises (``SystemExit`` included, ``KeyboardInterrupt`` excepted) or an answer of
 the wrong kind disables that plugin's contribution, with a one-line warning naming it, and the other plugins
-still answer. ``FOOTPRINT_TRACE=1`` prints every hook call, the plugin that answered and its time to stderr.
+still answer. A third-party plugin's import and hooks run in a daemon thread that is waited for at most
+``FOOTPRINT_PLUGIN_TIMEOUT`` seconds (default 5): one that has not answered by then, or when SIGINT or SIGTERM
+is pending, is abandoned and named, so that no plugin can hang a command. ``plugin_running()`` names the plugin
+whose code runs, so that the command line sends what it prints to stderr and keeps its own output whole. A
+third-party plugin named like another plugin is refused, naming both packages; the plugin that had the name
+keeps it.
+``FOOTPRINT_TRACE=1`` prints every hook call, the plugin that answered and its time to stderr.
 
 This module imports neither pint nor the modules that use the hooks: they ask it for data (``collect``,
 ``first``, ``memo``), never the other way round, so the import rule "core <- plugins <- features" has no cycle.
@@ -19,8 +25,11 @@ import contextvars
 import functools
 import importlib
 import inspect
+import math
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -52,6 +61,13 @@ T = TypeVar("T")
 Check = Callable[[Any], str | None]
 """Says what is wrong with a plugin's answer (``"a str, not a GridIntensity"``), or None when it is fine."""
 
+DEFAULT_TIMEOUT_S = 5.0
+TIMEOUT_VARIABLE = "FOOTPRINT_PLUGIN_TIMEOUT"
+# the signals a wait for a plugin gives way to, where the caller blocked them (``footprint run`` does, so that
+# the command gets them): the wait must not outlast the user's request to stop
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+_POLL_S = 0.05
+
 _current_plugin: contextvars.ContextVar[str | None] = contextvars.ContextVar("footprint_plugin", default=None)
 _current_check: contextvars.ContextVar[Check | None] = contextvars.ContextVar("footprint_check", default=None)
 
@@ -64,6 +80,79 @@ def _describe_exception(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"SystemExit({exc.code!r})"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def plugin_timeout() -> float:
+    """Seconds a plugin's import, hook or meter start is waited for: ``FOOTPRINT_PLUGIN_TIMEOUT``, default 5."""
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise FootprintError(f"{TIMEOUT_VARIABLE}: {text!r} is not a time; expected seconds > 0, such as 5")
+    return seconds
+
+
+class PluginTimeoutError(Exception):
+    """A plugin's code did not return in time; it goes on in a daemon thread that nobody waits for."""
+
+
+def _stop_pending() -> str | None:
+    """The name of a pending SIGINT or SIGTERM this thread has blocked (``footprint run`` blocks them for the
+    command), or None."""
+    if not hasattr(signal, "sigpending"):
+        return None
+    pending = signal.sigpending() & _STOP_SIGNALS
+    return signal.Signals(min(pending)).name if pending else None
+
+
+def plugin_running() -> str | None:
+    """The plugin whose code runs in this context (its import, a hook, a meter's open or start), or None."""
+    return _current_plugin.get()
+
+
+def _as_plugin(plugin: str, function: Callable[..., T], args: tuple[Any, ...]) -> T:
+    _current_plugin.set(plugin)  # in the thread's own copy of the context
+    return function(*args)
+
+
+def within_deadline(function: Callable[..., T], *args: Any, plugin: str) -> T:
+    """``function(*args)``, run in a daemon thread and waited for at most ``plugin_timeout()`` seconds.
+
+    Its result is returned and what it raises is raised here. A call that has not returned by the deadline, or
+    when a stop signal is pending, raises PluginTimeoutError: a thread cannot be stopped, so it is left running and
+    forgotten (a daemon thread does not keep the process alive). The context (the plugin being called, the
+    check of its answer) goes with it, ``plugin`` set as the one running, and so do blocked signals: the thread
+    inherits the caller's mask.
+    """
+    seconds = plugin_timeout()
+    done = threading.Event()
+    outcome: list[tuple[bool, Any]] = []
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome.append((True, context.run(_as_plugin, plugin, function, args)))
+        except BaseException as exc:  # carried to the caller, who decides what is isolated
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name=f"footprint plugin {plugin}", daemon=True).start()
+    deadline = time.monotonic() + seconds
+    while not done.wait(min(_POLL_S, max(0.0, deadline - time.monotonic()))):
+        stop = _stop_pending()
+        if stop is not None:
+            raise PluginTimeoutError(f"had not answered when {stop} arrived; abandoned")
+        if time.monotonic() >= deadline:
+            raise PluginTimeoutError(f"did not answer within {seconds:g} s ({TIMEOUT_VARIABLE}); abandoned")
+    ok, value = outcome[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 @dataclass
@@ -86,6 +175,10 @@ class PluginState:
     memo: dict[str, Any] = field(default_factory=dict)
     trace: bool = False
     warned: set[tuple[str, str]] = field(default_factory=set)
+    # entry points refused because another plugin holds their name: (name, error); the holder stays enabled
+    refused: list[PluginFailure] = field(default_factory=list)
+    # plugins abandoned while their code still ran (a daemon thread nobody waits for)
+    abandoned: list[str] = field(default_factory=list)
 
     def failed(self, name: str) -> bool:
         return any(f.name == name for f in self.failures)
@@ -98,6 +191,19 @@ class PluginState:
         self.failures.append(PluginFailure(name, error))
         self.memo.clear()  # anything built earlier may hold its contributions
         print(f"footprint: warning: plugin {name!r} skipped: {error}", file=sys.stderr)
+
+    def refuse(self, name: str, error: str) -> None:
+        """Refuse an entry point whose name is taken (the plugin holding it is untouched), with one warning."""
+        error = _one_line(error)
+        self.refused.append(PluginFailure(name, error))
+        print(f"footprint: warning: plugin {name!r} skipped: {error}", file=sys.stderr)
+
+    def warn(self, message: str) -> None:
+        """One warning line, printed once per process however often it is raised (a hook runs once per plugin set)."""
+        message = _one_line(message)
+        if ("", message) not in self.warned:
+            self.warned.add(("", message))
+            print(f"footprint: warning: {message}", file=sys.stderr)
 
     def drop(self, name: str, reason: str, key: str = "") -> None:
         """Drop one answer of plugin ``name`` (the plugin stays enabled) and say so on one line, once per ``key``
@@ -142,6 +248,11 @@ class FootprintPluginManager(pluggy.PluginManager):
         if self.state is not None:
             self.state.fail(name, error)
 
+    def _abandon(self, name: str, error: str) -> None:
+        if self.state is not None:
+            self.state.abandoned.append(name)
+        self._fail(name, error)
+
     def _drop(self, name: str, reason: str, key: str) -> None:
         if self.state is not None:
             self.state.drop(name, reason, key)
@@ -162,6 +273,8 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
     if impl.wrapper or impl.hookwrapper:
         return _guard_wrapper(pm, function, plugin, hook)
 
+    isolated = plugin not in pm.builtin
+
     @functools.wraps(function)
     def guarded(*args: Any) -> Any:
         if pm._disabled(plugin):
@@ -169,11 +282,15 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
         started = time.perf_counter()
         token = _current_plugin.set(plugin)
         try:
-            result = function(*args)
+            result = within_deadline(function, *args, plugin=plugin) if isolated else function(*args)
             check = _current_check.get()
             problem = check(result) if check is not None and result is not None else None
         except _PASS_THROUGH:
             raise
+        except PluginTimeoutError as hung:
+            pm._trace(hook, plugin, started, "abandoned")
+            pm._abandon(plugin, f"{hook} {hung}")
+            return None
         except BaseException as exc:
             pm._trace(hook, plugin, started, "raised")
             if plugin in pm.builtin:
@@ -195,7 +312,16 @@ def _guard(pm: FootprintPluginManager, impl: pluggy.HookImpl, hook: str) -> Call
 
 
 def _guard_wrapper(pm: FootprintPluginManager, function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
-    """A wrapper that fails before its ``yield`` is skipped; one that fails after it keeps the inner result."""
+    """A wrapper that fails (or hangs) before its ``yield`` is skipped; one that fails after it keeps the inner
+    result."""
+    isolated = plugin not in pm.builtin
+
+    def step(call: Callable[..., Any], *args: Any) -> Any:
+        token = _current_plugin.set(plugin)
+        try:
+            return within_deadline(call, *args, plugin=plugin) if isolated else call(*args)
+        finally:
+            _current_plugin.reset(token)
 
     @functools.wraps(function)
     def guarded(*args: Any) -> Generator[None, Any, Any]:
@@ -203,9 +329,12 @@ def _guard_wrapper(pm: FootprintPluginManager, function: Callable[..., Any], plu
             return (yield)
         gen = function(*args)
         try:
-            next(gen)
+            step(next, gen)
         except _PASS_THROUGH:
             raise
+        except PluginTimeoutError as hung:
+            pm._abandon(plugin, f"{hook} wrapper {hung}")
+            return (yield)
         except BaseException as exc:
             pm._fail(plugin, f"{hook} wrapper raised {_describe_exception(exc)}")
             return (yield)
@@ -215,16 +344,22 @@ def _guard_wrapper(pm: FootprintPluginManager, function: Callable[..., Any], plu
             raise
         except BaseException as inner:  # an inner implementation failed: the wrapper may handle it
             try:
-                gen.throw(inner)
+                step(gen.throw, inner)
             except StopIteration as stop:
                 return stop.value
+            except PluginTimeoutError as hung:
+                pm._abandon(plugin, f"{hook} wrapper {hung}")
+                raise inner from None
             raise RuntimeError(f"plugin {plugin!r}: {hook} wrapper yielded twice") from None
         try:
-            gen.send(outcome)
+            step(gen.send, outcome)
         except StopIteration as stop:
             return stop.value
         except _PASS_THROUGH:
             raise
+        except PluginTimeoutError as hung:
+            pm._abandon(plugin, f"{hook} wrapper {hung}")
+            return outcome
         except BaseException as exc:
             pm._fail(plugin, f"{hook} wrapper raised {_describe_exception(exc)}")
             return outcome
@@ -290,30 +425,36 @@ def builtin_name(module_name: str) -> str:
 
 
 def _build() -> PluginState:
+    plugin_timeout()  # a bad FOOTPRINT_PLUGIN_TIMEOUT is the user's error, even where no plugin needs it
     pm = FootprintPluginManager()
     state = PluginState(pm, trace=os.environ.get("FOOTPRINT_TRACE", "") not in ("", "0"))
     pm.state = state
     pm.add_hookspecs(hookspecs)
     if state.trace:
         _monitor(pm)
-    origins: dict[str, Any] = {}  # plugin name -> its origin text (built-in) or entry point, worded on a clash
+    origins: dict[str, Any] = {}  # plugin name -> its built-in module's name or its entry point, worded on a clash
     for module_name in DEFAULT_PLUGINS:
         name = builtin_name(module_name)
         pm.builtin.add(name)
         pm.register(importlib.import_module(module_name), name=name)
-        origins[name] = f"built-in, {module_name}"
+        origins[name] = module_name
     pm.check_pending()  # a built-in with a misspelt hook is our bug: fail loudly
     for ep in _wanted_entry_points():
-        if pm.has_plugin(ep.name) or state.failed(ep.name):
-            taken = origins.get(ep.name, "?")
-            taken = taken if isinstance(taken, str) else _origin(taken)
-            state.fail(ep.name, f"plugin name clash: {ep.name!r} is taken by {taken} "
-                                f"and also given by {_origin(ep)}; rename one of the entry points")
+        if ep.name in origins:
+            # the plugin that has the name keeps it (a built-in always does): refusing the newcomer alone means a
+            # package that happens to pick a taken name cannot take footprint's own data down with it
+            state.refuse(ep.name, f"plugin name clash: {ep.name!r} is taken by {_holder(origins[ep.name])} "
+                                  f"and also given by {_origin(ep)}, which is not loaded; rename its entry point")
             continue
+        origins[ep.name] = ep  # the first to give a name holds it, loaded or failed
         try:
-            plugin = ep.load()
+            plugin = _load(ep)
         except _PASS_THROUGH:
             raise
+        except PluginTimeoutError as hung:
+            state.abandoned.append(ep.name)
+            state.fail(ep.name, f"import of {ep.value!r} {hung}")
+            continue
         except BaseException as exc:
             state.fail(ep.name, f"failed to import {ep.value!r}: {_describe_exception(exc)}")
             continue
@@ -331,10 +472,23 @@ def _build() -> PluginState:
             pm.unregister(name=ep.name)
             state.fail(ep.name, f"unknown hook {_hints(pending)}")
             continue
-        origins[ep.name] = ep
         if ep.dist is not None:
             state.distributions[ep.name] = _name_version(ep.dist)
     return state
+
+
+def _load(ep: Any) -> Any:
+    """Import a plugin's entry point, in a daemon thread waited for ``plugin_timeout()`` seconds."""
+    return within_deadline(ep.load, plugin=ep.name)
+
+
+def _holder(origin: Any) -> str:
+    """Who holds a plugin name: footprint's own package for a built-in, else the entry point's distribution."""
+    if isinstance(origin, str):
+        from footprint import __version__
+
+        return f"footprint {__version__} (built-in, {origin})"
+    return _origin(origin)
 
 
 def _monitor(pm: FootprintPluginManager) -> None:
@@ -497,6 +651,8 @@ def describe() -> list[dict[str, Any]]:
         if st.dropped.get(name):
             entry["dropped"] = list(st.dropped[name])
         out.append(entry)
-    for name, error in failed.items():  # never registered: failed to import, unknown hook, name clash
+    for name, error in failed.items():  # never registered: failed to import or unknown hook
         out.append({"name": name, "hooks": [], "builtin": False, "error": error})
+    for refused in st.refused:  # a name clash: the name's holder is listed above, working
+        out.append({"name": refused.name, "hooks": [], "builtin": False, "error": refused.error})
     return out

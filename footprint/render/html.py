@@ -125,7 +125,16 @@ def gpu_sections(fp: Footprint) -> list[str]:
                  fmt.span(fmt.quantity_json(n.get("duration"), "s"), ladder="time"), str(n.get("gpus", "")))
                 for n in nodes]
         out.append("<h2>Nodes</h2>" + table(["node", "log", "finished", "metered for", "GPUs"], body, numeric=(3, 4)))
+    job = fp.details.get("job") if isinstance(fp.details.get("job"), dict) else {}
+    spans = job.get("unmetered") or []
+    if spans:  # a node whose meter stopped: the stretch no reading covers, named
+        body = [(str(u.get("node", "")), fmt.span(fmt.quantity_json(u.get("from"), "s"), "s"),
+                 fmt.span(fmt.quantity_json(u.get("to"), "s"), "s") if u.get("to") else "not known",
+                 "another rank took over" if u.get("taken_over") else "no rank took over") for u in spans]
+        out.append("<h2>Not metered</h2>" + table(["node", "from (into the job)", "to", "then"], body, numeric=(1, 2)))
     gpus = fp.details.get("gpus") if isinstance(fp.details.get("gpus"), list) else []
+    if not gpus:  # a job's GPUs are listed under its nodes
+        gpus = [g for node in job.get("nodes", []) if isinstance(node, dict) for g in node.get("gpus", [])]
     if gpus:
         energies = fmt.column([fmt.quantity_json(g.get("energy"), "kWh") for g in gpus], "energy")
         body = []
@@ -138,11 +147,41 @@ def gpu_sections(fp: Footprint) -> list[str]:
             est = fmt.quantity_json(g.get("estimated_energy"), "kWh")
             if est is not None and est.magnitude > 0:
                 issues.append(f"{fmt.span(est)} estimated")
+            if g.get("measured") is False:
+                issues.insert(0, "NOT MEASURED: never read")
+            issues += [f"{what} power above TDP {fmt.span(fmt.quantity_json(g.get('tdp'), 'W'))}" for what in g.get("above_tdp", [])]
+            seconds = g.get("seconds") or {}
+            covered = " / ".join(fmt.span(fmt.quantity_json(seconds.get(k), "s"), "s") for k in ("measured", "filled", "unknown")) \
+                if seconds else "-"
             body.append((str(g.get("host", "")), str(g.get("index", "")), str(g.get("name", "")), energy,
                          fmt.span(fmt.quantity_json(g.get("average_power"), "W")), fmt.span(fmt.quantity_json(g.get("peak_power"), "W")),
-                         fmt.span(fmt.quantity_json(g.get("power_limit"), "W")), ", ".join(issues) or "-", str(g.get("method", ""))))
+                         fmt.span(fmt.quantity_json(g.get("power_limit"), "W")), covered, ", ".join(issues) or "-",
+                         str(g.get("method", ""))))
         out.append("<h2>Per GPU</h2>" + table(["node", "GPU", "model", "energy", "average power", "peak power",
-                                               "power limit", "gaps and estimates", "method"], body, numeric=(3, 4, 5, 6)))
+                                               "power limit", "seconds measured / filled / unknown", "gaps and estimates",
+                                               "method"], body, numeric=(3, 4, 5, 6, 7)))
+    return out
+
+
+def work_sections(fp: Footprint) -> list[str]:
+    """The run's work and efficiency, the forecast and its checks, the budgets and the plan (where it had them)."""
+    from footprint.render.work_text import efficiency_rows, forecast_rows, plan_rows, work_rows
+
+    out = []
+    if fp.work.get("work") and any(v is not None for v in fp.work["work"].values()):
+        out.append("<h2>Work and efficiency</h2>" + table(["", "value", "basis"], work_rows(fp) + efficiency_rows(fp), numeric=(1,)))
+    if fp.work.get("forecast"):
+        head, rows = forecast_rows(fp)
+        out.append(f"<h2>Forecast</h2><p>{escape(head)}</p>" + table(["made at", "forecast", "against the actual", "range held"],
+                                                                      rows, numeric=(1,)))
+    budget = fp.work.get("budget")
+    if budget:
+        from footprint.render.work_text import budget_lines
+
+        out.append("<h2>Budgets</h2><ul>" + "".join(f"<li>{escape(line.strip())}</li>" for line in budget_lines(budget)) + "</ul>")
+    if fp.work.get("plan"):
+        out.append(f"<h2>Plan against measurement</h2><p>{escape(str(fp.work['plan']['file']))}</p>"
+                   + table(["", "plan", "measured", "measured / plan"], plan_rows(fp), numeric=(1, 2, 3)))
     return out
 
 
@@ -215,7 +254,7 @@ def footprint_page(fp: Footprint, heading: str, nodes: list[Node] | None = None,
     mpl = have_matplotlib() if use_matplotlib is None else use_matplotlib
     plots = log_plots(nodes, fp, mpl) if nodes else result_plots(fp, mpl)
     subtitle = {"measurement": "Metered run", "estimate": "Estimate"}.get(fp.kind, fp.kind) + (f": {fp.label}" if fp.label else "")
-    sections = [summary_section(fp), "<h2>Plots</h2>", *plots, *gpu_sections(fp),
+    sections = [summary_section(fp), "<h2>Plots</h2>", *plots, *gpu_sections(fp), *work_sections(fp),
                 statement_section(footprint_paragraphs(fp)), assumptions_section(fp)]
     return page(heading, subtitle, sections)
 

@@ -14,6 +14,7 @@ from footprint.errors import FootprintError
 from footprint.render.series import Node
 
 FORMATS = (".png", ".svg", ".pdf")
+MAX_LABELLED = 32  # lines named in a legend; beyond that they are drawn thin and unnamed
 INSTALL = "pip install 'footprint[plot]'"
 
 
@@ -119,11 +120,12 @@ def _gpu_panel(top: Any, nodes: list[Node], seconds: float) -> None:
     """Power per GPU, with the TDP as a reference line and gaps and estimated stretches shaded."""
     tdps = set()
     several = sum(len(n.gpus) for n in nodes) > 1
+    labelled = sum(len(n.gpus) for n in nodes) <= MAX_LABELLED  # a thousand nodes' GPUs: lines without a legend each
     for node in nodes:
         for c in node.gpus:
             xs = [0.0] + [t / seconds for t in c.t]
             ys = [c.watts[0] if c.watts else 0.0, *c.watts]
-            (line,) = top.step(xs, ys, where="pre", linewidth=1.2, label=c.label)
+            (line,) = top.step(xs, ys, where="pre", linewidth=1.2 if labelled else 0.5, label=c.label if labelled else None)
             if c.tdp_w:
                 tdps.add(c.tdp_w)
             # each GPU's stretches hatched in its own line colour, so several GPUs' gaps stay told apart
@@ -131,7 +133,7 @@ def _gpu_panel(top: Any, nodes: list[Node], seconds: float) -> None:
                 for n, (start, end) in enumerate(spans):
                     top.axvspan(start / seconds, end / seconds, facecolor=colour, alpha=0.2,
                                 edgecolor=line.get_color() if several else colour, hatch=hatch if several else None,
-                                label=None if n else (f"{c.label}: {kind}" if several else kind))
+                                label=None if n or not labelled else (f"{c.label}: {kind}" if several else kind))
     for tdp in sorted(tdps):
         top.axhline(tdp, color="#cc3311", linestyle="--", linewidth=1, label=f"TDP {numbers.number(tdp)} W")
     top.set_ylabel("power per GPU (W)")
@@ -150,13 +152,15 @@ def _host_panel(ax: Any, nodes: list[Node], seconds: float, titled: bool) -> Non
     channels = [c for n in nodes for c in n.host]
     unit = fmt.pick_unit([Q(max(w for c in channels for w in c.watts), "W")], "power")
     scale = float(Q(1, "W").to(unit).magnitude)
+    labelled = len(channels) <= MAX_LABELLED
     for c in channels:
         ax.step([0.0] + [t / seconds for t in c.t], [c.watts[0] * scale, *(w * scale for w in c.watts)], where="pre",
-                linewidth=1.2, label=c.label)
+                linewidth=1.2 if labelled else 0.5, label=c.label if labelled else None)
     ax.set_ylabel(f"power, CPU and RAM ({numbers.unit_text(unit)})", wrap=True)
     ax.set_ylim(0, max(w * scale for c in channels for w in c.watts) * 1.35)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncol=min(4, len(channels)), loc="upper right")
+    if labelled:
+        ax.legend(fontsize=8, ncol=min(4, len(channels)), loc="upper right")
     if titled:
         ax.set_title("no GPU metered: CPU and RAM only", fontsize=9)
 
@@ -171,12 +175,14 @@ def _energy_panel(bottom: Any, nodes: list[Node], seconds: float) -> None:
         biggest = sum(e[-1] for _, _, e in curves)
     e_unit = fmt.pick_unit([Q(biggest, "kWh")], "energy")
     scale = float(Q(1, "kWh").to(e_unit).magnitude)
+    labelled = len(curves) <= MAX_LABELLED
     for name, ts, es in curves:
         if len(curves) > 1:
-            bottom.plot([t / seconds for t in ts], [e * scale for e in es], linewidth=1.2, label=name)
+            bottom.plot([t / seconds for t in ts], [e * scale for e in es], linewidth=1.2 if labelled else 0.5,
+                        label=name if labelled else None)
     if len(curves) > 1:
-        times = sorted({t for _, ts, _ in curves for t in ts})
-        totals = [sum(_at(ts, es, t) for _, ts, es in curves) * scale for t in times]
+        times, totals = job_total(curves)
+        totals = [e * scale for e in totals]
         bottom.plot([t / seconds for t in times], totals, color="black", linewidth=2, label="job total")
         bottom.legend(fontsize=8, loc="upper left")
     elif curves:
@@ -187,14 +193,21 @@ def _energy_panel(bottom: Any, nodes: list[Node], seconds: float) -> None:
     bottom.grid(alpha=0.3)
 
 
-def _at(ts: list[float], es: list[float], t: float) -> float:
-    """A node's cumulative energy at time t (held after its last interval)."""
-    value = 0.0
-    for x, e in zip(ts, es, strict=True):
-        if x > t:
-            break
-        value = e
-    return value
+def job_total(curves: list[tuple[str, list[float], list[float]]]) -> tuple[list[float], list[float]]:
+    """The sum of the nodes' cumulative energies (each held after its last point) at every time any of them
+    steps: one sort of the steps, so a job of a thousand nodes is as quick as its points."""
+    steps: dict[float, float] = {}
+    for _, ts, es in curves:
+        previous = 0.0
+        for t, e in zip(ts, es, strict=True):
+            steps[t] = steps.get(t, 0.0) + (e - previous)
+            previous = e
+    times = sorted(steps)
+    totals, running = [], 0.0
+    for t in times:
+        running += steps[t]
+        totals.append(running)
+    return times, totals
 
 
 def result_figure(fp: Footprint, path: str | None = None, fmt_name: str = "png") -> bytes | None:

@@ -97,6 +97,12 @@ def rows(fp: Footprint) -> list[tuple[str, str, str]]:
         gpus = _host_parts(fp, "gpus")
         estimated = sum(float(g["estimated_energy"]["magnitude"]) for g in gpus if g.get("estimated_energy"))
         gpu_note = _method_word([g.get("method", "") for g in gpus], estimated) if gpus else ""
+        unread = sum(1 for g in gpus if g.get("measured") is False)
+        if unread:  # a GPU never read is a gap, never a measured 0
+            gpu_note = "NOT MEASURED" if unread == len(gpus) else f"{gpu_note}; {unread} of {len(gpus)} GPUs not measured"
+        unknown = sum(float(g["seconds"]["unknown"]["magnitude"]) for g in gpus if g.get("measured") is not False and g.get("seconds"))
+        if unknown > 0:  # seconds no reading covers count as 0 J: the figure is a lower bound
+            gpu_note += f"; {fmt.span(fmt.quantity_json({'magnitude': unknown, 'units': 's'}, 's'), ladder='time')} of GPU time not read, counted as 0"
         energies.append(("energy, GPU", fp.energy_gpu, gpu_note))
     else:
         energies.append((f"energy, {word}", fp.energy_gpu, ""))

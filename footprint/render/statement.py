@@ -206,6 +206,12 @@ def measurement_paragraph(fp: Footprint) -> str:
         how = "NVML's energy counter" if all("energy counter" in g.get("method", "") for g in gpus) else "NVML"
         extra = f", of which {_q(Span(_kwh(estimated)), ladder='energy')} was estimated over gaps" if estimated > 0 else ""
         parts.append(f"Accelerator energy was measured through {how}: {_q(fp.energy_gpu, ladder='energy')}{extra}.")
+        unread = sum(1 for g in gpus if g.get("measured") is False)
+        unknown = sum(float(g["seconds"]["unknown"]["magnitude"]) for g in gpus if g.get("seconds"))
+        if unknown > 0:  # a gap is never a measured zero: the reader of a paper must see the lower bound
+            never = f"{unread} of {len(gpus)} accelerators were never read; " if unread else ""
+            parts.append(f"{never}{fmt.span(_seconds(unknown), ladder='time')} of accelerator time had no reading and "
+                         "counts as no energy, so this figure is a lower bound.")
     if fp.energy_cpu is not None:
         parts.append(f"CPU energy was {_method_words(cpu)} ({_q(fp.energy_cpu, ladder='energy')}) and memory energy was "
                      f"{_method_words(ram)} ({_q(fp.energy_ram, ladder='energy')}).")
@@ -228,6 +234,12 @@ def _hours(fp: Footprint) -> str:
     return f"{text} of accelerator time"
 
 
+def _seconds(x: float) -> Any:
+    from footprint.core.units import Q
+
+    return Q(x, "s")
+
+
 def _kwh(x: float) -> Any:
     from footprint.core.units import Q
 
@@ -240,8 +252,39 @@ def _co2_only(fp: Footprint) -> bool:
     return co2_only(fp)
 
 
+def work_paragraph(fp: Footprint) -> str | None:
+    """The work the metered run did, its efficiency, and how well its forecast and budget held; None without work."""
+    from footprint.render.work_text import efficiency_rows, work_rows
+
+    work = work_rows(fp)
+    if not work:
+        return None
+    eff = {k: (v, basis) for k, v, basis in efficiency_rows(fp)}
+    parts = ["The training code reported its work to the meter: " + ", ".join(v if k == "steps" else f"{v} {k}" for k, v, _ in work) + "."]
+    per = [f"{eff[k][0]} {k.replace('energy ', '')}" for k in ("energy per step", "energy per token", "energy per sample") if k in eff]
+    if per:
+        parts.append(f"That is {', '.join(per)} of facility energy.")
+    if "energy per FLOP" in eff:
+        parts.append(f"Energy per FLOP was {eff['energy per FLOP'][0]} ({eff['energy per FLOP'][1]}).")
+    mfu = (fp.work.get("efficiency") or {}).get("mfu")
+    if mfu is not None:
+        parts.append(f"The achieved model FLOPs utilisation was {mfu:.1%} ({eff['MFU'][1]}).")
+    fc = fp.work.get("forecast") or {}
+    held = [c for c in fc.get("checks", []) if c.get("error") is not None]
+    if held:
+        parts.append("The energy forecast of the whole run, made during it, was within " + ", ".join(
+            f"{abs(c['error']):.1%} at {c['at']:.0%}" for c in held) + " of the run's actual energy.")
+    budget = fp.work.get("budget") or {}
+    if budget.get("stopped_by"):
+        parts.append(f"The run was stopped by its budget of {budget['stopped_by']} after {budget['stopped_at_s']:.0f} s.")
+    return " ".join(parts)
+
+
 def footprint_paragraphs(fp: Footprint) -> list[str]:
-    return [measurement_paragraph(fp) if fp.kind == "measurement" else estimate_paragraph(fp)]
+    if fp.kind != "measurement":
+        return [estimate_paragraph(fp)]
+    work = work_paragraph(fp)
+    return [measurement_paragraph(fp), *([work] if work else [])]
 
 
 def footprint_statement(fp: Footprint, style: str) -> str:

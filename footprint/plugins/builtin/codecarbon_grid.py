@@ -67,16 +67,12 @@ _CHINA = ("private_infra", "2023", "china_provincial_emissions.json")
 _USA = ("private_infra", "2023", "usa_emissions.json")
 _NORDIC = ("private_infra", "nordic_emissions.json")
 _CLOUD = ("cloud", "impact.csv")
-_SOURCES = (_PER_SOURCE, _MIX, _CHINA, _USA, _NORDIC, _CLOUD)
 
 
 @functools.cache
 def _table() -> dict[str, _Row]:
-    """Every region's row, read from codecarbon's files once per installed version of them (~15 ms to read)."""
-    from footprint.core.derived_cache import derived
-
-    folder = data_dir()
-    return derived("codecarbon-grid-1", None, [folder.joinpath(*parts) for parts in _SOURCES], _read_table)
+    """Every region's row, read from codecarbon's files once per process (a few ms)."""
+    return _read_table()
 
 
 def _read_table() -> dict[str, _Row]:

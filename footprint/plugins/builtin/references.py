@@ -12,8 +12,7 @@ hookimpl = pluggy.HookimplMarker("footprint")
 
 @hookimpl
 def footprint_register_references(register: Callable[[Any], None]) -> None:
-    from footprint.claims.references import defer_reference_file, shipped_reference_file
+    from footprint.claims.references import load_reference_file, shipped_reference_file
 
-    # values are read when a command first uses a reference (the test suite reads every shipped one in full)
-    for reference in defer_reference_file(shipped_reference_file()):
+    for reference in load_reference_file(shipped_reference_file()):
         register(reference)

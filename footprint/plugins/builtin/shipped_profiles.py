@@ -20,8 +20,7 @@ def shipped_profile_dir() -> Path:
 
 @hookimpl
 def footprint_register_profiles(register: Callable[[Any], None]) -> None:
-    from footprint.core.profiles import defer_profile_dir
+    from footprint.core.profiles import load_profile_dir
 
-    # figures are read when a command first uses a profile (the test suite reads every shipped one in full)
-    for profile in defer_profile_dir(shipped_profile_dir()):
+    for profile in load_profile_dir(shipped_profile_dir()):
         register(profile)
