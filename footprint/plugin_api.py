@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +41,7 @@ __all__ = [
     "CHANNEL_INFO_KEYS", "PLUGIN_API_VERSION", "Basis", "ChannelBase", "FootprintError", "MeterFactory",
     "MeterSettings", "Opened", "Reading", "energy_j", "grid_intensity", "hookimpl", "intensity_period",
     "profile", "profile_dir", "profile_file", "reading", "reading_from_power", "reference_file", "references",
-    "visible_devices",
+    "setting", "setting_name", "visible_devices",
 ]
 
 CHANNEL_INFO_KEYS: Mapping[str, str] = {
@@ -204,3 +206,21 @@ def visible_devices(settings: MeterSettings, variables: Iterable[str]) -> str | 
         if value is not None:
             return value
     return None
+
+
+def setting_name(plugin: str, key: str) -> str:
+    """The environment variable that holds a plugin's setting: ``FOOTPRINT_<PLUGIN>_<KEY>``, upper case, every
+    character other than a letter or digit written ``_`` (``setting_name("grid-csv", "files")`` is
+    ``FOOTPRINT_GRID_CSV_FILES``)."""
+    parts = [re.sub(r"[^A-Z0-9]", "_", part.upper()) for part in (plugin, key)]
+    if not all(parts):
+        raise FootprintError(f"plugin setting: plugin {plugin!r} and key {key!r} must both be given")
+    return f"FOOTPRINT_{parts[0]}_{parts[1]}"
+
+
+def setting(plugin: str, key: str, default: str | None = None) -> str | None:
+    """A plugin's setting, read from its environment variable (``setting_name``) when the hook runs; ``default``
+    when the variable is unset or empty. The value is text: the plugin checks it and raises ``FootprintError``
+    naming the variable when it is wrong."""
+    value = os.environ.get(setting_name(plugin, key), "")
+    return value if value.strip() else default

@@ -1,6 +1,7 @@
-"""The README's worked example, run as written: a script that reports its work under `footprint run`, then
-`compare --basis work` and `claims --measured` on its result. Measured numbers differ from run to run, so the
-output is compared with every number read as a number: the words, the rows and the sources must match."""
+"""The worked example of the documentation's page on the work (docs/work.md), run as written: a script that
+reports its work under `footprint run`, then `compare --basis work` and `claims --measured` on its result.
+Measured numbers differ from run to run, so the output is compared with every number read as a number: the words,
+the rows and the sources must match."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pytest
 
 from tests.cli_run import run_cli
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-SECTION = README.split("### From a run to the claims: a worked example", 1)[1].split("\n### ", 1)[0]
+PAGE = (Path(__file__).resolve().parent.parent / "docs" / "work.md").read_text(encoding="utf-8")
+SECTION = PAGE.split("## From a run to the claims: a worked example", 1)[1].split("\n## ", 1)[0]
 NUMBER = re.compile(r"\d[\d,]*(\.\d+)?(e[+-]?\d+)?")
 
 
@@ -69,8 +70,8 @@ def test_the_example_has_its_three_steps() -> None:
 
 
 @pytest.mark.parametrize(("command", "printed"), examples(), ids=[c for c, _ in examples()])
-def test_each_command_prints_what_the_readme_shows(worked_run: Path, command: str, printed: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_command_prints_what_the_page_shows(worked_run: Path, command: str, printed: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(worked_run)
     r = run_cli(*shlex.split(command)[1:])
     assert r.code == 0, r.err

@@ -339,7 +339,7 @@ class _ProfileReader:
 
 
 def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> HardwareProfile:
-    """Build a validated profile from a mapping with the TOML file's layout (see profiles/README.md)."""
+    """Build a validated profile from a mapping with the TOML file's layout (see docs/profiles.md)."""
     if not isinstance(data, dict):
         raise FootprintError(f"{origin}: expected a table")
     return _ProfileReader(data, origin).profile()

@@ -206,9 +206,9 @@ def _time_resolved_intensity(parts: list[Totals], options: dict[str, Any]) -> As
     weighted = 0.0
     covered = 0
     for hour, joules in energy_by_hour.items():
-        middle = datetime.fromtimestamp(hour * 3600 + 1800, UTC)
-        covered += any(p.start <= middle < p.end for p in grid.periods)
-        weighted += joules * float(grid.at(middle).to("gCO2e/kWh").magnitude)
+        intensity, from_period = grid.for_hour(datetime.fromtimestamp(hour * 3600, UTC))
+        covered += from_period
+        weighted += joules * float(intensity.to("gCO2e/kWh").magnitude)
     value = Span(Q(weighted / total, "gCO2e/kWh"))
     return Assumption("intensity", value, "region data",
                       f"{grid.describe()} (plugin {grid.plugin!r}); energy-weighted over the run's {len(energy_by_hour)} "

@@ -60,6 +60,18 @@ class GridIntensity:
                 return period.intensity
         return self.intensity
 
+    def for_hour(self, hour: datetime) -> tuple[pint.Quantity, bool]:
+        """The intensity the meter applies to the UTC hour starting at ``hour``: the period its middle falls in
+        (True), else the single figure (False). Periods need not be clipped to a run: hours outside it are never
+        asked for."""
+        from datetime import timedelta
+
+        middle = hour + timedelta(minutes=30)
+        for period in self.periods:
+            if period.start <= middle < period.end:
+                return period.intensity, True
+        return self.intensity, False
+
 
 def intensity_problem(q: Any) -> str | None:
     """What is wrong with ``q`` as a carbon intensity (a Quantity of footprint's registry, finite, >= 0), or None."""

@@ -1,17 +1,9 @@
-"""Every hook footprint calls. Built-in features implement these exactly as third-party plugins do.
+"""Every hook footprint calls, with its arguments and what it expects back. Built-in features implement these
+exactly as third-party plugins do.
 
-A plugin is a module (or object) with functions decorated by ``footprint.hookimpl`` and named as below; only
-what carries that mark is a hook, so a plugin may import footprint's helpers freely. It may accept fewer arguments
-than the spec lists, so specs can grow without breaking plugins. Build what you register or return with
-``footprint.plugin_api`` (it checks units and says what was expected). Register the plugin through the
-entry-point group ``footprint`` in its pyproject::
-
-    [project.entry-points.footprint]
-    my-plugin = "my_package.plugin_module"
-
-``footprint.PLUGIN_API_VERSION`` is (major, minor) of this interface: a minor bump adds hooks or arguments, a
-major bump removes or renames one. A renamed argument stays accepted for one major version and warns through
-pluggy's ``warn_on_impl_args`` (see ``RENAMED_ARGS``).
+How to write, register, configure and test a plugin, and what footprint enforces (isolation, checked answers,
+global names, the API version), is the plugin guide, docs/plugins.md; the documentation's hook reference is
+generated from this module.
 """
 
 from __future__ import annotations
@@ -53,8 +45,7 @@ def footprint_register_profiles(register: Callable[[HardwareProfile], None]) -> 
     """Register hardware profiles.
 
     :param register: call once per profile; build profiles with ``footprint.plugin_api.profile_dir`` or
-        ``profile_file`` (TOML files shipped with the plugin) or ``profile`` (a mapping). An id or alias clash with
-        another plugin is an error that names both plugins; anything but a profile is dropped with a warning.
+        ``profile_file`` (TOML files shipped with the plugin) or ``profile`` (a mapping).
     """
 
 
@@ -65,9 +56,9 @@ def footprint_carbon_intensity(region: str, start: datetime | None, end: datetim
     Build the answer with ``footprint.plugin_api.grid_intensity``. ``start`` and ``end`` (timezone-aware, UTC) are
     None for a single figure (``estimate``), or the span of a metered run: a plugin with time-resolved data
     (hourly Electricity Maps or WattTime exports) may then add ``periods`` (``plugin_api.intensity_period``),
-    and the meter weights each interval's energy by the period it falls in. A plugin without such data
-    simply leaves the two arguments out of its signature. The first plugin that answers wins; the built-in
-    codecarbon data answers last, so plugins can override it.
+    and the meter weights each UTC hour's energy by the period the hour's middle falls in (periods need not be
+    clipped to the span). A plugin without such data leaves the two arguments out of its signature. The first
+    answer wins, and the built-in codecarbon data answers last, so plugins can override it.
     """
 
 
@@ -81,8 +72,7 @@ def footprint_register_references(register: Callable[[Reference], None]) -> None
     """Register published reference footprints for ``footprint references``, ``compare`` and ``claims``.
 
     :param register: call once per reference; build them with ``footprint.plugin_api.reference_file`` (a TOML
-        file shaped like footprint/data/references.toml) or ``footprint.plugin_api.references`` (a mapping). An id
-        clash with another plugin is an error that names both plugins.
+        file shaped like footprint/data/references.toml) or ``footprint.plugin_api.references`` (a mapping).
     """
 
 
@@ -93,9 +83,9 @@ def footprint_register_meters(register: Callable[[MeterFactory], None]) -> None:
     :param register: call once per ``footprint.meter.channels.MeterFactory``; its ``component`` is "gpu", "cpu" or
         "ram" and its ``open(settings)`` returns the channels it can meter here (or none, with a reason). Every GPU
         meter's channels are used; for CPU and RAM the first factory with channels wins, and plugins are asked
-        before the built-in meters. A channel's ``read`` returns a ``Reading`` (``footprint.plugin_api.reading``);
-        one that is not a finite energy >= 0 is dropped with a warning naming the plugin. The keys a channel's
-        ``info()`` may return are ``footprint.plugin_api.CHANNEL_INFO_KEYS``; the job's visible-devices
+        before the built-in meters. A channel's ``read(now)`` returns a ``Reading``
+        (``footprint.plugin_api.reading``) of the energy since its previous call, failed or not. The keys a
+        channel's ``info()`` may return are ``footprint.plugin_api.CHANNEL_INFO_KEYS``; the job's visible-devices
         variables, every vendor's, are in ``settings.visible``.
     """
 

@@ -27,7 +27,7 @@ Rules footprint enforces:
 - Build what you register with ``footprint.plugin_api`` (the guide is footprint's docs/plugins.md).
 
 Data lives in TOML files shipped as package data (``footprint_tpu/profiles/*.toml``), in the schema described
-in footprint's ``profiles/README.md``: every figure carries its source next to it, never in code.
+in footprint's ``docs/profiles.md``: every figure carries its source next to it, never in code.
 
 About the power figures
 -----------------------
