@@ -39,12 +39,17 @@ _LAZY = {
     "live": "footprint.meter.progress",
 }
 _LAZY_MODULES = {"plugin_api"}
+# the names that hand out Footprints also load the text renderer, which gives a Footprint its str() and summary()
+_TEXT_RENDERER = "footprint.render.as_text"
+_GIVE_FOOTPRINTS = {"estimate", "Footprint", "track", "Tracker"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
+        if name in _GIVE_FOOTPRINTS:
+            importlib.import_module(_TEXT_RENDERER)
         return getattr(importlib.import_module(_LAZY[name]), name)
     if name in _LAZY_MODULES:
         import importlib

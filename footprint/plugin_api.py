@@ -126,7 +126,8 @@ def grid_intensity(code: str, intensity: Any, *, source: str, name: str | None =
             raise FootprintError(f"grid intensity {code!r}: periods starting {before.start.isoformat()} and "
                                  f"{after.start.isoformat()} overlap; expected disjoint periods")
     return GridIntensity(code.strip(), name or code.strip(), _intensity(intensity, f"grid intensity {code!r}"), year,
-                         source.strip(), (basis or Basis()).text(), periods=ordered)
+                         source.strip(), (basis or Basis()).text(), periods=ordered,
+                         gases=(basis or Basis()).gases)
 
 
 def profile(data: Mapping[str, Any], origin: str = "<plugin profile>") -> HardwareProfile:

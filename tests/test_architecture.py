@@ -8,7 +8,7 @@ Layers, lowest first; a module may import its own layer and the layers below it,
 (`footprint.plugin_api`, `footprint.testing`, the framework callbacks in `footprint.integrations`) and the built-in plugins (`footprint.plugins.builtin`,
 loaded by name like any third-party plugin) may use any layer but the CLI, and no layer imports them. Every
 import counts, the ones inside functions too; only imports under ``if TYPE_CHECKING:`` are left out, because
-they never run. No circle runs at import time.
+they never run. No module reaches itself through imports, at import time or inside functions.
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ LAYERS = ["footprint.core", "footprint.plugins", "footprint.estimates", "footpri
 BASE = {"footprint", "footprint.errors"}
 ENTRY = "footprint.__main__"  # `python -m footprint`: above everything
 FACES = ["footprint.plugin_api", "footprint.testing", "footprint.plugins.builtin", "footprint.integrations"]
-# Footprint's str() and summary() give readable text; the text is render's job, so these two methods reach up
-# to it when called (never at import): the one sanctioned upward edge.
-UPWARD_ALLOWED = {("footprint.core.result", "footprint.render.report"), ("footprint.core.result", "footprint.render.summary")}
+# Imports inside functions of the meter's log and budget modules that still close a circle; each edge named here is
+# one to remove, and no other edge may close one.
+CIRCLE_EDGES_LEFT = {
+    ("footprint.meter.budget", "footprint.meter.work"),
+    ("footprint.meter.log", "footprint.meter.checkpoint"),
+    ("footprint.meter.log", "footprint.meter.ledger"),
+    ("footprint.meter.log", "footprint.meter.stored_totals"),
+}
 
 
 def module_name(path: Path) -> str:
@@ -105,7 +110,7 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
             upward = rank(dep) > rank(name)
             face_used = any(_in(dep, face) for face in FACES) and not any(_in(name, face) for face in FACES) \
                 and not _in(name, "footprint.cli") and name not in BASE
-            if (upward or face_used) and (name, dep) not in UPWARD_ALLOWED and not _same_package(name, dep):
+            if (upward or face_used) and not _same_package(name, dep):
                 wrong.append(f"{name} -> {dep}")
     assert not wrong, "imports against the layer rule:\n" + "\n".join(sorted(wrong))
 
@@ -114,12 +119,9 @@ def _same_package(a: str, b: str) -> bool:
     return any(_in(a, face) and _in(b, face) for face in FACES)
 
 
-def test_no_import_circles() -> None:
-    """No circle among the imports that run when a module is imported (a circle there breaks or slows imports).
-    Between layers the rule above already forbids every circle; inside one package a function may reach back
-    (Span's str() calls the number formatter that reads Spans)."""
-    edges = {name: {d for d in deps if d != name} for name, deps in graph(at_import=True).items()}
-    circles: list[list[str]] = []
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles in `edges` (module -> the modules it imports), each as the path that closes it."""
+    found: list[list[str]] = []
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -130,7 +132,7 @@ def test_no_import_circles() -> None:
             if dep not in edges:
                 continue
             if state.get(dep) == 1:
-                circles.append([*stack[stack.index(dep):], dep])
+                found.append([*stack[stack.index(dep):], dep])
             elif dep not in state:
                 visit(dep)
         stack.pop()
@@ -139,7 +141,31 @@ def test_no_import_circles() -> None:
     for node in sorted(edges):
         if node not in state:
             visit(node)
-    assert not circles, "import circles:\n" + "\n".join(" -> ".join(c) for c in circles)
+    return found
+
+
+def test_no_import_circles() -> None:
+    """No module reaches itself through imports, the ones inside functions included: a circle ties modules that
+    then cannot be read, tested or moved one at a time."""
+    edges = {name: {d for d in deps if d != name and (name, d) not in CIRCLE_EDGES_LEFT}
+             for name, deps in graph().items()}
+    found = circles(edges)
+    assert not found, "import circles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+def test_the_circles_left_are_still_there() -> None:
+    """Each edge let through above is still imported; one that is gone leaves the list."""
+    g = graph()
+    gone = sorted(f"{a} -> {b}" for a, b in CIRCLE_EDGES_LEFT if b not in g[a])
+    assert not gone, "no longer imported, remove from CIRCLE_EDGES_LEFT:\n" + "\n".join(gone)
+
+
+def test_the_checker_sees_a_circle_through_a_function(tmp_path: Path) -> None:
+    """An import inside a function that closes a circle is caught, as an upward one is."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from footprint.core.result import Footprint\n", encoding="utf-8")
+    edges = {"footprint.core.bad": imports_of(bad, "footprint.core.bad"), "footprint.core.result": {"footprint.core.bad"}}
+    assert circles(edges) == [["footprint.core.bad", "footprint.core.result", "footprint.core.bad"]]
 
 
 def test_the_checker_sees_a_wrong_import(tmp_path: Path) -> None:
@@ -149,3 +175,22 @@ def test_the_checker_sees_a_wrong_import(tmp_path: Path) -> None:
     deps = imports_of(bad, "footprint.core.bad")
     assert "footprint.cli" in deps
     assert rank("footprint.cli") > rank("footprint.core.bad")
+
+
+def test_built_in_plugins_mark_hooks_with_the_public_marker() -> None:
+    """Built-in plugins are written as a third party writes one: with ``footprint.hookimpl``, never a marker of their
+    own (a second marker of the same name would work, and hide that the public one is what the docs promise)."""
+    import importlib
+
+    import pluggy
+
+    import footprint
+
+    own = []
+    for path in sorted((PACKAGE / "plugins" / "builtin").glob("*.py")):
+        module = importlib.import_module(module_name(path))
+        own += [f"{module.__name__}.{k}" for k, v in vars(module).items()
+                if isinstance(v, pluggy.HookimplMarker) and v is not footprint.hookimpl]
+        if path.name != "__init__.py":
+            assert "HookimplMarker" not in path.read_text(encoding="utf-8"), path
+    assert not own, "hook markers of their own: " + ", ".join(own)

@@ -61,7 +61,7 @@ def _compare(*args: str) -> dict[str, Any]:
 def _reword(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every printed form of an assumption says something else: its text, its JSON value and source, its lines."""
     from footprint.core.result import Assumption
-    from footprint.render import report
+    from footprint.render import text as report
 
     monkeypatch.setattr(Assumption, "value_text", lambda self: "reworded")
     monkeypatch.setattr(Assumption, "as_json", lambda self: {"name": self.name, "value": "reworded value",

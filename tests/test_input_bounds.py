@@ -92,9 +92,9 @@ def test_profile_figure_that_is_not_a_number_and_unit_is_refused(tmp_path: Path,
                                   "12 MWh", "5 W * h", "1 kW h", "7 µs"])
 def test_well_formed_values_read_as_pint_reads_them(text: str) -> None:
     # pint's own parser is the reference for text it can be trusted with (a number and a unit, no expression)
-    from footprint.core.units import Q, read_quantity
+    from footprint.core.units import Q, quantity_from_text
 
-    mine, theirs = read_quantity(text), Q(text)
+    mine, theirs = quantity_from_text(text), Q(text)
     assert mine.units == theirs.units
     assert mine.magnitude == pytest.approx(theirs.magnitude)
     assert type(mine.magnitude) is type(theirs.magnitude)  # "700 W" stays an integer and prints as 700 W

@@ -116,6 +116,38 @@ def test_calibrate_load_backends_come_through_the_hook(monkeypatch: pytest.Monke
                           "expected one of jax, python, torch\n")
 
 
+def test_a_co2_only_factor_is_known_by_its_gases_not_by_its_words(monkeypatch: pytest.MonkeyPatch, site: Site) -> None:
+    """A plugin's factor that counts CO2 only prints as gCO2 in the region list, an estimate and its emissions,
+    whatever words its description uses; a CO2e factor described with the words 'CO2 only' stays CO2e."""
+    site.dist("coal", {"coal": "coal_mod"}, {"coal_mod": """
+        from footprint import hookimpl
+        from footprint.plugins.grid import GridIntensity
+        from footprint.plugin_api import grid_intensity
+
+        @hookimpl(tryfirst=True)
+        def footprint_carbon_intensity(region):
+            if region.upper() == "XC":
+                g = grid_intensity("XC", "800 g/kWh", source="a utility's combustion factors, 2024")
+                return GridIntensity(g.code, "combustion only", g.intensity, 2024, g.source, "combustion", gases="CO2")
+            if region.upper() == "XE":
+                g = grid_intensity("XE", "400 g/kWh", source="a utility's report, 2024")
+                return GridIntensity(g.code, "all gases", g.intensity, 2024, g.source, "CO2 only in name", gases="CO2e")
+
+        @hookimpl
+        def footprint_regions():
+            return [footprint_carbon_intensity("XC"), footprint_carbon_intensity("XE")]
+    """})
+    monkeypatch.setenv("FOOTPRINT_LOAD_PLUGINS", "coal")
+    plugins.reset()
+    listed = {line.split()[0]: line for line in run_cli("regions", "X").out.splitlines() if line.startswith("X")}
+    assert "gCO2/kWh " in listed["XC"] and "gCO2e/kWh" in listed["XE"]
+    args = ("estimate", "--profile", "h800", "--gpus", "8", "--hours", "10", "--host-power", "0 W", "--pue", "1")
+    co2, co2e = run_cli(*args, "--region", "XC").out, run_cli(*args, "--region", "XE").out
+    emissions = {text: next(line for line in text.splitlines() if line.strip().startswith("emissions")) for text in (co2, co2e)}
+    assert "CO2" in emissions[co2] and "CO2e" not in emissions[co2] and "gCO2/kWh" in co2
+    assert "CO2e" in emissions[co2e] and "gCO2/kWh" not in co2e
+
+
 def test_the_plugin_guide_documents_every_hook_and_every_constructor() -> None:
     from pathlib import Path
 

@@ -68,7 +68,7 @@ class Figure:
 
     def text(self) -> str:
         from footprint.core.span import Span
-        from footprint.render.report import number, show
+        from footprint.render.text import number, show
 
         if isinstance(self.value, Span):
             q = self.value.central
@@ -175,7 +175,7 @@ def _input(ref: Any, name: str) -> tuple[str, str, str]:
 
 def _profile_input(profile_id: str, what: str) -> tuple[str, str, str]:
     from footprint.plugins.catalog import get_profile
-    from footprint.render.report import number
+    from footprint.render.text import number
 
     p = get_profile(profile_id)
     if what == "tdp":
@@ -189,7 +189,7 @@ def _h(span: Any) -> float:
 
 
 def _usd(q: Any) -> str:
-    from footprint.render.report import number
+    from footprint.render.text import number
 
     return "$" + number(float(q.to("USD").magnitude))
 
@@ -216,7 +216,7 @@ def _days_text(span: Any) -> str:
 
 
 def _mwh(span: Any) -> str:
-    from footprint.render.report import show
+    from footprint.render.text import show
 
     return show(span, "MWh")
 
@@ -369,7 +369,7 @@ def _span(q: Any) -> Any:
 
 
 def _show(q: Any) -> str:
-    from footprint.render.report import show
+    from footprint.render.text import show
 
     return show(_span(q))
 
@@ -715,7 +715,7 @@ def _relative(part: Any, whole: Any) -> float:
 def check_v3_compute() -> Claim:
     from footprint.claims.plausibility import check_reference
     from footprint.plugins.catalog import get_profile
-    from footprint.render.report import number
+    from footprint.render.text import number
 
     cid = "v3-compute-plausible"
     ref, pre_ref = _ref("deepseek-v3"), _ref("deepseek-v3-pretrain")

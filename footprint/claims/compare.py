@@ -205,7 +205,7 @@ def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
                      + ("use --basis tdp" if basis.name == "as-is" else "leave out --own-intensity") + " to compare at one intensity")
     prices = {s.label: s.price for s in sides if s.price is not None}
     if basis.price is None and len({_key(p) for p in prices.values()}) > 1:
-        from footprint.render.report import show
+        from footprint.render.text import show
 
         notes.append("cost uses each side's own price per GPU-hour (" + ", ".join(f"{k}: {show(v)}" for k, v in prices.items())
                      + "): the cost ratio mixes prices; pass --price to compare at one price")
@@ -225,7 +225,7 @@ def _key(value: Any) -> Any:
 def _publisher_notes(sides: list[Side], fps: list[Footprint]) -> list[str]:
     """Where a reference published energy or emissions by its own method, say what that method gives."""
     from footprint.claims.references import find_reference
-    from footprint.render.report import show
+    from footprint.render.text import show
 
     out = []
     for s, fp in zip(sides, fps, strict=True):

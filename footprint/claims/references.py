@@ -69,7 +69,7 @@ class Field:
     key: str = ""  # the short name of the source in the file's [sources] table, if it used one
 
     def text(self) -> str:
-        from footprint.render.report import number, show
+        from footprint.render.text import number, show
 
         if isinstance(self.value, Span):
             return show(self.value)
@@ -131,7 +131,7 @@ class Reference:
         return replace(self, plugin=plugin)
 
 
-class _Reader:
+class _ReferenceReader:
     """Validates one reference mapping, naming the origin and key in every error."""
 
     def __init__(self, ref_id: str, data: dict[str, Any], sources: dict[str, str], origin: str) -> None:
@@ -283,7 +283,7 @@ def _file_shape(data: dict[str, Any], origin: str) -> tuple[dict[str, str], dict
 def references_from_dict(data: dict[str, Any], origin: str = "<references>") -> list[Reference]:
     """Read a mapping shaped like footprint/data/references.toml; raise FootprintError naming the bad field."""
     sources, table = _file_shape(data, origin)
-    return [_Reader(str(ref_id), body, sources, origin).reference() for ref_id, body in table.items()]
+    return [_ReferenceReader(str(ref_id), body, sources, origin).reference() for ref_id, body in table.items()]
 
 
 def load_reference_file(path: str | Path) -> list[Reference]:

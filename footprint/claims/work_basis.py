@@ -62,7 +62,7 @@ class WorkComparison:
 
     def sentences(self) -> list[str]:
         """'At this run's efficiency, deepseek-v3's 3.29e24 FLOPs would take X MWh, against deepseek-v3's Y MWh at TDP.'"""
-        from footprint.render.report import show
+        from footprint.render.text import show
 
         out = []
         for side, work, energy, own, how in zip(self.sides, self.work, self.energy, self.own, self.own_method, strict=True):

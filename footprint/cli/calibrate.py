@@ -36,7 +36,7 @@ def calibrate(precision: str, duration: str, size: int, profile_name: str | None
     from footprint.meter.log import write_atomic
     from footprint.meter.recorder import parse_interval
     from footprint.plugins.catalog import get_profile
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     load = load_backend(backend)
     precisions = parse_precisions(precision)

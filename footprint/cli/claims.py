@@ -33,7 +33,7 @@ def claims(words: tuple[str, ...], as_json: bool, measured_run: str | None, html
       footprint claims --json
       footprint claims --measured run.summary.json
     """
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     if measured_run is not None:
         _measured(measured_run, words, as_json, html_path or statement)
@@ -77,7 +77,7 @@ def _measured(run: str, words: tuple[str, ...], as_json: bool, page: str | None)
     from footprint.claims.measured import measured_views
     from footprint.claims.sides import load_side
     from footprint.errors import FootprintError
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     if page:
         raise FootprintError("--measured prints text or --json; --html and --statement take the claims on their own")
@@ -97,8 +97,8 @@ def _measured(run: str, words: tuple[str, ...], as_json: bool, page: str | None)
 def measured_text(v: Any) -> str:
     """One energy claim with the run's efficiency beside the TDP basis."""
     from footprint.render.compare_table import ratio_text
-    from footprint.render.report import show
     from footprint.render.table import grid
+    from footprint.render.text import show
 
     lines = [f"[{v.claim_id}] \"{v.text}\"", f"  verdict at TDP: {v.verdict}"]
     if v.tdp is not None and v.measured is not None:

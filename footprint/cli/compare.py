@@ -42,7 +42,7 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
     from footprint.claims.compare import compare as run_compare
     from footprint.claims.compare import parse_basis
     from footprint.claims.sides import load_side
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     chosen = parse_basis(basis, host_power=host_power, pue=pue, intensity=intensity, region=region, price=price,
                           own_intensity=own_intensity)
@@ -80,7 +80,7 @@ def compare(sides: tuple[str, ...], basis: str, host_power: str | None, pue: str
 def _compare_work(sides: list, basis: object, as_json: bool, page: str | None) -> None:
     from footprint.claims.work_basis import compare_work
     from footprint.errors import FootprintError
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     if page:
         raise FootprintError("--basis work prints a table or --json; --plot, --html and --statement take the other bases")

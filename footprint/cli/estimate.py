@@ -11,12 +11,12 @@ from footprint.estimates.schema import BY_NAME, NAMES
 
 @click.command()
 @input_options(*NAMES)
-@click.option("--basis", type=click.Choice(["model-card", "tdp"], case_sensitive=False),
+@click.option("--basis", "convention", type=click.Choice(["model-card", "tdp"], case_sensitive=False),
               help="model-card (or tdp): GPU-hours x TDP, host 0 W, PUE 1, the basis of published model cards "
                    "and of 'footprint compare'. Replaces --gpu-power, --host-power and --pue.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @page_options
-def estimate(as_json: bool, basis: str | None, html_path: str | None, statement: str | None, **options: str | None) -> None:
+def estimate(as_json: bool, convention: str | None, html_path: str | None, statement: str | None, **options: str | None) -> None:
     """Estimate a training run's energy, emissions and cost.
 
     Energy = GPU-hours x (GPU power + host power) x PUE; emissions = energy x grid intensity; cost = GPU-hours x
@@ -30,14 +30,14 @@ def estimate(as_json: bool, basis: str | None, html_path: str | None, statement:
       footprint estimate --profile h100 --gpu-hours 1.46e6 --basis model-card --intensity '0.411 kg/kWh'
     """
     from footprint.estimates.api import estimate as run_estimate
-    from footprint.render.report import table, to_json
+    from footprint.render.text import table, to_json
 
-    if basis is not None:
+    if convention is not None:  # --basis: a published convention for the power inputs
         given = [BY_NAME[k].flag for k in ("gpu_power", "host_power", "pue") if options.get(k) is not None]
         if given:
             from footprint.errors import FootprintError
 
-            raise FootprintError(f"--basis {basis} sets GPU power (TDP), host power (0 W) and PUE (1); "
+            raise FootprintError(f"--basis {convention} sets GPU power (TDP), host power (0 W) and PUE (1); "
                                  f"do not also give {', '.join(given)}")
         options.update(gpu_power="1", host_power="0 W", pue="1")
     fp = run_estimate(options.pop("profile"), **options)  # type: ignore[arg-type]
@@ -60,7 +60,7 @@ def _title(fp: object) -> str:
     from footprint.core.result import Footprint
 
     assert isinstance(fp, Footprint)
-    from footprint.render.report import accelerators, show
+    from footprint.render.text import accelerators, show
 
     parts = [fp.profile or "custom power"]
     if fp.gpus:

@@ -26,7 +26,7 @@ def profiles(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from footprint.plugins.catalog import all_profiles
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     found = all_profiles()
     if as_json:
@@ -80,14 +80,14 @@ def _detail(p: Any) -> dict[str, Any]:
 def show(name: str, as_json: bool) -> None:
     """Show one profile (by id or alias) with every figure's source."""
     from footprint.plugins.catalog import get_profile
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     p = get_profile(name)
     data = _detail(p)
     if as_json:
         click.echo(to_json(data))
         return
-    from footprint.render.report import profile_file
+    from footprint.render.text import profile_file
 
     click.echo(f"{p.name} ({p.id}); aliases: {', '.join(p.aliases) or '-'}; plugin {p.plugin}; file {profile_file(p.path, p.plugin)}")
 

@@ -27,7 +27,7 @@ def references(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from footprint.claims.references import all_references
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     refs = all_references()
     if as_json:
@@ -42,7 +42,7 @@ def references(ctx: click.Context, as_json: bool) -> None:
 def show(ref_id: str, as_json: bool) -> None:
     """Show one reference: every input with its source, and our reproduction of its published outputs."""
     from footprint.claims.references import get_reference
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     ref = get_reference(ref_id)
     if as_json:
@@ -82,7 +82,7 @@ def _summary(ref: Any) -> dict[str, Any]:
 
 
 def _list_table(refs: list[Any]) -> str:
-    from footprint.render.report import show as show_span
+    from footprint.render.text import show as show_span
 
     rows = [("id", "status", "GPU-hours", "published outputs", "our estimate, publisher's method")]
     for r in refs:
@@ -133,8 +133,8 @@ def _wrap(text: str, indent: int) -> list[str]:
 def detail_text(ref: Any) -> str:
     """The human view of one reference."""
     from footprint.claims.reproduce import reproduce
-    from footprint.render.report import number
-    from footprint.render.report import show as show_span
+    from footprint.render.text import number
+    from footprint.render.text import show as show_span
 
     cited: dict[str, str] = {}
 

@@ -15,7 +15,7 @@ def regions(search: str | None, as_json: bool) -> None:
     """
     from footprint.errors import FootprintError
     from footprint.plugins.grid import all_regions
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     found = all_regions()
     if search:
@@ -31,7 +31,7 @@ def regions(search: str | None, as_json: bool) -> None:
     width = max(len(g.code) for g in found) + 2
     for g in found:
         year = str(g.year) if g.year else "-"
-        unit = "gCO2/kWh " if g.basis.startswith("CO2 only") else "gCO2e/kWh"  # a CO2-only factor is not CO2e
+        unit = "gCO2/kWh " if g.co2_only else "gCO2e/kWh"  # a CO2-only factor is not CO2e
         click.echo(f"{g.code:<{width}}{g.intensity.to('gCO2e/kWh').magnitude:>8.1f} {unit}  {year:<5} {g.name}  [{g.basis}]")
     count = f"{len(found):,} region" + ("" if len(found) == 1 else "s")
     click.echo(f"({count}; sources: 'footprint regions CODE --json')")

@@ -43,8 +43,8 @@ def report(logs: tuple[str, ...], as_json: bool, output: str | None, label: str 
     from footprint.meter.from_log import footprint_from_logs
     from footprint.meter.log import write_atomic
     from footprint.meter.outfiles import check_writable
-    from footprint.render.report import to_json
     from footprint.render.summary import summary
+    from footprint.render.text import to_json
 
     if output:
         check_writable(output, "-o")

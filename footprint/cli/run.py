@@ -224,7 +224,7 @@ def _status(site: dict[str, str | None]) -> object:
     if site.get("region") and not site.get("intensity"):
         from footprint.plugins.grid import lookup
 
-        co2_only = lookup(str(site["region"])).basis.startswith("CO2 only")
+        co2_only = lookup(str(site["region"])).co2_only
     return StatusLine(sys.stderr, float(resolved.pue.central.magnitude),
                       float(resolved.intensity.central.to("gCO2e/kWh").magnitude), co2_only=co2_only)
 
@@ -239,7 +239,7 @@ def _output(fp: object, command: list[str], child: object, log: str, as_json: bo
     from footprint.meter.outfiles import write_file
     from footprint.meter.recorder import Recorder
     from footprint.meter.wrap import ChildResult
-    from footprint.render.report import to_json
+    from footprint.render.text import to_json
 
     assert isinstance(fp, Footprint) and isinstance(recorder, Recorder) and isinstance(child, ChildResult)
     data = fp.as_json()

@@ -52,8 +52,8 @@ def number(x: float, sig: int = SIG) -> str:
     return text
 
 
-# Printing a report formats a few hundred values, each through pint's conversions and unit formatting (~300 us a
-# range): the ladder of a dimension, conversion factors and unit texts depend only on the unit definitions, so
+# Printing a report formats a few hundred values, each through pint's conversions and unit formatting (slow, measured
+# in benchmarks/RESULTS.md): the ladder of a dimension, conversion factors and unit texts depend only on the unit definitions, so
 # they are worked out once per process (see units.py: the registry is built once and never redefined).
 
 

@@ -170,7 +170,7 @@ def _factor(unit: Any, units: str) -> float:
     return float(Q(1, unit).to(units).magnitude)
 
 
-class _Reader:
+class _ProfileReader:
     """Validates one profile mapping, naming the file and key in every error."""
 
     def __init__(self, data: dict[str, Any], origin: str) -> None:
@@ -196,12 +196,12 @@ class _Reader:
 
     def quantity(self, key: str, text: Any, units: str) -> pint.Quantity:
         """A figure written as '<number> <unit>': read by footprint's strict reader, never evaluated by pint."""
-        from footprint.core.units import UnreadableValueError, read_quantity, registry
+        from footprint.core.units import UnreadableValueError, quantity_from_text, registry
 
         if not isinstance(text, str):
             self.fail(key, f"value {text!r} must be a string with a unit, such as '1 {units}'")
         try:
-            q = read_quantity(text)
+            q = quantity_from_text(text)
         except UnreadableValueError as why:
             shown = text if len(text) <= 60 else text[:40] + "..."
             reason = f": {why}" if str(why) else ""
@@ -342,7 +342,7 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<profile>") -> Hardwa
     """Build a validated profile from a mapping with the TOML file's layout (see docs/profiles.md)."""
     if not isinstance(data, dict):
         raise FootprintError(f"{origin}: expected a table")
-    return _Reader(data, origin).profile()
+    return _ProfileReader(data, origin).profile()
 
 
 def load_profile_file(path: str | Path) -> HardwareProfile:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from footprint.core.span import Span
+from footprint.errors import FootprintError
 
 # JSON units are fixed per key so that scripts can read magnitudes without converting.
 JSON_UNITS = {
@@ -23,6 +25,17 @@ JSON_UNITS = {
     "cost_electricity": "USD",
     "flops": "FLOP",
 }
+
+
+# How a Footprint reads as text, by what is asked: "rows" (str()), "estimate" and "measurement" (summary()).
+# Text is render's job: footprint.render.as_text fills this when it is loaded (footprint.estimate, footprint.track
+# and footprint.Footprint load it), so core never imports the layer above it.
+_TEXT: dict[str, Callable[[Footprint, str], str]] = {}
+
+
+def register_text(kind: str, text: Callable[[Footprint, str], str]) -> None:
+    """Make ``text(footprint, heading)`` the text of a Footprint for `kind` ("rows", "estimate", "measurement")."""
+    _TEXT[kind] = text
 
 
 @dataclass(frozen=True)
@@ -81,19 +94,16 @@ class Footprint:
 
     def __str__(self) -> str:
         """The result rows (energy, emissions, cost, ...) in readable units; ``summary()`` adds the assumptions."""
-        from footprint.render.report import result_lines, title
-
-        return "\n".join([title(self), *result_lines(self)])
+        text = _TEXT.get("rows")
+        return text(self, "") if text is not None else repr(self)
 
     def summary(self, heading: str = "") -> str:
         """The text the CLI prints for this result: rows, per-GPU lines of a metered run, every assumption."""
-        if self.kind == "measurement":
-            from footprint.render.summary import summary
-
-            return summary(self, heading or f"footprint measurement{': ' + self.label if self.label else ''}")
-        from footprint.render.report import table
-
-        return table(self, heading)
+        text = _TEXT.get(self.kind)
+        if text is None:
+            raise FootprintError(f"no text for a {self.kind!r} Footprint: import footprint.render.as_text "
+                                 "(footprint.estimate and footprint.track load it)")
+        return text(self, heading)
 
     def assumption(self, name: str) -> Assumption | None:
         return next((a for a in self.assumptions if a.name == name), None)

@@ -82,7 +82,7 @@ class Span:
 
             units = unit(units)  # read once: pint re-reads a unit text on every conversion
         if all(q is None or q.units == units for q in (self.central, self.low, self.high)):
-            return self  # pint returns the magnitudes unchanged (an int stays one); this skips its ~25 us a bound
+            return self  # pint returns the magnitudes unchanged (an int stays one); this skips its conversion of each bound
         return Span(
             self.central.to(units),
             None if self.low is None else self.low.to(units),

@@ -1,8 +1,8 @@
 """Building long-lived state without pauses of the cyclic garbage collector.
 
 Importing modules and building pint's unit registry allocate some 10^5 objects that live as long as the
-process. Python's collector runs about a hundred times meanwhile (~30 ms here, a tenth of a command's start-up)
-and frees nothing, because nothing built there is garbage yet. ``building()`` pauses it for such a bounded
+process. Python's collector runs about a hundred times meanwhile (a tenth of a command's start-up, measured in
+benchmarks/RESULTS.md) and frees nothing, because nothing built there is garbage yet. ``building()`` pauses it for such a bounded
 phase and restores it after, so a long job (a metered run, a report over many logs) still collects as usual.
 
 Paused, the collector would scan those objects at its next runs instead; in the command line's own process

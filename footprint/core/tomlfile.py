@@ -42,7 +42,7 @@ def read_toml(path: str | Path, what: str, expected: str = "a TOML file") -> dic
     if len(raw) > MAX_BYTES:
         raise FootprintError(f"{what} {name} is larger than {MAX_BYTES // 1024} KiB; expected {expected}")
     too_deep = f"{what} {name} nests tables or arrays more than {MAX_DEPTH} deep; expected {expected}"
-    import tomllib  # ~5 ms of imports, not paid where every file comes from the parsed-TOML cache
+    import tomllib  # its imports are not paid where every file comes from the parsed-TOML cache
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))

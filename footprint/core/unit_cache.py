@@ -1,7 +1,7 @@
 """pint's parsed unit definitions kept on disk, checked before pint reads them.
 
-Building the unit registry from pint's definition files takes ~0.2 s; from pint's own disk cache (its
-``cache_folder``) ~0.04 s, at the start of every command that prints a figure. pint reads its cache files as
+Building the unit registry from pint's own disk cache (its ``cache_folder``) is several times faster than from
+pint's definition files (measured in benchmarks/RESULTS.md), at the start of every command that prints a figure. pint reads its cache files as
 they are, so footprint keeps them in a folder of its own (``$XDG_CACHE_HOME/footprint/pint``) with a manifest: the
 SHA-256 of each file, and of what they were made from (pint's and footprint's definition files, the versions of
 pint and Python). Before pint is given the folder, every file in it is checked against the manifest; a file that

@@ -19,7 +19,7 @@ _DEFINITIONS = Path(__file__).with_name("units.txt")
 
 @functools.cache
 def registry() -> pint.UnitRegistry:
-    """Return the one registry; building it costs ~0.2 s, so it is built on first use, from pint's disk cache
+    """Return the one registry; building it is most of a command's start-up (benchmarks/RESULTS.md), so it is built on first use, from pint's disk cache
     where ``unit_cache`` finds that whole."""
     from footprint.core.startup import building
 
@@ -205,7 +205,7 @@ def parse_unit(unit_text: str) -> pint.Unit:
     return registry().parse_units(unit_text)
 
 
-def read_quantity(text: str) -> pint.Quantity | int | float:
+def quantity_from_text(text: str) -> pint.Quantity | int | float:
     """'550 W' as a Quantity, or a bare '0.8' as a number; raise UnreadableValueError (why) for anything else.
 
     Magnitudes are typed as pint's own parser types them: an integer times a unit stays an integer ("700 W"
@@ -296,7 +296,7 @@ def _parse_quantity(value: Any, kind: Kind, what: str, *, bare_unit: str | None 
         if not text:
             raise FootprintError(f"{what}: empty value; {expected}")
         try:
-            read = read_quantity(_as_written_in_prices(text) if "[currency]" in kind.dimension else text)
+            read = quantity_from_text(_as_written_in_prices(text) if "[currency]" in kind.dimension else text)
         except UnreadableValueError as why:
             reason = f": {why}" if str(why) else ""
             raise FootprintError(f"{what}: cannot read {_shown(value)!r}{reason}; {expected}") from None

@@ -131,27 +131,55 @@ def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tupl
     """Validate and resolve every input; raise FootprintError (one line, naming the value) on bad input.
 
     `inputs` are the schema's inputs (footprint.estimates.schema) but the profile, which comes resolved. Every
-    value used, given or defaulted, is kept on the RunSpec as `inputs` (name -> Span, int or str).
+    value used, given or defaulted, is kept on the RunSpec as `inputs` (name -> Span, int or str). Each step below
+    appends the assumptions behind its values to `notes`, in the order the report lists them.
     """
     check_names(inputs, "build_spec()", SPEC_INPUTS)
     given = {k: v for k, v in inputs.items() if v is not None}
-    gpus, hours, duration, gpu_hours = (given.get(k) for k in ("gpus", "hours", "duration", "gpu_hours"))
-    gpu_power, host_power = given.get("gpu_power"), given.get("host_power")
     label = str(inputs.get("label") or "")
     notes: list[Assumption] = []
     resolved: dict[str, Any] = {}
-    d = defaults()
+    n_gpus = _profile_and_gpus(profile, given.get("gpus"), notes, resolved)
+    wall, total_hours = _run_length(given.get("hours"), given.get("duration"), given.get("gpu_hours"), notes, resolved)
+    total_flops, peak, mfu_span, chosen_precision = _compute_inputs(
+        profile, given.get("flops"), given.get("params"), given.get("active_params"), given.get("tokens"),
+        given.get("precision"), given.get("mfu"), notes, timed=wall is not None or total_hours is not None,
+        resolved=resolved)
+    power = _gpu_power(profile, given.get("gpu_power"), chosen_precision, notes)
+    host = _host_power(profile, given.get("host_power"), notes)
+    resolved["gpu_power"] = power
+    resolved["host_power"] = host
+    site = resolve_site(pue=given.get("pue"), region=given.get("region"), intensity=given.get("intensity"),
+                        price=given.get("price"), energy_price=given.get("energy_price"), notes=notes, resolved=resolved)
+    if label:
+        resolved["label"] = label
+
+    spec = RunSpec(
+        gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
+        gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
+        energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
+        inputs=resolved,
+    )
+    return spec, tuple(notes)
+
+
+def _profile_and_gpus(profile: HardwareProfile | None, gpus: Any, notes: list[Assumption],
+                      resolved: dict[str, Any]) -> int | None:
+    """Record the resolved profile; read --gpus."""
     if profile is not None:
         notes.append(Assumption("profile", f"{profile.name} ({profile.id})", "profile",
                                 f"from {profile.path or 'plugin'} via plugin {profile.plugin!r}"))
         resolved["profile"] = profile.id
-
     n_gpus = parse_count(gpus, "--gpus") if gpus is not None else None
     if n_gpus is not None:
         notes.append(Assumption("gpus", f"{n_gpus:,}", "user"))
         resolved["gpus"] = n_gpus
+    return n_gpus
 
-    # --- run length
+
+def _run_length(hours: Any, duration: Any, gpu_hours: Any, notes: list[Assumption],
+                 resolved: dict[str, Any]) -> tuple[Span | None, Span | None]:
+    """The wall time (--hours or --duration) and the GPU-hours, at most one of the two given."""
     if hours is not None and duration is not None:
         raise FootprintError("give either --hours or --duration, not both")
     wall = None
@@ -169,19 +197,18 @@ def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tupl
     if wall is not None:
         notes.append(Assumption("duration", wall, "user"))
         resolved["duration"] = wall
+    return wall, total_hours
 
-    # --- compute mode
-    total_flops, peak, mfu_span, chosen_precision = _compute_inputs(
-        profile, given.get("flops"), given.get("params"), given.get("active_params"), given.get("tokens"),
-        given.get("precision"), given.get("mfu"), notes, timed=wall is not None or total_hours is not None,
-        resolved=resolved)
 
-    # --- power
+def _gpu_power(profile: HardwareProfile | None, gpu_power: Any, precision: str | None, notes: list[Assumption]) -> Span:
+    """The board power: given (a power, or a fraction of TDP), else measured while calibrating at `precision`,
+    else the default fraction of TDP."""
+    d = defaults()
     tdp = profile.tdp if profile is not None else None
     if profile is not None and tdp is None and (gpu_power is None or parse_fraction_or_power(gpu_power, "--gpu-power")[0] == "fraction"):
         raise FootprintError(f"profile {profile.id!r} has no TDP ({profile.tdp_unknown or 'no power figure is published'}); "
                              "give --gpu-power as a power such as '170 W'")
-    measured = profile.measured.get(chosen_precision) if profile is not None and chosen_precision else None
+    measured = profile.measured.get(precision) if profile is not None and precision else None
     if gpu_power is None and measured is not None:
         power = Span(measured.power.to("W"))
         notes.append(Assumption("gpu_power", power, "measured", f"average board power while calibrating; {measured.source}"))
@@ -206,40 +233,30 @@ def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tupl
                 raise FootprintError(f"--gpu-power: {gpu_power!r} is above the TDP {tdp.value:~P} of {profile.id if profile else 'the profile'}; "
                                      f"expected at most the TDP (a fraction of TDP in (0, 1], or a power up to {tdp.value:~P})")
             notes.append(Assumption("gpu_power", power, "user"))
+    return power
 
-    if host_power is None:
-        figure = profile.host_power() if profile is not None else None
-        if figure is None:
-            host = Span(u.Q(0.0, "W"))
-            why = "profile has no node data" if profile is not None else "no profile given"
-            notes.append(Assumption("host_power", host, "default", f"{why}: non-GPU IT power not counted; pass --host-power"))
-        else:
-            host = Span(figure.value.to("W"))
-            why = f"{figure.source} ({figure.note})" if figure.note else figure.source
-            measured = profile.host_power_measured() if profile is not None and profile.host_power_figure is None else None
-            if measured is not None and measured.value < figure.value:
-                # the node's maximum measured draw less its GPUs at TDP is the default; the nameplate stays as the upper end
-                host = Span(measured.value.to("W"), measured.value.to("W"), figure.value.to("W"))
-                why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
-            notes.append(Assumption("host_power", host, "profile", why))
-    else:
+
+def _host_power(profile: HardwareProfile | None, host_power: Any, notes: list[Assumption]) -> Span:
+    """The non-GPU IT power of a node: given, else the profile's node figure, else 0 W (said so)."""
+    if host_power is not None:
         host = read_quantity("host_power", host_power)
         notes.append(Assumption("host_power", host, "user"))
-
-    resolved["gpu_power"] = power
-    resolved["host_power"] = host
-    site = resolve_site(pue=given.get("pue"), region=given.get("region"), intensity=given.get("intensity"),
-                        price=given.get("price"), energy_price=given.get("energy_price"), notes=notes, resolved=resolved)
-    if label:
-        resolved["label"] = label
-
-    spec = RunSpec(
-        gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
-        gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
-        energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
-        inputs=resolved,
-    )
-    return spec, tuple(notes)
+        return host
+    figure = profile.host_power() if profile is not None else None
+    if figure is None:
+        host = Span(u.Q(0.0, "W"))
+        why = "profile has no node data" if profile is not None else "no profile given"
+        notes.append(Assumption("host_power", host, "default", f"{why}: non-GPU IT power not counted; pass --host-power"))
+        return host
+    host = Span(figure.value.to("W"))
+    why = f"{figure.source} ({figure.note})" if figure.note else figure.source
+    measured = profile.host_power_measured() if profile is not None and profile.host_power_figure is None else None
+    if measured is not None and measured.value < figure.value:
+        # the node's maximum measured draw less its GPUs at TDP is the default; the nameplate stays as the upper end
+        host = Span(measured.value.to("W"), measured.value.to("W"), figure.value.to("W"))
+        why = f"{measured.source} ({measured.note}); up to the nameplate: {why}"
+    notes.append(Assumption("host_power", host, "profile", why))
+    return host
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from footprint.errors import FootprintError, suggest
 
@@ -26,8 +26,9 @@ class IntensityPeriod:
 class GridIntensity:
     """Carbon intensity of a region's grid electricity.
 
-    ``basis`` says what the factor counts ("CO2e, lifecycle", "CO2 only, combustion", ...): a CO2-only factor
-    understates CO2e, and a reader must know which one was used. ``intensity`` is the single figure (the average
+    ``basis`` says in words what the factor counts ("CO2e, lifecycle", "CO2 only, combustion", ...); ``gases``
+    says it as data: "CO2e", or "CO2" for a factor that counts carbon dioxide only, which understates CO2e and is
+    printed as gCO2. Code reads ``gases``, never the words. ``intensity`` is the single figure (the average
     when ``periods`` are given); ``periods``, when a plugin has time-resolved data, are what the meter applies
     interval by interval.
     """
@@ -40,6 +41,12 @@ class GridIntensity:
     basis: str
     plugin: str = ""
     periods: tuple[IntensityPeriod, ...] = ()
+    gases: Literal["CO2e", "CO2"] = "CO2e"
+
+    @property
+    def co2_only(self) -> bool:
+        """Whether the factor counts CO2 only (not CO2e): its figures are then printed as CO2."""
+        return self.gases == "CO2"
 
     def describe(self) -> str:
         year = f" ({self.year})" if self.year else ""
@@ -90,6 +97,8 @@ def grid_problem(value: Any) -> str | None:
     problem = intensity_problem(value.intensity)
     if problem is not None:
         return f"{value.code!r}: {problem}"
+    if value.gases not in ("CO2e", "CO2"):
+        return f"{value.code!r}: gases {value.gases!r}, expected 'CO2e' or 'CO2'"
     for period in value.periods:
         if not isinstance(period, IntensityPeriod) or not (period.start < period.end):
             return f"{value.code!r}: period {period!r:.60}, expected an IntensityPeriod with start < end"

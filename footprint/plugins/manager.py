@@ -401,8 +401,8 @@ def _origin(ep: Any) -> str:
 def _name_version(dist: Any) -> tuple[str, str]:
     """A distribution's name and version, from the header lines of its METADATA file.
 
-    importlib.metadata parses that file with the email package (~20 ms of imports) for ``dist.name`` and
-    ``dist.version``, more than listing the plugins costs; both are plain ``Key: value`` header lines.
+    importlib.metadata parses that file with the email package, whose imports cost more than the listing, for
+    ``dist.name`` and ``dist.version``; both are plain ``Key: value`` header lines.
     """
     try:
         text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""

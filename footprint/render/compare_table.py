@@ -8,7 +8,7 @@ from typing import Any
 def rows(result: Any) -> list[tuple[str, list[str]]]:
     """The side-by-side rows (the first holds the side labels): one unit per row, picked by its largest value."""
     from footprint.core.fmt import column, percent
-    from footprint.render.report import co2_only
+    from footprint.render.text import co2_only
 
     ratio = ratio_text
     fps, sides = result.footprints, result.sides

@@ -88,7 +88,7 @@ def inline_svg(data: bytes) -> str:
 
 
 def cards(fp: Footprint) -> str:
-    from footprint.render.report import co2_only
+    from footprint.render.text import co2_only
 
     items = [("energy", fmt.span(fp.energy, ladder="energy")),
              ("emissions", fmt.span(fp.emissions, ladder="emissions", co2_only=co2_only(fp))),
@@ -100,7 +100,7 @@ def cards(fp: Footprint) -> str:
 
 
 def summary_section(fp: Footprint) -> str:
-    from footprint.render.report import rows
+    from footprint.render.text import rows
 
     result = rows(fp)
     if not any(n for _, _, n in result):
@@ -110,7 +110,7 @@ def summary_section(fp: Footprint) -> str:
 
 
 def assumptions_section(fp: Footprint) -> str:
-    from footprint.render.report import assumption_value, source_text
+    from footprint.render.text import assumption_value, source_text
 
     body = [(a.name, assumption_value(fp, a), a.origin, source_text(a)) for a in fp.assumptions]
     return "<h2>Inputs and assumptions</h2>" + table(["input", "value", "origin", "source"], body, numeric=(1,))

@@ -71,7 +71,7 @@ def fit_title(parts: list[str], width_in: float, fontsize: float, sep: str = ", 
 
 def title_parts(fp: Footprint) -> list[str]:
     """The parts of a figure's title: energy, emissions, grid intensity (and region), cost."""
-    from footprint.render.report import co2_only
+    from footprint.render.text import co2_only
 
     co2 = co2_only(fp)
     parts = [f"energy {fmt.span(fp.energy, ladder='energy')}", f"emissions {fmt.span(fp.emissions, ladder='emissions', co2_only=co2)}"]

@@ -73,7 +73,7 @@ def _version() -> str:
 
 
 def _hardware(fp: Footprint) -> str:
-    from footprint.render.report import _is_gpu
+    from footprint.render.text import _is_gpu
 
     name = fp.profile or "unspecified hardware"
     try:
@@ -187,7 +187,7 @@ def estimate_paragraph(fp: Footprint) -> str:
 
 def _profile_words(fp: Footprint) -> str:
     """' from the hardware profile profiles/h800-sxm.toml (shipped)', or nothing for a plugin's own data."""
-    from footprint.render.report import profile_file_of
+    from footprint.render.text import profile_file_of
 
     shown = profile_file_of(fp)
     return f" from the hardware profile {shown}" if shown else ""
@@ -225,7 +225,7 @@ def measurement_paragraph(fp: Footprint) -> str:
 
 def _hours(fp: Footprint) -> str:
     """'2,662,400 GPU-hours', or '8.068 s of accelerator time' for a short run."""
-    from footprint.render.report import _is_gpu
+    from footprint.render.text import _is_gpu
 
     text = _q(fp.gpu_hours, ladder="time")
     if text.endswith(" h") or " h (" in text:
@@ -247,7 +247,7 @@ def _kwh(x: float) -> Any:
 
 
 def _co2_only(fp: Footprint) -> bool:
-    from footprint.render.report import co2_only
+    from footprint.render.text import co2_only
 
     return co2_only(fp)
 

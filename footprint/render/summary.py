@@ -28,7 +28,7 @@ def _seconds(s: float) -> str:
 
 def summary(fp: Footprint, title: str) -> str:
     """The human summary printed by ``footprint run`` and ``footprint report``."""
-    from footprint.render.report import assumption_lines, number, result_lines
+    from footprint.render.text import assumption_lines, number, result_lines
 
     head = [title, *result_lines(fp)]
     rest = ["", *assumption_lines(fp)]

@@ -17,7 +17,7 @@ def _energy(kwh: float | None) -> str:
 
 
 def _joules(q: dict[str, Any] | None) -> str:
-    from footprint.render.report import number
+    from footprint.render.text import number
 
     if not q:
         return "-"
@@ -29,7 +29,7 @@ def _joules(q: dict[str, Any] | None) -> str:
 
 
 def _count(x: float | None) -> str:
-    from footprint.render.report import number
+    from footprint.render.text import number
 
     if x is None:
         return "-"
@@ -62,7 +62,7 @@ def efficiency_rows(fp: Footprint) -> list[tuple[str, str, str]]:
     if eff.get("energy_per_flop"):
         rows.append(("energy per FLOP", _joules(eff["energy_per_flop"]), str(eff.get("energy_per_flop_basis", ""))))
     if eff.get("flops_per_s"):
-        from footprint.render.report import number
+        from footprint.render.text import number
 
         rows.append(("achieved", f"{number(eff['flops_per_s']['magnitude'] / 1e12, 4)} TFLOP/s", "FLOPs / wall time"))
     if eff.get("mfu") is not None or eff.get("mfu_basis"):
@@ -149,7 +149,7 @@ def work_lines(fp: Footprint) -> list[str]:
 
 
 def _value(x: float | None, units: str) -> str:
-    from footprint.render.report import number
+    from footprint.render.text import number
 
     if x is None:
         return "-"

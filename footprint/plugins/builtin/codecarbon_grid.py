@@ -13,14 +13,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
+from footprint import hookimpl
 from footprint.errors import FootprintError
 
 if TYPE_CHECKING:
     from footprint.plugins.grid import GridIntensity
 
-hookimpl = pluggy.HookimplMarker("footprint")
 
 # US state names -> two-letter codes are in codecarbon's usa_emissions.json itself (regionCode).
 
@@ -49,15 +47,15 @@ def _load_json(*parts: str) -> Any:
 
 
 # code, name, gCO2e/kWh, year, source, basis: kept raw so that a lookup builds one Quantity, not ~500
-_Row = tuple[str, str, float, int | None, str, str]
+_Row = tuple[str, str, float, int | None, str, str, str]  # code, name, g/kWh, year, source, what it counts, gases
 
 
 def _intensity(row: _Row) -> GridIntensity:
     from footprint.core.units import Q
     from footprint.plugins.grid import GridIntensity
 
-    code, name, g_per_kwh, year, source, basis = row
-    return GridIntensity(code, name, Q(g_per_kwh, "gCO2e/kWh"), year, source, basis)
+    code, name, g_per_kwh, year, source, counts, gases = row
+    return GridIntensity(code, name, Q(g_per_kwh, "gCO2e/kWh"), year, source, counts, gases=gases)
 
 
 # codecarbon's files the table is read from (under its data folder)
@@ -81,8 +79,9 @@ def _read_table() -> dict[str, _Row]:
     cc = f"codecarbon {_version()} data"
     out: dict[str, _Row] = {}
 
-    def add(code: str, name: str, g_per_kwh: float, year: int | None, source: str, basis: str) -> None:
-        out[code.lower()] = (code, name, float(g_per_kwh), year, source, basis)
+    def add(code: str, name: str, g_per_kwh: float, year: int | None, source: str, counts: str,
+            gases: str = "CO2e") -> None:
+        out[code.lower()] = (code, name, float(g_per_kwh), year, source, counts, gases)
 
     per_source = _load_json(*_PER_SOURCE)
     add("world", "World average", per_source["world_average"], 2019,
@@ -101,7 +100,7 @@ def _read_table() -> dict[str, _Row]:
     for code, row in china.get("data", {}).items():
         add(code, f"{row.get('description', code)}, China", row["emission_factor"], row.get("year", meta.get("year")),
             f"{cc}, private_infra/2023/china_provincial_emissions.json: {meta.get('source', 'MEE/NBS')}",
-            "CO2 only (not CO2e), provincial average incl. inter-provincial transfers")
+            "CO2 only (not CO2e), provincial average incl. inter-provincial transfers", gases="CO2")
 
     usa = _load_json(*_USA)
     src = usa.get("_source", {})

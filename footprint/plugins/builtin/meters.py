@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pluggy
-
-hookimpl = pluggy.HookimplMarker("footprint")
+from footprint import hookimpl
 
 
 @hookimpl(trylast=True)

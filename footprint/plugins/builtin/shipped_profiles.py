@@ -6,9 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pluggy
-
-hookimpl = pluggy.HookimplMarker("footprint")
+from footprint import hookimpl
 
 
 def shipped_profile_dir() -> Path:

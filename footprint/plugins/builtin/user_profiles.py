@@ -10,9 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pluggy
-
-hookimpl = pluggy.HookimplMarker("footprint")
+from footprint import hookimpl
 
 
 def user_profile_dirs() -> list[Path]:

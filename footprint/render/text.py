@@ -42,7 +42,7 @@ def co2_only(fp: Footprint) -> bool:
     from footprint.plugins.grid import lookup
 
     try:
-        return lookup(str(region.value)).basis.startswith("CO2 only")
+        return lookup(str(region.value)).co2_only
     except FootprintError:
         return False
 
