@@ -35,16 +35,7 @@ def wall_time(span: Span, metered: bool = False) -> str:
 
 def co2_only(fp: Footprint) -> bool:
     """Whether the grid factor behind `fp` counts CO2 only (not CO2e): then its figures are printed as CO2."""
-    region = fp.assumption("region")
-    if region is None or fp.assumption("intensity") is None or fp.assumption("intensity").origin == "user":
-        return False
-    from footprint.errors import FootprintError
-    from footprint.plugins.grid import lookup
-
-    try:
-        return lookup(str(region.value)).co2_only
-    except FootprintError:
-        return False
+    return fp.grid is not None and fp.grid.co2_only
 
 
 def accelerators(fp: Footprint) -> str:
