@@ -228,8 +228,14 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         gpus=data.get("gpus"), duration=spans.get("duration"), profile=data.get("profile"), flops=spans.get("flops"),
         implied_mfu=None if mfu is None else span_from_json(mfu, f"{origin}: implied_mfu"),
         energy_cpu=spans.get("energy_cpu"), energy_ram=spans.get("energy_ram"), label=str(data.get("label") or ""),
-        details=dict(data.get("details") or {}), grid=_grid_of(assumptions),
+        details=dict(data.get("details") or {}), grid=_grid_of(assumptions), device_kind=_device_kind(data.get("profile")),
     )
+
+
+def _device_kind(profile_id: Any) -> str:
+    from footprint.plugins.catalog import device_kind_of
+
+    return device_kind_of(str(profile_id) if profile_id else None)
 
 
 def _grid_of(assumptions: list[Assumption]) -> GridUsed | None:

@@ -38,6 +38,7 @@ class RunSpec:
     # every input as used (given or defaulted), by its schema name: Span, int or str; carried to the Footprint
     inputs: dict[str, Any] = field(default_factory=dict, hash=False)
     grid: GridUsed | None = None  # the intensity's gases and region, carried to the Footprint
+    device_kind: str = "gpu"  # the profile's device_kind, carried to the Footprint
 
 
 def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprint:
@@ -73,6 +74,7 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
         label=spec.label,
         inputs=dict(spec.inputs),
         grid=spec.grid,
+        device_kind=spec.device_kind,
     )
 
 

@@ -98,6 +98,7 @@ class Footprint:
     label: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     grid: GridUsed | None = None  # the grid factor behind `emissions`, where known
+    device_kind: str = "gpu"  # the profile's device_kind: "gpu", or "accelerator" (TPUs and other non-GPUs)
     # every input as it was used, given or defaulted, by its schema name (footprint.estimates.schema):
     # a Span, an int (gpus) or a str (profile, region, precision, label). Comparisons and renderers read these
     # values, never the printed assumptions.

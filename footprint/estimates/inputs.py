@@ -158,7 +158,7 @@ def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tupl
         gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
         gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
         energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
-        inputs=resolved, grid=site.grid,
+        inputs=resolved, grid=site.grid, device_kind=profile.device_kind if profile is not None else "gpu",
     )
     return spec, tuple(notes)
 

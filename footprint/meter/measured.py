@@ -144,8 +144,14 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         energy_ram=energy_ram, label=label, details=details,
         inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
                 **inputs, **({"label": label} if label else {})},
-        work=work, grid=resolved.grid,
+        work=work, grid=resolved.grid, device_kind=_device_kind(profile),
     )
+
+
+def _device_kind(profile_id: str | None) -> str:
+    from footprint.plugins.catalog import device_kind_of
+
+    return device_kind_of(profile_id)
 
 
 def _where(part: Totals) -> Any:
