@@ -29,7 +29,6 @@ def shown(value: float, kind: str) -> str:
                 return f"{value / scale:.3g} {unit}"
     return f"{value:,.2f} USD" if value < 100 else f"{value:,.0f} USD"
 
-
 @dataclass(frozen=True)
 class Budget:
     """One limit, as the user wrote it, with its kind and its value in UNITS[kind]."""

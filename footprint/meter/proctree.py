@@ -1,8 +1,8 @@
 """A process's descendants from /proc: read down each thread's ``children`` file where the kernel has them
 (CONFIG_PROC_CHILDREN, on in the common distributions' kernels), else up from every process's parent pid.
 
-Going down reads a few files for a training job; going up reads one file per process on the node (a busy node has
-thousands), at every interval of the CPU model; benchmarks/RESULTS.md measures the two.
+Going down reads a few files for a training job; going up reads one file per process on the node (and a busy
+node has thousands), at every interval of the CPU model: the two are timed in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
