@@ -193,3 +193,13 @@ def test_built_in_plugins_mark_hooks_with_the_public_marker() -> None:
         if path.name != "__init__.py":
             assert "HookimplMarker" not in path.read_text(encoding="utf-8"), path
     assert not own, "hook markers of their own: " + ", ".join(own)
+
+
+def test_the_types_hooks_exchange_live_in_one_contract_module() -> None:
+    """A plugin author finds every type a hook passes or returns in one module, and imports it from the public face."""
+    import footprint.plugin_api as api
+
+    for name in ("Channel", "ChannelBase", "MeterFactory", "MeterSettings", "Opened", "Reading", "LoadBackend",
+                 "GridIntensity", "IntensityPeriod"):
+        assert name in api.__all__, name
+        assert getattr(api, name).__module__ == "footprint.plugins.contract", name
