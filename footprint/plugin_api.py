@@ -38,18 +38,18 @@ from footprint.plugins.contract import (
     MeterSettings,
     Opened,
     Reading,
+    Reference,
 )
 
 if TYPE_CHECKING:
     import pint
 
-    from footprint.claims.references import Reference
     from footprint.core.profiles import HardwareProfile
 
 __all__ = [
     "CHANNEL_INFO_KEYS", "PLUGIN_API_VERSION", "Basis", "Channel", "ChannelBase", "FootprintError", "GridIntensity",
     "IntensityPeriod", "LoadBackend", "MeterFactory",
-    "MeterSettings", "Opened", "Reading", "energy_j", "grid_intensity", "hookimpl", "intensity_period",
+    "MeterSettings", "Opened", "Reading", "Reference", "energy_j", "grid_intensity", "hookimpl", "intensity_period",
     "profile", "profile_dir", "profile_file", "reading", "reading_from_power", "reference_file", "references",
     "setting", "setting_name", "visible_devices",
 ]

@@ -199,7 +199,7 @@ def test_the_types_hooks_exchange_live_in_one_contract_module() -> None:
     """A plugin author finds every type a hook passes or returns in one module, and imports it from the public face."""
     import footprint.plugin_api as api
 
-    for name in ("Channel", "ChannelBase", "MeterFactory", "MeterSettings", "Opened", "Reading", "LoadBackend",
+    for name in ("Channel", "ChannelBase", "MeterFactory", "MeterSettings", "Opened", "Reading", "LoadBackend", "Reference",
                  "GridIntensity", "IntensityPeriod"):
         assert name in api.__all__, name
         assert getattr(api, name).__module__ == "footprint.plugins.contract", name

@@ -4,19 +4,22 @@
   each giving energy per interval (``Reading``), with the run's settings (``MeterSettings``).
 - Grid data: ``GridIntensity`` of a region, with time-resolved ``IntensityPeriod`` where a plugin has them.
 - Calibration: the matmul load generators (``LoadBackend``).
+- Claims: a published training run (``Reference``), its sourced values (``Field``), outputs and method.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     import pint
+
+    from footprint.core.span import Span
 
 COMPONENTS = ("gpu", "cpu", "ram")
 
@@ -182,3 +185,66 @@ class LoadBackend(Protocol):
     def prepare(self, precision: str, size: int) -> None: ...
     def step(self) -> float: ...
     def describe(self, precision: str, size: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class Field:
+    """One published value (a Span, a whole number or text) with the source it came from."""
+
+    value: Span | int | str
+    source: str
+    note: str = ""
+    key: str = ""  # the short name of the source in the file's [sources] table, if it used one
+
+
+@dataclass(frozen=True)
+class Output:
+    """A published output and how precisely the source printed it."""
+
+    name: str
+    quantity: str  # the Footprint field it is compared with
+    value: Span
+    source: str
+    step: Any = None  # pint.Quantity: the source's last printed digit
+    mode: str = "round"  # "round": +/- step/2; "truncate": value <= ours < value + step
+    tolerance: float | None = None  # relative, when the inputs themselves were rounded
+    method: dict[str, Any] = field(default_factory=dict)
+    expect: str = "match"  # "match" or "differs" (a known gap, kept with its reason)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """The publisher's formula: its text, its source, and the factors it applied (raw values, parsed on use)."""
+
+    text: str
+    source: str
+    factors: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A published training run: inputs, the publisher's method, outputs, each with its source."""
+
+    id: str
+    name: str
+    status: str
+    hardware: Field
+    inputs: dict[str, Field]
+    method: Method
+    outputs: tuple[Output, ...] = ()
+    profile: str | None = None
+    location: Field | None = None
+    notes: str = ""
+    part_of: str | None = None
+    stages: tuple[str, ...] = ()
+    plugin: str = ""
+    origin: str = ""
+
+    def value(self, name: str) -> Any:
+        """The published input's value, or None."""
+        f = self.inputs.get(name)
+        return None if f is None else f.value
+
+    def with_plugin(self, plugin: str) -> Reference:
+        return replace(self, plugin=plugin)
