@@ -5,7 +5,8 @@ minutes, and in its final record) on: the records after it are streamed, up to t
 log cut short. A checkpoint is used only if its checksum and totals pass (see ``footprint.meter.checkpoint``),
 so the totals are those of reading every record, as ``footprint report FILE`` does. The same run found twice (a
 copied log) is counted once; several runs of one node in one job (several job steps) add up. Nodes the launcher
-listed but that left no log are named missing.
+the launcher gave (their names where a header lets them be known, else their count) but that left no log are
+named missing.
 """
 
 from __future__ import annotations
@@ -332,13 +333,8 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         warnings.extend(log.problems[:MAX_PROBLEMS_SHOWN])
         if len(log.problems) > MAX_PROBLEMS_SHOWN:
             warnings.append(f"{log.path}: {len(log.problems) - MAX_PROBLEMS_SHOWN} more damaged line(s) skipped")
-    expected: dict[str, None] = {}  # ordered set: 1,000 nodes x 1,000 names must not be a quadratic scan
-    count: int | None = None
-    for names in {tuple(log.header.get("expected_nodes") or ()) for log in mine}:
-        expected.update((str(name), None) for name in names)
-    for log in mine:
-        if isinstance(log.header.get("num_nodes"), int):
-            count = max(count or 0, log.header["num_nodes"])
+    count = max((log.header["num_nodes"] for log in mine if type(log.header.get("num_nodes")) is int), default=None)
+    expected = expected_nodes(mine, count)
     missing = [name for name in expected if name not in nodes]
     ordered = [nodes[n] for n in expected if n in nodes] + [nodes[n] for n in sorted(nodes) if n not in expected]
     for node in ordered:
@@ -353,6 +349,42 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         warnings.append(f"{count - len(ordered)} node(s) missing: the launcher gave {count} nodes, logs were found for {len(ordered)}")
     others = [j for j in jobs if j != job]
     return JobMerge(job, ordered, missing, count, duplicates, others, warnings, unmetered)
+
+
+def expected_nodes(logs: list[NodeLog], count: int | None) -> dict[str, None]:
+    """The job's nodes by name, in the launcher's order, where the logs let them be known (an ordered set): a
+    header's compact node list (Slurm's 'gpu[001-128]'), expanded once however many headers repeat it; torchrun's
+    nodes, named by group rank, from the job's size; the whole list that meters before wrote in every header. Empty
+    when no log names them: the report then counts the missing nodes instead."""
+    from footprint.meter.launcher import expand_hostlist
+
+    expected: dict[str, None] = {}
+    compact: dict[str, None] = {}
+    lists: dict[int, list[Any]] = {}  # by identity: ``_shared_lists`` keeps one copy of a list many headers hold
+    for log in logs:
+        if isinstance(log.header.get("nodelist"), str):
+            compact[log.header["nodelist"]] = None
+        if isinstance(log.header.get("expected_nodes"), list):
+            lists.setdefault(id(log.header["expected_nodes"]), log.header["expected_nodes"])
+    for text in compact:
+        try:
+            expected.update(dict.fromkeys(expand_hostlist(text)))
+        except FootprintError:
+            continue  # a list the report cannot expand names nobody: the count still says how many are missing
+    for names in lists.values():
+        expected.update((str(name), None) for name in names)
+    if not expected and count and logs and all(log.header.get("launcher") == "torchrun" for log in logs) \
+            and all(_group_rank(log.node, count) is not None for log in logs):
+        expected = dict.fromkeys(f"node{i}" for i in range(count))
+    return expected
+
+
+def _group_rank(node: str, count: int) -> int | None:
+    """The group rank in a torchrun node's name ('node7' -> 7), if it is one of a job of ``count`` nodes."""
+    digits = node[4:]
+    if node.startswith("node") and digits.isdigit() and str(int(digits)) == digits and int(digits) < count:
+        return int(digits)
+    return None
 
 
 def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
