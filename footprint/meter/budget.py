@@ -17,6 +17,18 @@ UNITS = {"energy": "kWh", "emissions": "kgCO2e", "cost": "USD"}
 ON_BUDGET = ("warn", "stop")
 
 
+def shown(value: float, kind: str) -> str:
+    """A budget-kind figure for a message: '4.21 MWh', '1.3 tCO2e', '9,870 USD'."""
+    if kind == "energy":
+        for unit, scale in (("GWh", 1e6), ("MWh", 1e3), ("kWh", 1.0), ("Wh", 1e-3)):
+            if abs(value) >= scale or unit == "Wh":
+                return f"{value / scale:.3g} {unit}"
+    if kind == "emissions":
+        for unit, scale in (("tCO2e", 1e3), ("kgCO2e", 1.0), ("gCO2e", 1e-3)):
+            if abs(value) >= scale or unit == "gCO2e":
+                return f"{value / scale:.3g} {unit}"
+    return f"{value:,.2f} USD" if value < 100 else f"{value:,.0f} USD"
+
 @dataclass(frozen=True)
 class Budget:
     """One limit, as the user wrote it, with its kind and its value in UNITS[kind]."""
@@ -89,8 +101,6 @@ class BudgetWatch:
 
     def check(self, t: float, actual: dict[str, float | None], forecast: dict[str, float | None]) -> tuple[list[str], bool]:
         """(lines to say, stop now) for the actual totals and the forecast of the whole run, in UNITS by kind."""
-        from footprint.meter.work import shown
-
         lines: list[str] = []
         stop = False
         for budget in self.budgets:

@@ -116,8 +116,8 @@ def match_tdp(model: str, table: dict[str, float]) -> tuple[str, float] | None:
 
 
 def table_tdp(model: str) -> tuple[str, float] | None:
-    """``match_tdp`` of the model in codecarbon's table (~12 ms of ``run``'s start; keeping the answer on disk
-    saved no more than that, benchmarks/RESULTS.md)."""
+    """``match_tdp`` of the model in codecarbon's table (keeping the answer on disk saved too little of
+    ``run``'s start to pay, benchmarks/RESULTS.md)."""
     if cpu_power_csv() is None:
         return None
     return match_tdp(model, cpu_power_table())

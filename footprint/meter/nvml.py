@@ -294,7 +294,7 @@ class NvmlGpuMeter(MeterFactory):
             opened.notes.append(f"warning: GPUs are simulated (FOOTPRINT_FAKE_GPUS={fake_file}); no real GPU is metered")
             opened.facts["simulated"] = fake_file
         if not faked and not nvml_library_loads():
-            # what pynvml.nvmlInit() would say, without importing pynvml (30-50 ms) on a machine with no driver
+            # what pynvml.nvmlInit() would say, without importing pynvml (a cost on every start, benchmarks/RESULTS.md) on a machine with no driver
             opened.facts["nvml"] = "unavailable: LibraryNotFound"
             opened.facts["no_driver"] = True
             return opened

@@ -1,8 +1,8 @@
 """A process's descendants from /proc: read down each thread's ``children`` file where the kernel has them
 (CONFIG_PROC_CHILDREN, on in the common distributions' kernels), else up from every process's parent pid.
 
-Going down reads a few files for a training job; going up reads one file per process on the node (0.24 ms
-against 4.9 ms here with ~70 processes, and a busy node has thousands), at every interval of the CPU model.
+Going down reads a few files for a training job; going up reads one file per process on the node (and a busy
+node has thousands), at every interval of the CPU model: the two are timed in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def default_log_path(now: datetime | None = None) -> Path:
 
 def platform_text() -> str:
     """What ``platform.platform()`` says ('Linux-6.1.0-x86_64-with-glibc2.36'), without the `uname -p` child
-    process it starts for the processor field (~15 ms before the command could start), which on Linux repeats
+    process it starts for the processor field (a delay before the command could start), which on Linux repeats
     the machine's architecture or says 'unknown', and is left out either way."""
     if sys.platform != "linux":
         return platform.platform()

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from footprint.errors import FootprintError
-from footprint.meter.budget import Budget, BudgetWatch, check_on_budget, parse_budgets, parse_signal
+from footprint.meter.budget import Budget, BudgetWatch, check_on_budget, parse_budgets, parse_signal, shown
 from footprint.meter.forecast import Forecast, forecast
 from footprint.meter.progress import read_channel
 
@@ -36,19 +36,6 @@ CHECKS = (0.1, 0.25, 0.5)  # fractions of the work at which the forecast is kept
 MAX_TRACE = 4096  # trace points kept for the forecast; beyond, every other one is dropped (the newest stays)
 UNITS = ("steps", "tokens", "flops")  # what a forecast counts work in, first choice first
 WORK_KEYS = ("steps", "total_steps", "tokens", "samples", "flops")
-
-
-def shown(value: float, kind: str) -> str:
-    """A budget-kind figure for a message: '4.21 MWh', '1.3 tCO2e', '9,870 USD'."""
-    if kind == "energy":
-        for unit, scale in (("GWh", 1e6), ("MWh", 1e3), ("kWh", 1.0), ("Wh", 1e-3)):
-            if abs(value) >= scale or unit == "Wh":
-                return f"{value / scale:.3g} {unit}"
-    if kind == "emissions":
-        for unit, scale in (("tCO2e", 1e3), ("kgCO2e", 1.0), ("gCO2e", 1e-3)):
-            if abs(value) >= scale or unit == "gCO2e":
-                return f"{value / scale:.3g} {unit}"
-    return f"{value:,.2f} USD" if value < 100 else f"{value:,.0f} USD"
 
 
 def _total(value: Any, what: str) -> float | None:
