@@ -113,16 +113,26 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def idle_cores() -> int:
+    """The usable cores that other work leaves free (the load average of the last minute taken off): a worker
+    process on a core that is already busy only adds its start-up and the copying of its results back."""
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return max(1, min(usable_cores(), int(usable_cores() - busy + 0.5)))
+
+
 def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLog]:
     """Every run of every log, in the order given. The logs are shared among ``workers`` processes (default: one
-    per usable core, when they hold enough bytes for a pool to pay for its start-up). The result is the same as
+    per usable core that other work leaves idle, when they hold enough bytes for a pool to pay for its start-up). The result is the same as
     reading them one by one: logs are independent, and each is read whole by one process."""
     lists: dict[tuple[Any, ...], list[Any]] = {}
     logs: list[list[NodeLog] | None] = [None for _ in paths]
     streamed = list(range(len(paths)))
     if workers is None:
         size = sum(_size(paths[i]) for i in streamed)
-        workers = usable_cores() if size >= POOL_MIN_BYTES else 1
+        workers = idle_cores() if size >= POOL_MIN_BYTES else 1
     workers = min(workers, len(streamed))
     if workers < 2 or not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
         for i in streamed:
