@@ -1,5 +1,5 @@
 """``footprint report DIR`` over the node logs of a multi-node job: time and peak memory for 10, 100 and 1,000
-nodes, each log a one-day, 8-GPU run at the default interval, against reading the files' bytes and against the
+nodes, each log a one-day (``--hours``), 8-GPU run at the default interval, against reading the files' bytes and against the
 floor of parsing every line with ``json.loads``.
 
 The logs are generated here (a header, 17,280 interval records with a checkpoint record every 10 minutes of run
@@ -13,6 +13,7 @@ default (cut-short logs streamed by one worker process per usable core, when the
     python benchmarks/job_report.py                 # 10, 100, 1000 nodes
     python benchmarks/job_report.py --nodes 10 100 --rounds 5 --keep /tmp/logs
     python benchmarks/job_report.py --nodes 200 --mixes "all cut short" --no-checkpoints
+    python benchmarks/job_report.py --nodes 10000 --hours 0.5 --keep /tmp/logs --reuse   # the second time: no writing
 """
 
 from __future__ import annotations
