@@ -40,7 +40,6 @@ from footprint.meter.ledger import Ledger, totals_record  # noqa: E402
 from footprint.meter.log import FORMAT, SEAL, VERSION  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
 
-DAY_S = 86_400
 GPUS = 8
 
 
