@@ -12,7 +12,7 @@ named missing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -428,6 +428,9 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
     from footprint.meter.measured import J_PER_KWH, _q, build_footprint, device_tdp, wall_time
 
     fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
+    # per-GPU figures live under their node: a flat list of every GPU of a 10,000-node job would repeat them, and
+    # dropping it before the nodes' lists are built keeps the two from being held at once
+    fp = replace(fp, details={k: v for k, v in fp.details.items() if k != "gpus"})
     it_j = sum(node.energy() for node in merge.nodes)
     facility_kwh = float(fp.energy.central.to("kWh").magnitude)
     pue = facility_kwh / (it_j / J_PER_KWH) if it_j > 0 else 1.0
@@ -467,8 +470,4 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
         "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
                  "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
     }
-    # per-GPU figures live under their node: a flat list of every GPU of a 1,000-node job would repeat them
-    details = {**{k: v for k, v in fp.details.items() if k != "gpus"}, "job": job_details}
-    from dataclasses import replace
-
-    return replace(fp, details=details)
+    return replace(fp, details={**fp.details, "job": job_details})
