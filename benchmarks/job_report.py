@@ -1,5 +1,5 @@
 """``footprint report DIR`` over the node logs of a multi-node job: time and peak memory for 10, 100 and 1,000
-nodes, each log a one-day, 8-GPU run at the default interval, against reading the files' bytes and against the
+nodes, each log a one-day (``--hours``), 8-GPU run at the default interval, against reading the files' bytes and against the
 floor of parsing every line with ``json.loads``.
 
 The logs are generated here (a header, 17,280 interval records with a checkpoint record every 10 minutes of run
@@ -13,6 +13,7 @@ default (cut-short logs streamed by one worker process per usable core, when the
     python benchmarks/job_report.py                 # 10, 100, 1000 nodes
     python benchmarks/job_report.py --nodes 10 100 --rounds 5 --keep /tmp/logs
     python benchmarks/job_report.py --nodes 200 --mixes "all cut short" --no-checkpoints
+    python benchmarks/job_report.py --nodes 10000 --hours 0.5 --keep /tmp/logs --reuse   # the second time: no writing
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ from footprint.meter.ledger import Ledger, totals_record  # noqa: E402
 from footprint.meter.log import FORMAT, SEAL, VERSION  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
 
-DAY_S = 86_400
 GPUS = 8
 
 
-def header(job: str, node: str, nodes: int) -> dict[str, object]:
+def header(job: str, node: str, nodes: int, listed: bool = False) -> dict[str, object]:
+    """A node's header as the launcher fills it: its own node and the job's size (``listed``: with the whole node list,
+    as meters before wrote it)."""
     channels = [{"key": f"GPU-{node}-{i}", "component": "gpu", "method": "energy counter (nvmlDeviceGetTotalEnergyConsumption)",
                  "index": i, "name": "NVIDIA H100 80GB HBM3", "power_limit_w": 700.0, "profile": "h100-sxm"} for i in range(GPUS)]
     channels += [{"key": "cpu", "component": "cpu", "method": "rapl"}, {"key": "ram", "component": "ram", "method": "modelled"}]
@@ -51,15 +53,15 @@ def header(job: str, node: str, nodes: int) -> dict[str, object]:
             "command": ["python", "train.py"], "label": "", "settings": {"interval_s": DEFAULT_INTERVAL_S, "poll_hz": 10.0,
             "all_gpus": False, "cuda_visible_devices": None, "site": {}}, "facts": {}, "notes": [], "channels": channels,
             "job": job, "node": node, "launcher": "slurm", "rank": 0, "local_rank": 0, "local_size": 8, "num_nodes": nodes,
-            "expected_nodes": [f"n{i}" for i in range(nodes)], "ranks": [0]}
+            "ranks": [0], **({"expected_nodes": [f"n{i}" for i in range(nodes)]} if listed else {"nodelist": f"n[0-{nodes - 1}]"})}
 
 
-def body(checkpoints: bool) -> tuple[list[bytes | SimpleNamespace], list[float], float, int]:
+def body(checkpoints: bool, hours: float = 24.0) -> tuple[list[bytes | SimpleNamespace], list[float], float, int]:
     """The interval records of one day (the same for every node) in pieces, with the ledger's state wherever the
     meter appends a checkpoint (every CHECKPOINT_EVERY_S of run time, none after the last interval: a log cut
     short then has the most records after its last checkpoint); their per-channel totals, duration, count."""
     dt = DEFAULT_INTERVAL_S
-    steps = int(DAY_S / dt)
+    steps = int(hours * 3600 / dt)
     totals = [0.0] * (GPUS + 2)
     pieces: list[bytes | SimpleNamespace] = []
     lines: list[str] = []
@@ -116,9 +118,10 @@ def write_body(fh: BinaryIO, pieces: list[bytes | SimpleNamespace], first: bytes
         fh.write(json.dumps(final, separators=(",", ":")).encode() + b"\n")
 
 
-def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True) -> int:
+def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True, hours: float = 24.0,
+             listed: bool = False) -> int:
     """Write the logs; ``cut_every``: one log in this many has no final record (0: none, 1: all)."""
-    pieces, totals, duration, steps = body(checkpoints)
+    pieces, totals, duration, steps = body(checkpoints, hours)
     final = {"type": "final", "t": duration, "ended": "2027-01-01T00:00:00+00:00",
              "totals": {"t": duration, "intervals": steps, "channels": [[e, 0.0, 0.0, 0.0, 0, {}] for e in totals]},
              "exit_code": 0, "ranks": list(range(8)), "rank_processes": 8}
@@ -128,7 +131,7 @@ def generate(folder: Path, nodes: int, cut_every: int, checkpoints: bool = True)
     for n in range(nodes):
         path = job / f"n{n}.jsonl"
         with path.open("wb") as fh:
-            first = json.dumps(header("4242", f"n{n}", nodes), separators=(",", ":")).encode() + b"\n"
+            first = json.dumps(header("4242", f"n{n}", nodes, listed), separators=(",", ":")).encode() + b"\n"
             fh.write(first)
             write_body(fh, pieces, first, final if not cut_every or n % cut_every else None)
         size += path.stat().st_size
@@ -191,6 +194,10 @@ def main() -> None:
                         help="logs without checkpoint records, as meters before them wrote (cut-short logs read whole)")
     parser.add_argument("--mixes", nargs="+", default=["all finished", "1% cut short", "all cut short"],
                         choices=["all finished", "1% cut short", "all cut short"])
+    parser.add_argument("--hours", type=float, default=24.0, help="hours of run each log holds (default: a day)")
+    parser.add_argument("--listed", action="store_true",
+                        help="headers with the job's whole node list, as meters before wrote them")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: read logs already written there")
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="footprint-job-bench-"))
     print(f"{len(os.sched_getaffinity(0))} usable cores; medians of {args.rounds} rounds; "
@@ -201,7 +208,10 @@ def main() -> None:
                 if label not in args.mixes:
                     continue
                 folder = base / f"{nodes}-{cut_every}"
-                size = generate(folder, nodes, cut_every, not args.no_checkpoints)
+                if args.reuse and folder.is_dir():
+                    size = sum(p.stat().st_size for p in folder.rglob("*.jsonl"))
+                else:
+                    size = generate(folder, nodes, cut_every, not args.no_checkpoints, args.hours, args.listed)
                 r = measure(folder, args.rounds, args.floor)
                 floor = f" | json.loads floor {r['floor_s']:6.2f} s" if "floor_s" in r else ""
                 print(f"{nodes:>5} nodes, {label:<13} {size / 1e9:5.2f} GB: report {r['pool_s']:6.2f} s {r['pool_mb']:4.0f} MB"

@@ -21,16 +21,18 @@ def _line(record: Any) -> str:
     return json.dumps(record, separators=(",", ":")) + "\n"
 
 
-def _node_log(rng: random.Random, node: str, kind: str) -> str:
+def _node_log(rng: random.Random, node: str, kind: str, job_keys: dict[str, Any] | None = None) -> str:
     """One node's log of job 9: finished (a final record with totals), cut short, damaged (finished, but with no
-    totals in its final record), or holding two runs."""
+    totals in its final record), or holding two runs. ``job_keys``: what its header says of the job (default: the
+    whole node list, as meters before wrote it)."""
     channels = [{"key": f"GPU-{node}-{i}", "component": "gpu", "index": i, "name": "NVIDIA H100 80GB HBM3"} for i in range(4)]
     channels.append({"key": "cpu", "component": "cpu"})
     text = ""
     for run in range(2 if kind == "two runs" else 1):
         header = {"type": "header", "format": FORMAT, "version": 1, "run_id": f"{node}-{run}".ljust(32, "0"), "host": node,
                   "node": node, "job": "9", "start_unix": 1.8e9 + run * 7200, "settings": {"interval_s": 5.0},
-                  "channels": channels, "expected_nodes": NODES, "num_nodes": len(NODES), "ranks": [NODES.index(node)]}
+                  "channels": channels, "ranks": [NODES.index(node)],
+                  **(job_keys if job_keys is not None else {"expected_nodes": NODES, "num_nodes": len(NODES)})}
         text += _line(header)
         t, sums, peaks = 0.0, [0.0] * len(channels), [0.0] * len(channels)
         for k in range(rng.randint(50, 900)):
@@ -73,6 +75,45 @@ def test_pool_and_one_process_give_the_same_report(job_dir: Path) -> None:
     assert [line.split()[2].rstrip(":") for line in warned] == [n for i, n in enumerate(NODES[:-2]) if i % 4 == 1]
     assert "2 copies of one run" in serial.err and "unreadable line (not a JSON object); skipped" in serial.err
     assert "its totals are not used" not in serial.err  # the final records' totals are those of their records
+
+
+def _job(folder: Path, names: list[str], job_keys: dict[str, Any]) -> Path:
+    rng = random.Random(3)
+    folder.mkdir(parents=True)
+    kinds = ["finished", "cut short", "damaged", "two runs"]
+    for i, node in enumerate(names):
+        (folder / f"{node}.jsonl").write_text(_node_log(rng, node, kinds[i % len(kinds)], job_keys))
+    return folder
+
+
+@pytest.mark.parametrize("job_keys, missing", [
+    ({"launcher": "slurm", "num_nodes": len(NODES), "nodelist": "n[00-23]"}, NODES[-2:]),  # Slurm's compact list
+    ({"launcher": "slurm", "num_nodes": len(NODES), "nodelist": "n[00-2"}, []),  # a list it cannot expand: counted
+    ({"launcher": "slurm", "num_nodes": len(NODES)}, []),  # no list: the count says how many
+])
+def test_headers_with_the_job_size_name_the_missing_nodes_as_the_node_list_did(tmp_path: Path, job_keys: dict[str, Any],
+                                                                              missing: list[str]) -> None:
+    listed = merge_job(_job(tmp_path / "listed", NODES[:-2], {"expected_nodes": NODES, "num_nodes": len(NODES)}))
+    sized = merge_job(_job(tmp_path / "sized", NODES[:-2], job_keys))
+    assert [n.node for n in sized.nodes] == [n.node for n in listed.nodes] == NODES[:-2]
+    assert [n.energy() for n in sized.nodes] == [n.energy() for n in listed.nodes]
+    assert (sized.missing, sized.expected_count) == (missing, len(NODES))
+    assert listed.missing == NODES[-2:]
+    said = [w for w in sized.warnings if "missing" in w]
+    assert said == ([f"2 node(s) missing, no log found: {', '.join(NODES[-2:])}"] if missing
+                    else [f"2 node(s) missing: the launcher gave {len(NODES)} nodes, logs were found for {len(NODES) - 2}"])
+
+
+def test_torchrun_nodes_are_named_from_the_job_size(tmp_path: Path) -> None:
+    names = [f"node{i}" for i in range(12)]
+    folder = tmp_path / "9"
+    folder.mkdir()
+    rng = random.Random(5)
+    for node in names[:5] + names[6:]:
+        text = _node_log(rng, "n00", "finished", {"launcher": "torchrun", "num_nodes": len(names)})
+        (folder / f"{node}.jsonl").write_text(text.replace('"n00"', f'"{node}"').replace("n00-0", f"{node}-0"))
+    merge = merge_job(folder)
+    assert merge.missing == ["node5"] and [n.node for n in merge.nodes] == names[:5] + names[6:]  # node10 after node9
 
 
 def test_pool_and_one_process_read_the_same_totals(job_dir: Path) -> None:

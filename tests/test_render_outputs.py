@@ -278,3 +278,19 @@ def test_html_page_of_a_cpu_only_run_has_no_gpu_plot(cpu_only_log: Path, tmp_pat
     plots = page.read_text(encoding="utf-8").split("<h2>Plots</h2>")[1].split("<h2>")[0]
     assert "power per GPU" not in plots and "Power per GPU" not in plots
     assert "CPU (modelled)" in plots and "RAM (modelled)" in plots
+
+
+def test_json_output_reads_back_as_json_dumps_writes_it():
+    """The CLI's JSON is the same document json.dumps writes (keys, order, values), however deep, and the outer
+    levels stay one key per line for people reading it."""
+    import json
+
+    from footprint.render.text import to_json
+
+    data = {"job": {"nodes": [{"node": f"n{i}", "gpus": [{"energy": {"magnitude": i / 3, "units": "kWh"}}]}
+                              for i in range(3)], "missing_nodes": [], "span": {}},
+            "energy": {"magnitude": 1.5, "units": "kWh"}, 7: "seven", True: None, "name": "naïve"}
+    text = to_json(data)
+    assert json.loads(text) == json.loads(json.dumps(data))
+    assert list(json.loads(text)) == list(json.loads(json.dumps(data)))
+    assert '\n  "energy": {' in text and "naïve" in text

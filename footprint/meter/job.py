@@ -5,13 +5,14 @@ minutes, and in its final record) on: the records after it are streamed, up to t
 log cut short. A checkpoint is used only if its checksum and totals pass (see ``footprint.meter.checkpoint``),
 so the totals are those of reading every record, as ``footprint report FILE`` does. The same run found twice (a
 copied log) is counted once; several runs of one node in one job (several job steps) add up. Nodes the launcher
-listed but that left no log are named missing.
+the launcher gave (their names where a header lets them be known, else their count) but that left no log are
+named missing.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,16 +113,26 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def idle_cores() -> int:
+    """The usable cores that other work leaves free (the load average of the last minute taken off): a worker
+    process on a core that is already busy only adds its start-up and the copying of its results back."""
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return max(1, min(usable_cores(), int(usable_cores() - busy + 0.5)))
+
+
 def read_node_logs(paths: list[Path], workers: int | None = None) -> list[NodeLog]:
     """Every run of every log, in the order given. The logs are shared among ``workers`` processes (default: one
-    per usable core, when they hold enough bytes for a pool to pay for its start-up). The result is the same as
+    per usable core that other work leaves idle, when they hold enough bytes for a pool to pay for its start-up). The result is the same as
     reading them one by one: logs are independent, and each is read whole by one process."""
     lists: dict[tuple[Any, ...], list[Any]] = {}
     logs: list[list[NodeLog] | None] = [None for _ in paths]
     streamed = list(range(len(paths)))
     if workers is None:
         size = sum(_size(paths[i]) for i in streamed)
-        workers = usable_cores() if size >= POOL_MIN_BYTES else 1
+        workers = idle_cores() if size >= POOL_MIN_BYTES else 1
     workers = min(workers, len(streamed))
     if workers < 2 or not _read_in_pool(paths, streamed, logs, lists, workers):  # no processes to be had: read them here
         for i in streamed:
@@ -332,13 +343,8 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         warnings.extend(log.problems[:MAX_PROBLEMS_SHOWN])
         if len(log.problems) > MAX_PROBLEMS_SHOWN:
             warnings.append(f"{log.path}: {len(log.problems) - MAX_PROBLEMS_SHOWN} more damaged line(s) skipped")
-    expected: dict[str, None] = {}  # ordered set: 1,000 nodes x 1,000 names must not be a quadratic scan
-    count: int | None = None
-    for names in {tuple(log.header.get("expected_nodes") or ()) for log in mine}:
-        expected.update((str(name), None) for name in names)
-    for log in mine:
-        if isinstance(log.header.get("num_nodes"), int):
-            count = max(count or 0, log.header["num_nodes"])
+    count = max((log.header["num_nodes"] for log in mine if type(log.header.get("num_nodes")) is int), default=None)
+    expected = expected_nodes(mine, count)
     missing = [name for name in expected if name not in nodes]
     ordered = [nodes[n] for n in expected if n in nodes] + [nodes[n] for n in sorted(nodes) if n not in expected]
     for node in ordered:
@@ -353,6 +359,42 @@ def merge_job(directory: str | Path, job: str | None = None, workers: int | None
         warnings.append(f"{count - len(ordered)} node(s) missing: the launcher gave {count} nodes, logs were found for {len(ordered)}")
     others = [j for j in jobs if j != job]
     return JobMerge(job, ordered, missing, count, duplicates, others, warnings, unmetered)
+
+
+def expected_nodes(logs: list[NodeLog], count: int | None) -> dict[str, None]:
+    """The job's nodes by name, in the launcher's order, where the logs let them be known (an ordered set): a
+    header's compact node list (Slurm's 'gpu[001-128]'), expanded once however many headers repeat it; torchrun's
+    nodes, named by group rank, from the job's size; the whole list that meters before wrote in every header. Empty
+    when no log names them: the report then counts the missing nodes instead."""
+    from footprint.meter.launcher import expand_hostlist
+
+    expected: dict[str, None] = {}
+    compact: dict[str, None] = {}
+    lists: dict[int, list[Any]] = {}  # by identity: ``_shared_lists`` keeps one copy of a list many headers hold
+    for log in logs:
+        if isinstance(log.header.get("nodelist"), str):
+            compact[log.header["nodelist"]] = None
+        if isinstance(log.header.get("expected_nodes"), list):
+            lists.setdefault(id(log.header["expected_nodes"]), log.header["expected_nodes"])
+    for text in compact:
+        try:
+            expected.update(dict.fromkeys(expand_hostlist(text)))
+        except FootprintError:
+            continue  # a list the report cannot expand names nobody: the count still says how many are missing
+    for names in lists.values():
+        expected.update((str(name), None) for name in names)
+    if not expected and count and logs and all(log.header.get("launcher") == "torchrun" for log in logs) \
+            and all(_group_rank(log.node, count) is not None for log in logs):
+        expected = dict.fromkeys(f"node{i}" for i in range(count))
+    return expected
+
+
+def _group_rank(node: str, count: int) -> int | None:
+    """The group rank in a torchrun node's name ('node7' -> 7), if it is one of a job of ``count`` nodes."""
+    digits = node[4:]
+    if node.startswith("node") and digits.isdigit() and str(int(digits)) == digits and int(digits) < count:
+        return int(digits)
+    return None
 
 
 def _job_gpu(node: str, g: dict[str, Any]) -> dict[str, Any]:
@@ -386,6 +428,9 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
     from footprint.meter.measured import J_PER_KWH, _q, build_footprint, device_tdp, wall_time
 
     fp = build_footprint(merge.parts, site or {}, label if label is not None else f"job {merge.job}")
+    # per-GPU figures live under their node: a flat list of every GPU of a 10,000-node job would repeat them, and
+    # dropping it before the nodes' lists are built keeps the two from being held at once
+    fp = replace(fp, details={k: v for k, v in fp.details.items() if k != "gpus"})
     it_j = sum(node.energy() for node in merge.nodes)
     facility_kwh = float(fp.energy.central.to("kWh").magnitude)
     pue = facility_kwh / (it_j / J_PER_KWH) if it_j > 0 else 1.0
@@ -425,8 +470,4 @@ def job_footprint(merge: JobMerge, site: dict[str, Any] | None = None, label: st
         "span": {"start_unix": min(starts, default=0.0), "end_unix": max(ends, default=0.0),
                  "duration": _q(max(ends, default=0.0) - min(starts, default=0.0), "s")},
     }
-    # per-GPU figures live under their node: a flat list of every GPU of a 1,000-node job would repeat them
-    details = {**{k: v for k, v in fp.details.items() if k != "gpus"}, "job": job_details}
-    from dataclasses import replace
-
-    return replace(fp, details=details)
+    return replace(fp, details={**fp.details, "job": job_details})

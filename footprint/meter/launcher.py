@@ -11,12 +11,13 @@ import os
 import re
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from footprint.errors import FootprintError
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+MAX_NODELIST = 256  # characters of a compact node list a log header keeps ('gpu[0001-9999]'); a longer one is left out
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Launch:
     num_nodes: int | None = None  # nodes the launcher says the job spans
     nodes: list[str] = field(default_factory=list)  # their names, when the launcher lists them
     step: str | None = None  # Slurm job step
+    nodelist: str | None = None  # the launcher's own compact form of ``nodes`` (Slurm's 'gpu[001-128]')
 
     @property
     def distributed(self) -> bool:
@@ -39,10 +41,13 @@ class Launch:
         return self.job is not None
 
     def header(self) -> dict[str, Any]:
-        """The keys this adds to a log header."""
+        """The keys this adds to a log header: this node and the job's size, never the job's whole node list (every
+        node's header would repeat it: 100,000 names in each of 100,000 logs). A launcher's compact list short
+        enough to cost no more than a few names is kept, so that a report can name the nodes that left no log."""
+        compact = {"nodelist": self.nodelist} if self.nodelist and len(self.nodelist) <= MAX_NODELIST else {}
         return {"job": self.job, "node": self.node, "launcher": self.launcher, "rank": self.rank,
                 "local_rank": self.local_rank, "local_size": self.local_size, "num_nodes": self.num_nodes,
-                "expected_nodes": list(self.nodes), "step": self.step}
+                "step": self.step, **compact}
 
 
 def _int(env: Mapping[str, str], *names: str) -> int | None:
@@ -64,8 +69,7 @@ def detect(env: Mapping[str, str] | None = None) -> Launch:
     job = env.get("FOOTPRINT_JOB_ID", "").strip() or launch.job
     node = env.get("FOOTPRINT_NODE_NAME", "").strip() or launch.node
     if job != launch.job or node != launch.node:
-        launch = Launch(job, node, launch.launcher, launch.rank, launch.local_rank, launch.local_size,
-                        launch.num_nodes, launch.nodes, launch.step)
+        launch = replace(launch, job=job, node=node)
     return launch
 
 
@@ -80,7 +84,8 @@ def _from_launcher(env: Mapping[str, str]) -> Launch:
         return Launch(env["SLURM_JOB_ID"], env.get("SLURMD_NODENAME") or _host(), "slurm",
                       _int(env, "SLURM_PROCID"), _int(env, "SLURM_LOCALID"),
                       _int(env, "SLURM_NTASKS_PER_NODE") if "SLURM_STEP_TASKS_PER_NODE" not in env else _tasks_here(env),
-                      count if count is not None else (len(nodes) or None), nodes, env.get("SLURM_STEP_ID"))
+                      count if count is not None else (len(nodes) or None), nodes, env.get("SLURM_STEP_ID"),
+                      listed if nodes else None)
     if env.get("TORCHELASTIC_RUN_ID") is not None and env.get("GROUP_RANK") is not None:
         local_size = _int(env, "LOCAL_WORLD_SIZE")
         world = _int(env, "WORLD_SIZE")

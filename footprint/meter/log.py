@@ -209,6 +209,7 @@ _HEADER_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "facts": ((dict,), "an object"), "host": (_TEXT, "a string"), "node": ((str, int), "a name"),
     "job": ((str, int), "a job id"), "label": (_TEXT, "a string"), "ranks": ((list,), "a list of rank numbers"),
     "expected_nodes": ((list,), "a list of node names"), "num_nodes": ((int,), "a whole number"),
+    "nodelist": (_TEXT, "a compact node list"),
 }
 _CHANNEL_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "name": (_TEXT, "a string"), "profile": (_TEXT, "a profile id"), "method": (_TEXT, "a string"),

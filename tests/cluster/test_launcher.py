@@ -75,3 +75,14 @@ def test_bad_hostlist(text: str) -> None:
 def test_safe_name() -> None:
     assert safe_name("job/../x y") == "job_.._x_y"
     assert safe_name("..") == "_"
+
+
+def test_a_header_names_its_node_and_the_job_size_not_every_node() -> None:
+    env = {"SLURM_JOB_ID": "77", "SLURMD_NODENAME": "gpu0002", "SLURM_JOB_NODELIST": "gpu[0001-9999]",
+           "SLURM_JOB_NUM_NODES": "9999", "SLURM_PROCID": "1"}
+    header = detect(env).header()
+    assert (header["node"], header["num_nodes"], header["nodelist"]) == ("gpu0002", 9999, "gpu[0001-9999]")
+    assert "expected_nodes" not in header
+    scattered = ",".join(f"gpu{i:05d}" for i in range(0, 4000, 2))  # an allocation with no runs to compress
+    header = detect({**env, "SLURM_JOB_NODELIST": scattered, "SLURM_JOB_NUM_NODES": "2000"}).header()
+    assert "nodelist" not in header and header["num_nodes"] == 2000

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from footprint.meter.launcher import expand_hostlist
 from tests.cli_run import run_cli
 from tests.cluster.conftest import NODES, Slurm
 from tests.cluster.helpers import FAKE_GPUS, all_joules, barrier, gpu_joules, records, wait_for
@@ -47,7 +48,8 @@ def test_srun_per_rank_meters_each_node_once_and_report_adds_them_up(slurm: Slur
         recs = records(log)
         header, final = recs[0], recs[-1]
         assert header["launcher"] == "slurm" and header["node"] == log.stem
-        assert header["expected_nodes"] == list(NODES)
+        assert "expected_nodes" not in header and header["num_nodes"] == len(NODES)  # its own node and the job's size
+        assert expand_hostlist(header["nodelist"]) == list(NODES)
         assert final["type"] == "final" and final["rank_processes"] == 2
         ended = {int(p.name[4:]): float(p.read_text().split()[1]) for p in marks.glob("rank*") if p.read_text().split()[0] == log.stem}
         assert final["ranks"] == sorted(ended)  # the meter saw both ranks of its node
