@@ -16,9 +16,8 @@ import pluggy
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from footprint.claims.references import Reference
     from footprint.core.profiles import HardwareProfile
-    from footprint.plugins.contract import GridIntensity, LoadBackend, MeterFactory
+    from footprint.plugins.contract import GridIntensity, LoadBackend, MeterFactory, Reference
 
 _marker = pluggy.HookspecMarker("footprint")
 
