@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-from footprint.meter.channels import MeterSettings  # noqa: E402
 from footprint.meter.fake_nvml import FakeGpu, fake_nvml  # noqa: E402
 from footprint.meter.nvml import NvmlGpuMeter  # noqa: E402
+from footprint.plugins.contract import MeterSettings  # noqa: E402
 
 OPTIONS = {"interval": "1s", "quiet": True, "factories": [NvmlGpuMeter()],
            "settings": MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))}

@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from footprint.meter.channels import MeterSettings  # noqa: E402
 from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml  # noqa: E402
 from footprint.meter.nvml import NvmlGpuMeter  # noqa: E402
 from footprint.meter.recorder import Recorder, RecorderOptions  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S  # noqa: E402
+from footprint.plugins.contract import MeterSettings  # noqa: E402
 
 DAY = 86_400.0
 

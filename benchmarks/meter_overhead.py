@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from footprint.meter.channels import MeterSettings  # noqa: E402
 from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml  # noqa: E402
 from footprint.meter.host_model import ModelCpuMeter, ModelRamMeter  # noqa: E402
 from footprint.meter.nvml import NvmlGpuMeter  # noqa: E402
 from footprint.meter.sampler import DEFAULT_INTERVAL_S, Meter, open_session  # noqa: E402
+from footprint.plugins.contract import MeterSettings  # noqa: E402
 
 CHILD = "import time, sys\nt = time.perf_counter()\ns = 0\nfor i in range(N):\n    s += i * i % 7\nprint(time.perf_counter() - t)\n"
 

@@ -28,18 +28,28 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from footprint import PLUGIN_API_VERSION, hookimpl
 from footprint.errors import FootprintError
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
+from footprint.plugins.contract import (
+    Channel,
+    ChannelBase,
+    GridIntensity,
+    IntensityPeriod,
+    LoadBackend,
+    MeterFactory,
+    MeterSettings,
+    Opened,
+    Reading,
+    Reference,
+)
 
 if TYPE_CHECKING:
     import pint
 
-    from footprint.claims.references import Reference
     from footprint.core.profiles import HardwareProfile
-    from footprint.plugins.grid import GridIntensity, IntensityPeriod
 
 __all__ = [
-    "CHANNEL_INFO_KEYS", "PLUGIN_API_VERSION", "Basis", "ChannelBase", "FootprintError", "MeterFactory",
-    "MeterSettings", "Opened", "Reading", "energy_j", "grid_intensity", "hookimpl", "intensity_period",
+    "CHANNEL_INFO_KEYS", "PLUGIN_API_VERSION", "Basis", "Channel", "ChannelBase", "FootprintError", "GridIntensity",
+    "IntensityPeriod", "LoadBackend", "MeterFactory",
+    "MeterSettings", "Opened", "Reading", "Reference", "energy_j", "grid_intensity", "hookimpl", "intensity_period",
     "profile", "profile_dir", "profile_file", "reading", "reading_from_power", "reference_file", "references",
     "setting", "setting_name", "visible_devices",
 ]
@@ -92,8 +102,6 @@ def _intensity(value: Any, what: str) -> pint.Quantity:
 
 def intensity_period(start: datetime, end: datetime, intensity: Any) -> IntensityPeriod:
     """The grid's intensity over [start, end), e.g. one row of an hourly export. Times must be timezone-aware."""
-    from footprint.plugins.grid import IntensityPeriod
-
     for name, t in (("start", start), ("end", end)):
         if not isinstance(t, datetime) or t.tzinfo is None:
             raise FootprintError(f"intensity period {name} {t!r} is not a timezone-aware datetime; expected e.g. "
@@ -112,8 +120,6 @@ def grid_intensity(code: str, intensity: Any, *, source: str, name: str | None =
     dataset, file); ``periods`` are time-resolved values (``intensity_period``) the meter weights interval by
     interval, with ``intensity`` their fallback outside them.
     """
-    from footprint.plugins.grid import GridIntensity
-
     if not isinstance(code, str) or not code.strip():
         raise FootprintError(f"grid intensity: region code {code!r} is empty; expected e.g. 'DE' or 'US-CAL-CISO'")
     if not isinstance(source, str) or not source.strip():

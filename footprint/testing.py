@@ -31,9 +31,8 @@ from footprint.meter.fake_nvml import (
 if TYPE_CHECKING:
     import pint
 
-    from footprint.meter.channels import MeterFactory, MeterSettings, Opened
     from footprint.meter.ledger import ChannelTotals
-    from footprint.plugins.grid import GridIntensity
+    from footprint.plugins.contract import GridIntensity, MeterFactory, MeterSettings, Opened
 
 __all__ = ["ChannelInterval", "FakeClock", "FakeConfig", "FakeGpu", "FakeNvmlLib", "GridHour", "MeterRun",
            "ask_grid_plugin", "fake_nvml", "grid_hours", "install_fake_nvml", "load_fake_file", "read_meter",
@@ -133,9 +132,9 @@ def read_meter(factory: MeterFactory, reads: Iterable[float], settings: MeterSet
     ``open`` propagate; a channel's exception or a bad reading becomes what it becomes in a real run: a note in
     the log and an interval of 0 J flagged ``error``. ``settings.clock`` is set to the fake clock.
     """
-    from footprint.meter.channels import MeterSettings
     from footprint.meter.ledger import Ledger
     from footprint.meter.sampler import Meter
+    from footprint.plugins.contract import MeterSettings
 
     clock = FakeClock(0.0)
     settings = settings or MeterSettings()

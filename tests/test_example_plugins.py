@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from footprint.meter.channels import MeterSettings
 from footprint.meter.fake_nvml import FakeClock
 from footprint.meter.ledger import Ledger
 from footprint.meter.measured import build_footprint
 from footprint.meter.recorder import Recorder, RecorderOptions
 from footprint.plugins import catalog, grid
 from footprint.plugins import manager as plugins
+from footprint.plugins.contract import MeterSettings
 from tests.cli_run import run_cli
 from tests.plugin_dists import Site, checked
 

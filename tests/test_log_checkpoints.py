@@ -278,9 +278,9 @@ def test_the_meter_s_own_log_cut_short_reads_back_the_live_totals(tmp_path: Path
     log and killed (no final record). Read from its checkpoints, the second run's totals are the live ledger's."""
     import threading
 
-    from footprint.meter.channels import MeterSettings
     from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
     from footprint.meter.nvml import NvmlGpuMeter
+    from footprint.plugins.contract import MeterSettings
 
     log = tmp_path / "node.jsonl"
     clock = FakeClock(stop_at=0.0)

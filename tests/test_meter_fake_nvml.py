@@ -145,7 +145,7 @@ def test_without_an_nvml_library_the_meter_says_so_without_importing_pynvml(tmp_
         "import json, sys\n"
         "from pathlib import Path\n"
         "from footprint.meter import nvml\n"
-        "from footprint.meter.channels import MeterSettings\n"
+        "from footprint.plugins.contract import MeterSettings\n"
         "nvml.NVML_LIBRARY = 'libfootprint-no-such-library.so.1'\n"
         "opened = nvml.NvmlGpuMeter().open(MeterSettings(powercap_root=Path('/nonexistent'), proc_root=Path('/nonexistent')))\n"
         "imported = 'pynvml' in sys.modules\n"
@@ -166,7 +166,7 @@ def test_without_an_nvml_library_the_meter_says_so_without_importing_pynvml(tmp_
 def test_a_fake_installed_under_pynvml_is_still_metered_when_no_library_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The library check asks pynvml when a library is already in place (the fake): the fake GPUs are metered."""
     from footprint.meter import nvml
-    from footprint.meter.channels import MeterSettings
+    from footprint.plugins.contract import MeterSettings
 
     monkeypatch.delenv("FOOTPRINT_FAKE_GPUS", raising=False)
     monkeypatch.setattr(nvml, "NVML_LIBRARY", "libfootprint-no-such-library.so.1")

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from footprint.core.result import Footprint
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.recorder import Recorder, RecorderOptions
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.render.summary import problems, summary
 from tests.cli_run import run_cli
 from tests.fixtures.meter.helpers import metered

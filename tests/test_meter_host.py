@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from footprint.meter.channels import MeterSettings
 from footprint.meter.host_model import (
     GENERIC_CPU_TDP_W,
     W_PER_THREAD,
@@ -20,6 +19,7 @@ from footprint.meter.host_model import (
 )
 from footprint.meter.rapl import RaplCpuMeter, Zone, delta_uj, package_zones
 from footprint.meter.sampler import open_session
+from footprint.plugins.contract import MeterSettings
 
 
 def make_zone(root: Path, name: str, label: str, energy: int, max_range: int = 262_143_328_850) -> Path:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from footprint.meter.channels import MeterSettings
 from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
 from footprint.meter.ledger import PEAK_WINDOW_S, Ledger
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.recorder import Recorder, RecorderOptions
+from footprint.plugins.contract import MeterSettings
 from tests.fixtures.meter.helpers import metered
 
 

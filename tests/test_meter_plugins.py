@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from footprint import hookimpl
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.sampler import open_session, registered_meters
 from footprint.plugins import manager as plugins
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 
 class ConstantPdu(ChannelBase):

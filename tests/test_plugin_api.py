@@ -121,7 +121,7 @@ def test_a_co2_only_factor_is_known_by_its_gases_not_by_its_words(monkeypatch: p
     whatever words its description uses; a CO2e factor described with the words 'CO2 only' stays CO2e."""
     site.dist("coal", {"coal": "coal_mod"}, {"coal_mod": """
         from footprint import hookimpl
-        from footprint.plugins.grid import GridIntensity
+        from footprint.plugins.contract import GridIntensity
         from footprint.plugin_api import grid_intensity
 
         @hookimpl(tryfirst=True)

@@ -228,7 +228,7 @@ WRONG = {
      """, "footprint_regions returned int 7, not a list of GridIntensity"),
     "foreign-quantity": ("""
         import pint
-        from footprint.plugins.grid import GridIntensity
+        from footprint.plugins.contract import GridIntensity
 
         @hookimpl(tryfirst=True)
         def footprint_carbon_intensity(region):
@@ -284,9 +284,9 @@ def test_nan_from_a_plugins_meter_channel_is_dropped_noted_and_warned_about(
             register(NanMeter())
     """})
     load(monkeypatch, "nanmeter")
-    from footprint.meter.channels import MeterSettings
     from footprint.meter.fake_nvml import FakeClock
     from footprint.meter.recorder import Recorder, RecorderOptions
+    from footprint.plugins.contract import MeterSettings
 
     clock = FakeClock()
     recorder = Recorder(RecorderOptions(log_path=tmp_path / "run.jsonl", interval=1.0, clock=clock,

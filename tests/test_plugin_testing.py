@@ -12,11 +12,11 @@ import pytest
 
 from footprint import hookimpl
 from footprint.errors import FootprintError
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.ledger import Ledger
 from footprint.meter.measured import build_footprint
 from footprint.plugin_api import grid_intensity, intensity_period, setting, setting_name
 from footprint.plugins import manager as plugins
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.testing import ask_grid_plugin, grid_hours, read_meter
 
 DAY = datetime(2025, 6, 1, tzinfo=UTC)

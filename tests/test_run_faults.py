@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.fake_nvml import FakeGpu, fake_nvml
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.recorder import Recorder, RecorderOptions
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from tests.test_run_cli import PY, env, footprint
 
 NO_HOST = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))

@@ -74,9 +74,9 @@ def test_html_and_statements_of_a_short_run_read_in_small_units(cpu_log: Path, t
 
 def test_a_short_window_reads_in_milliseconds_in_the_summary() -> None:
     import footprint
-    from footprint.meter.channels import MeterSettings
     from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
     from footprint.meter.nvml import NvmlGpuMeter
+    from footprint.plugins.contract import MeterSettings
 
     clock = FakeClock()
     no_host = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))

@@ -10,9 +10,9 @@ import pytest
 import footprint
 from footprint.core.result import Footprint
 from footprint.errors import FootprintError
-from footprint.meter.channels import MeterSettings
 from footprint.meter.fake_nvml import FakeClock, FakeGpu, fake_nvml
 from footprint.meter.nvml import NvmlGpuMeter
+from footprint.plugins.contract import MeterSettings
 
 NO_HOST = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))
 

@@ -16,12 +16,12 @@ import pytest
 import footprint
 from footprint.errors import FootprintError
 from footprint.meter.budget import parse_budget
-from footprint.meter.channels import MeterSettings
 from footprint.meter.fake_nvml import FakeGpu, fake_nvml
 from footprint.meter.forecast import epoch_mean_forecast, forecast
 from footprint.meter.log import read_runs
 from footprint.meter.nvml import NvmlGpuMeter
 from footprint.meter.progress import ProgressWriter, create_channel, read_channel
+from footprint.plugins.contract import MeterSettings
 from tests.forecast_traces import SHAPES, make_trace, run_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -169,8 +169,10 @@ def _ref(ref_id: str) -> Any:
 
 
 def _input(ref: Any, name: str) -> tuple[str, str, str]:
+    from footprint.claims.references import field_text
+
     f = ref.inputs[name]
-    return (f"{ref.id} {name}", f.text(), f.key or f.source)
+    return (f"{ref.id} {name}", field_text(f), f.key or f.source)
 
 
 def _profile_input(profile_id: str, what: str) -> tuple[str, str, str]:

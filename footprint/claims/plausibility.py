@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from footprint.claims.references import Reference, all_references
+from footprint.claims.references import all_references
 from footprint.core.span import Span
 from footprint.errors import FootprintError
+from footprint.plugins.contract import Reference
 
 FAR = 2.0  # "far outside": below half the lowest, or above twice the highest, published implied MFU
 

@@ -15,13 +15,13 @@ outputs. Plugins add references through the ``footprint_register_references`` ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from footprint.core import units as u
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError, suggest
+from footprint.plugins.contract import Field, Method, Output, Reference
 
 STATUSES = ("primary", "secondary", "third-party estimate")
 
@@ -59,76 +59,15 @@ _REF_KEYS = {"name", "status", "profile", "hardware", "location", "inputs", "met
 _OUTPUT_KEYS = {"value", "source", "rounding", "mode", "tolerance", "quantity", "method", "expect", "reason", "note"}
 
 
-@dataclass(frozen=True)
-class Field:
-    """One published value (a Span, a whole number or text) with the source it came from."""
+def field_text(f: Field) -> str:
+    """A published value as printed: a Span with its unit, a whole number with separators, or the text."""
+    from footprint.render.text import number, show
 
-    value: Span | int | str
-    source: str
-    note: str = ""
-    key: str = ""  # the short name of the source in the file's [sources] table, if it used one
-
-    def text(self) -> str:
-        from footprint.render.text import number, show
-
-        if isinstance(self.value, Span):
-            return show(self.value)
-        if isinstance(self.value, int):
-            return number(self.value)
-        return self.value
-
-
-@dataclass(frozen=True)
-class Output:
-    """A published output and how precisely the source printed it."""
-
-    name: str
-    quantity: str  # the Footprint field it is compared with
-    value: Span
-    source: str
-    step: Any = None  # pint.Quantity: the source's last printed digit
-    mode: str = "round"  # "round": +/- step/2; "truncate": value <= ours < value + step
-    tolerance: float | None = None  # relative, when the inputs themselves were rounded
-    method: dict[str, Any] = field(default_factory=dict)
-    expect: str = "match"  # "match" or "differs" (a known gap, kept with its reason)
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Method:
-    """The publisher's formula: its text, its source, and the factors it applied (raw values, parsed on use)."""
-
-    text: str
-    source: str
-    factors: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A published training run: inputs, the publisher's method, outputs, each with its source."""
-
-    id: str
-    name: str
-    status: str
-    hardware: Field
-    inputs: dict[str, Field]
-    method: Method
-    outputs: tuple[Output, ...] = ()
-    profile: str | None = None
-    location: Field | None = None
-    notes: str = ""
-    part_of: str | None = None
-    stages: tuple[str, ...] = ()
-    plugin: str = ""
-    origin: str = ""
-
-    def value(self, name: str) -> Any:
-        """The published input's value, or None."""
-        f = self.inputs.get(name)
-        return None if f is None else f.value
-
-    def with_plugin(self, plugin: str) -> Reference:
-        return replace(self, plugin=plugin)
+    if isinstance(f.value, Span):
+        return show(f.value)
+    if isinstance(f.value, int):
+        return number(f.value)
+    return f.value
 
 
 class _ReferenceReader:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from footprint.claims.references import Output, Reference, find_reference
+from footprint.claims.references import find_reference
 from footprint.core.result import Assumption, Footprint
 from footprint.core.span import Span
 from footprint.errors import FootprintError
+from footprint.plugins.contract import Output, Reference
 
 # Relative slack for float noise when a result sits exactly on a rounding boundary.
 _EPS = 1e-9

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint.core.profiles import HardwareProfile
-from footprint.core.result import JSON_UNITS, Assumption, Footprint
+from footprint.core.result import JSON_UNITS, Assumption, Footprint, GridUsed
 from footprint.core.span import Span
 from footprint.errors import FootprintError, suggest
 from footprint.estimates.schema import BY_NAME, NAME, NAMES, check_names
@@ -228,8 +228,31 @@ def footprint_from_json(data: Any, origin: str) -> Footprint:
         gpus=data.get("gpus"), duration=spans.get("duration"), profile=data.get("profile"), flops=spans.get("flops"),
         implied_mfu=None if mfu is None else span_from_json(mfu, f"{origin}: implied_mfu"),
         energy_cpu=spans.get("energy_cpu"), energy_ram=spans.get("energy_ram"), label=str(data.get("label") or ""),
-        details=dict(data.get("details") or {}),
+        details=dict(data.get("details") or {}), grid=_grid_of(assumptions), device_kind=_device_kind(data.get("profile")),
     )
+
+
+def _device_kind(profile_id: Any) -> str:
+    from footprint.plugins.catalog import device_kind_of
+
+    return device_kind_of(str(profile_id) if profile_id else None)
+
+
+def _grid_of(assumptions: list[Assumption]) -> GridUsed | None:
+    """The grid factor a saved result rests on: its intensity, and where a region's data gave it, the region and the
+    gases that region's factor counts (a saved result names the region; the gases come from its data now)."""
+    by_name = {a.name: a for a in assumptions}
+    intensity, region = by_name.get("intensity"), by_name.get("region")
+    if intensity is None or not isinstance(intensity.value, Span):
+        return None
+    if region is None or intensity.origin == "user":
+        return GridUsed(intensity.value)
+    from footprint.plugins.grid import lookup
+
+    try:
+        return GridUsed(intensity.value, lookup(str(region.value)).gases, str(region.value))
+    except FootprintError:
+        return GridUsed(intensity.value, region=str(region.value))
 
 
 def _inputs_from_json(data: dict[str, Any], assumptions: list[Assumption], origin: str) -> dict[str, Any]:

@@ -132,6 +132,7 @@ def _wrap(text: str, indent: int) -> list[str]:
 
 def detail_text(ref: Any) -> str:
     """The human view of one reference."""
+    from footprint.claims.references import field_text
     from footprint.claims.reproduce import reproduce
     from footprint.render.text import number
     from footprint.render.text import show as show_span
@@ -148,7 +149,7 @@ def detail_text(ref: Any) -> str:
     head = [("hardware", ref.hardware), ("location", ref.location)]
     for key, f in head:
         if f is not None:
-            lines.append(f"  {key:<14}{f.text()}  {cite(f)}")
+            lines.append(f"  {key:<14}{field_text(f)}  {cite(f)}")
     if ref.profile:
         lines.append(f"  {'profile':<14}{ref.profile} (TDP and dense peaks for compare and MFU)")
     if ref.part_of:
@@ -159,7 +160,7 @@ def detail_text(ref: Any) -> str:
         lines.extend(_wrap(ref.notes, 2))
     lines += ["", "inputs as published (value, source)"]
     for key, f in ref.inputs.items():
-        lines.append(f"  {key:<14}{f.text()}  {cite(f)}" + (f"  ({f.note})" if f.note else ""))
+        lines.append(f"  {key:<14}{field_text(f)}  {cite(f)}" + (f"  ({f.note})" if f.note else ""))
     lines += ["", "publisher's method"]
     lines.extend(_wrap(ref.method.text, 2))
     if ref.method.factors:

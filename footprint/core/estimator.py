@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from footprint.core.result import Assumption, Footprint
+from footprint.core.result import Assumption, Footprint, GridUsed
 from footprint.core.span import Span
 from footprint.core.units import Q, unit
 from footprint.errors import FootprintError
@@ -37,6 +37,8 @@ class RunSpec:
     label: str = ""
     # every input as used (given or defaulted), by its schema name: Span, int or str; carried to the Footprint
     inputs: dict[str, Any] = field(default_factory=dict, hash=False)
+    grid: GridUsed | None = None  # the intensity's gases and region, carried to the Footprint
+    device_kind: str = "gpu"  # the profile's device_kind, carried to the Footprint
 
 
 def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprint:
@@ -71,6 +73,8 @@ def compute(spec: RunSpec, assumptions: tuple[Assumption, ...] = ()) -> Footprin
         assumptions=tuple(assumptions) + tuple(extra),
         label=spec.label,
         inputs=dict(spec.inputs),
+        grid=spec.grid,
+        device_kind=spec.device_kind,
     )
 
 

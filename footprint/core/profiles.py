@@ -15,9 +15,10 @@ if TYPE_CHECKING:
 
 
 _TOP_KEYS = {
-    "schema", "id", "name", "aliases", "vendor", "year", "form_factor", "nvml_names", "device_names", "notes", "sources",
+    "schema", "id", "name", "aliases", "vendor", "device_kind", "year", "form_factor", "nvml_names", "device_names", "notes", "sources",
     "tdp", "idle_power", "memory", "memory_bandwidth", "peak", "node", "host_power", "interconnect", "measured",
 }
+DEVICE_KINDS = ("gpu", "accelerator")  # a profile's device_kind: what reports call the device
 _MEASURED_KEYS = {"throughput", "power", "source", "note", "date", "gpu_name", "driver"}
 _SOURCED_KEYS = {"value", "source", "note"}
 _NODE_KEYS = {"name", "gpus_per_node", "max_power", "source", "note", "training_power"}
@@ -91,6 +92,7 @@ class HardwareProfile:
     plugin: str = ""
     measured: dict[str, Measured] = field(default_factory=dict)
     tdp_unknown: str = ""  # why no TDP is given, with its source
+    device_kind: str = "gpu"  # "gpu", or "accelerator" for a TPU or another device that is not a GPU: the word reports use
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -293,8 +295,12 @@ class _ProfileReader:
         year = d.get("year")
         if year is not None and not isinstance(year, int):
             self.fail("year", f"{year!r} is not a year")
+        device_kind = self.string("device_kind") or "gpu"
+        if device_kind not in DEVICE_KINDS:
+            self.fail("device_kind", f"{device_kind!r}, expected one of {', '.join(map(repr, DEVICE_KINDS))}")
         return HardwareProfile(
             id=pid,
+            device_kind=device_kind,
             name=self.string("name", required=True),
             tdp=tdp,
             tdp_unknown=tdp_unknown,

@@ -39,6 +39,19 @@ def register_text(kind: str, text: Callable[[Footprint, str], str]) -> None:
 
 
 @dataclass(frozen=True)
+class GridUsed:
+    """The grid factor a result's emissions rest on: its value, the gases it counts and the region it is for."""
+
+    intensity: Span  # gCO2e/kWh (gCO2/kWh where `gases` is "CO2")
+    gases: str = "CO2e"  # "CO2e", or "CO2" for a factor that counts CO2 only: its figures are then printed as CO2
+    region: str | None = None  # the region's code; None where the user gave the intensity itself
+
+    @property
+    def co2_only(self) -> bool:
+        return self.gases == "CO2"
+
+
+@dataclass(frozen=True)
 class Assumption:
     """One input that produced the result: its value, where it came from (origin) and the source text."""
 
@@ -84,6 +97,8 @@ class Footprint:
     energy_ram: Span | None = None
     label: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    grid: GridUsed | None = None  # the grid factor behind `emissions`, where known
+    device_kind: str = "gpu"  # the profile's device_kind: "gpu", or "accelerator" (TPUs and other non-GPUs)
     # every input as it was used, given or defaulted, by its schema name (footprint.estimates.schema):
     # a Span, an int (gpus) or a str (profile, region, precision, label). Comparisons and renderers read these
     # values, never the printed assumptions.

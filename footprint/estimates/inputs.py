@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from footprint.core import units as u
 from footprint.core.estimator import RunSpec
 from footprint.core.precisions import PRECISIONS
-from footprint.core.result import Assumption
+from footprint.core.result import Assumption, GridUsed
 from footprint.core.span import Span, parse_span
 from footprint.errors import FootprintError
 from footprint.estimates.schema import BY_NAME, NAMES, check_names, defaults
@@ -158,7 +158,7 @@ def build_spec(*, profile: HardwareProfile | None = None, **inputs: Any) -> tupl
         gpu_power=power, host_power=host, pue=site.pue, intensity=site.intensity, gpus=n_gpus, duration=wall,
         gpu_hours=total_hours, flops=total_flops, peak=peak, mfu=mfu_span, price=site.price,
         energy_price=site.energy_price, profile=profile.id if profile is not None else None, label=label,
-        inputs=resolved,
+        inputs=resolved, grid=site.grid, device_kind=profile.device_kind if profile is not None else "gpu",
     )
     return spec, tuple(notes)
 
@@ -267,6 +267,7 @@ class Site:
     intensity: Span
     price: Span | None = None
     energy_price: Span | None = None
+    grid: GridUsed | None = None  # the intensity with the gases it counts and its region
 
 
 def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any = None, price: Any = None,
@@ -284,7 +285,7 @@ def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any =
         pue_span = read_quantity("pue", pue)
         notes.append(Assumption("pue", pue_span, "user"))
     resolved["pue"] = pue_span
-    intensity_span = _intensity(region, intensity, notes, resolved)
+    grid = _intensity(region, intensity, notes, resolved)
     price_span = None
     if price is not None:
         price_span = read_quantity("price", price)
@@ -295,7 +296,7 @@ def resolve_site(*, pue: Any = None, region: str | None = None, intensity: Any =
         energy_price_span = read_quantity("energy_price", energy_price)
         notes.append(Assumption("energy_price", energy_price_span, "user"))
         resolved["energy_price"] = energy_price_span
-    return Site(pue_span, intensity_span, price_span, energy_price_span)
+    return Site(pue_span, grid.intensity, price_span, energy_price_span, grid)
 
 
 def _pct(span: Span) -> str:
@@ -304,7 +305,7 @@ def _pct(span: Span) -> str:
     return f"{float(span.central.magnitude):.0%}"
 
 
-def _intensity(region: str | None, intensity: Any, notes: list[Assumption], resolved: dict[str, Any]) -> Span:
+def _intensity(region: str | None, intensity: Any, notes: list[Assumption], resolved: dict[str, Any]) -> GridUsed:
     from footprint.plugins.grid import lookup
 
     if region is not None and intensity is not None:
@@ -313,7 +314,7 @@ def _intensity(region: str | None, intensity: Any, notes: list[Assumption], reso
         span = read_quantity("intensity", intensity)
         notes.append(Assumption("intensity", span, "user", "a plain mass per kWh is read as CO2e per kWh"))
         resolved["intensity"] = span
-        return span
+        return GridUsed(span)
     origin = "region data"
     if region is None:
         region = str(defaults()["region"]["value"])
@@ -327,7 +328,7 @@ def _intensity(region: str | None, intensity: Any, notes: list[Assumption], reso
     notes.append(Assumption("intensity", span, origin, source))
     resolved["region"] = grid.code
     resolved["intensity"] = span
-    return span
+    return GridUsed(span, grid.gases, grid.code)
 
 
 def _compute_inputs(profile: HardwareProfile | None, flops: Any, params: Any, active_params: Any, tokens: Any,

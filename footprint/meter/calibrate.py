@@ -15,23 +15,13 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from footprint.core.profiles import PRECISIONS, HardwareProfile
 from footprint.errors import FootprintError
+from footprint.plugins.contract import LoadBackend
 
 WARMUP_SHARE = 0.2  # of the measured time, spent first at full load so clocks, power and cuBLAS settle
-
-
-class LoadBackend(Protocol):
-    """Generates a matmul load. ``step()`` runs some matmuls to completion and returns the FLOPs it did."""
-
-    name: str
-
-    def check(self) -> None: ...
-    def prepare(self, precision: str, size: int) -> None: ...
-    def step(self) -> float: ...
-    def describe(self, precision: str, size: int) -> str: ...
 
 
 class TorchBackend:

@@ -35,8 +35,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.proctree import stat_fields, tree
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 GENERIC_CPU_TDP_W = 85.0  # codecarbon external/hardware.py POWER_CONSTANT: "default W value for a CPU if no model is found"
 W_PER_THREAD = 4.0  # codecarbon core/cpu.py DEFAULT_POWER_PER_CORE: "default power consumption of 4 W per thread"

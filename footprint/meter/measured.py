@@ -89,7 +89,8 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
     if hourly is not None:  # a grid plugin gave hourly data: weight each hour's energy by its own intensity
         from dataclasses import replace
 
-        resolved = replace(resolved, intensity=hourly.value)
+        grid = replace(resolved.grid, intensity=hourly.value) if resolved.grid is not None else None
+        resolved = replace(resolved, intensity=hourly.value, grid=grid)
         notes = [hourly if n.name == "intensity" else n for n in notes]
         inputs["intensity"] = hourly.value
     gpu_j = sum(p.energy("gpu") for p in parts)
@@ -143,8 +144,14 @@ def build_footprint(parts: list[Totals], site: dict[str, Any] | None = None, lab
         energy_ram=energy_ram, label=label, details=details,
         inputs={**({"profile": profile} if profile else {}), "gpus": n_gpus, "duration": Span(Q(duration_s / 3600, "h")),
                 **inputs, **({"label": label} if label else {})},
-        work=work,
+        work=work, grid=resolved.grid, device_kind=_device_kind(profile),
     )
+
+
+def _device_kind(profile_id: str | None) -> str:
+    from footprint.plugins.catalog import device_kind_of
+
+    return device_kind_of(profile_id)
 
 
 def _where(part: Totals) -> Any:

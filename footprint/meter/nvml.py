@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 NO_DRIVER = "no NVIDIA driver found: metering CPU and RAM only"
 FIELD_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT (nvml.h; pynvml.py line 752)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from footprint.meter.channels import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
+from footprint.plugins.contract import ChannelBase, MeterFactory, MeterSettings, Opened, Reading
 
 _PACKAGE_DIR = re.compile(r"^intel-rapl:\d+$")
 # Reads between intervals keep at most one wrap between reads: an AMD package range of ~65.5 kJ wraps in

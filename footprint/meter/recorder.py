@@ -20,11 +20,11 @@ from typing import Any
 
 from footprint.core.result import Footprint
 from footprint.errors import FootprintError
-from footprint.meter.channels import VISIBLE_DEVICES_VARIABLES, MeterFactory, MeterSettings
 from footprint.meter.checkpoint import Checkpoints
 from footprint.meter.ledger import Ledger
 from footprint.meter.log import FORMAT, VERSION, LogWriter
 from footprint.meter.sampler import DEFAULT_INTERVAL_S, Clock, Meter, MeterThread, OpenedMeters, open_session
+from footprint.plugins.contract import VISIBLE_DEVICES_VARIABLES, MeterFactory, MeterSettings
 
 _PLAIN_TIME = re.compile(r"\s*((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*([a-z]*)\s*", re.ASCII)
 _SECONDS_PER = {"": 1.0, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3,

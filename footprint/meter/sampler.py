@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from footprint.meter.channels import COMPONENTS, Channel, MeterFactory, MeterSettings, Opened, Reading
 from footprint.meter.nvml import NO_DRIVER
+from footprint.plugins.contract import COMPONENTS, Channel, MeterFactory, MeterSettings, Opened, Reading
 from footprint.plugins.manager import PluginTimeoutError, within_deadline
 
 # what a channel or meter may not take down (as for plugin hooks): everything but a user's Ctrl-C

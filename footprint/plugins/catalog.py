@@ -73,3 +73,14 @@ def profile_for_device(device_name: str) -> HardwareProfile | None:
         if any(n.lower() == wanted for n in (*profile.device_names, *profile.nvml_names)):
             return profile
     return None
+
+
+def device_kind_of(profile_id: str | None) -> str:
+    """The device_kind of a profile by its id ("gpu" or "accelerator"); "gpu" where there is no profile, or none of
+    that id is loaded now (a saved result's profile from a plugin that is not installed)."""
+    if not profile_id:
+        return "gpu"
+    try:
+        return get_profile(profile_id).device_kind
+    except FootprintError:
+        return "gpu"

@@ -1,76 +1,16 @@
-"""Grid carbon intensity: the GridIntensity record and region lookup through the plugin hooks."""
+"""Grid carbon intensity: region lookup through the plugin hooks (the GridIntensity record is in plugins.contract)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from footprint.errors import FootprintError, suggest
+from footprint.plugins.contract import GridIntensity, IntensityPeriod
 
 if TYPE_CHECKING:
-    import pint
-
-
-@dataclass(frozen=True)
-class IntensityPeriod:
-    """The grid's carbon intensity over [start, end) (timezone-aware datetimes), e.g. one hour of a data export."""
-
-    start: datetime
-    end: datetime
-    intensity: pint.Quantity
-
-
-@dataclass(frozen=True)
-class GridIntensity:
-    """Carbon intensity of a region's grid electricity.
-
-    ``basis`` says in words what the factor counts ("CO2e, lifecycle", "CO2 only, combustion", ...); ``gases``
-    says it as data: "CO2e", or "CO2" for a factor that counts carbon dioxide only, which understates CO2e and is
-    printed as gCO2. Code reads ``gases``, never the words. ``intensity`` is the single figure (the average
-    when ``periods`` are given); ``periods``, when a plugin has time-resolved data, are what the meter applies
-    interval by interval.
-    """
-
-    code: str
-    name: str
-    intensity: pint.Quantity
-    year: int | None
-    source: str
-    basis: str
-    plugin: str = ""
-    periods: tuple[IntensityPeriod, ...] = ()
-    gases: Literal["CO2e", "CO2"] = "CO2e"
-
-    @property
-    def co2_only(self) -> bool:
-        """Whether the factor counts CO2 only (not CO2e): its figures are then printed as CO2."""
-        return self.gases == "CO2"
-
-    def describe(self) -> str:
-        year = f" ({self.year})" if self.year else ""
-        hourly = f", {len(self.periods)} time-resolved periods" if self.periods else ""
-        return f"{self.name}{year}, {self.basis}{hourly}; {self.source}"
-
-    def at(self, when: datetime) -> pint.Quantity:
-        """The intensity in force at ``when``: its period's, else the single figure."""
-        for period in self.periods:
-            if period.start <= when < period.end:
-                return period.intensity
-        return self.intensity
-
-    def for_hour(self, hour: datetime) -> tuple[pint.Quantity, bool]:
-        """The intensity the meter applies to the UTC hour starting at ``hour``: the period its middle falls in
-        (True), else the single figure (False). Periods need not be clipped to a run: hours outside it are never
-        asked for."""
-        from datetime import timedelta
-
-        middle = hour + timedelta(minutes=30)
-        for period in self.periods:
-            if period.start <= middle < period.end:
-                return period.intensity, True
-        return self.intensity, False
+    pass
 
 
 def intensity_problem(q: Any) -> str | None:

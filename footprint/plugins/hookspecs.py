@@ -16,11 +16,8 @@ import pluggy
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from footprint.claims.references import Reference
     from footprint.core.profiles import HardwareProfile
-    from footprint.meter.calibrate import LoadBackend
-    from footprint.meter.channels import MeterFactory
-    from footprint.plugins.grid import GridIntensity
+    from footprint.plugins.contract import GridIntensity, LoadBackend, MeterFactory, Reference
 
 _marker = pluggy.HookspecMarker("footprint")
 
@@ -80,7 +77,7 @@ def footprint_register_references(register: Callable[[Reference], None]) -> None
 def footprint_register_meters(register: Callable[[MeterFactory], None]) -> None:
     """Register live meters (GPU, CPU, RAM power sources) used by ``footprint run`` and ``footprint.track``.
 
-    :param register: call once per ``footprint.meter.channels.MeterFactory``; its ``component`` is "gpu", "cpu" or
+    :param register: call once per ``footprint.plugins.contract.MeterFactory``; its ``component`` is "gpu", "cpu" or
         "ram" and its ``open(settings)`` returns the channels it can meter here (or none, with a reason). Every GPU
         meter's channels are used; for CPU and RAM the first factory with channels wins, and plugins are asked
         before the built-in meters. A channel's ``read(now)`` returns a ``Reading``

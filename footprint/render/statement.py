@@ -73,8 +73,6 @@ def _version() -> str:
 
 
 def _hardware(fp: Footprint) -> str:
-    from footprint.render.text import _is_gpu
-
     name = fp.profile or "unspecified hardware"
     try:
         from footprint.plugins.catalog import get_profile
@@ -82,7 +80,7 @@ def _hardware(fp: Footprint) -> str:
         name = get_profile(fp.profile).name if fp.profile else name
     except FootprintError:
         pass
-    word = "GPU" if _is_gpu(fp.profile) else "accelerator"
+    word = "GPU" if fp.device_kind == "gpu" else "accelerator"
     simulated = fp.assumption("gpus")
     if simulated is not None and simulated.value == "simulated":
         word = f"simulated {word}"
@@ -225,11 +223,9 @@ def measurement_paragraph(fp: Footprint) -> str:
 
 def _hours(fp: Footprint) -> str:
     """'2,662,400 GPU-hours', or '8.068 s of accelerator time' for a short run."""
-    from footprint.render.text import _is_gpu
-
     text = _q(fp.gpu_hours, ladder="time")
     if text.endswith(" h") or " h (" in text:
-        word = "GPU" if _is_gpu(fp.profile) else "accelerator"
+        word = "GPU" if fp.device_kind == "gpu" else "accelerator"
         return text.replace(" h", f" {word}-hours", 1) if " (" not in text else f"{text} of {word} time"
     return f"{text} of accelerator time"
 

@@ -35,37 +35,14 @@ def wall_time(span: Span, metered: bool = False) -> str:
 
 def co2_only(fp: Footprint) -> bool:
     """Whether the grid factor behind `fp` counts CO2 only (not CO2e): then its figures are printed as CO2."""
-    region = fp.assumption("region")
-    if region is None or fp.assumption("intensity") is None or fp.assumption("intensity").origin == "user":
-        return False
-    from footprint.errors import FootprintError
-    from footprint.plugins.grid import lookup
-
-    try:
-        return lookup(str(region.value)).co2_only
-    except FootprintError:
-        return False
+    return fp.grid is not None and fp.grid.co2_only
 
 
 def accelerators(fp: Footprint) -> str:
     """'2,048 GPUs' or '256 accelerators': TPUs and other non-GPU accelerators are not called GPUs."""
-    word = "GPU" if _is_gpu(fp.profile) else "accelerator"
+    word = "GPU" if fp.device_kind == "gpu" else "accelerator"
     n = fp.gpus or 0
     return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _is_gpu(profile_id: str | None) -> bool:
-    if not profile_id:
-        return True
-    from footprint.errors import FootprintError
-
-    try:
-        from footprint.plugins.catalog import get_profile
-
-        profile = get_profile(profile_id)
-    except (FootprintError, ImportError):
-        return True
-    return profile.vendor.lower() in ("nvidia", "amd", "intel") or "gpu" in profile.name.lower()
 
 
 def _host_parts(fp: Footprint, key: str) -> list[dict[str, Any]]:
@@ -91,7 +68,7 @@ def rows(fp: Footprint) -> list[tuple[str, str, str]]:
     """The result rows shared by every report of a Footprint: (what, value, how it was obtained)."""
     measured = fp.kind == "measurement"
     basis = co2_only(fp)
-    word = "GPU" if _is_gpu(fp.profile) else "accelerator"
+    word = "GPU" if fp.device_kind == "gpu" else "accelerator"
     energies: list[tuple[str, Span | None, str]] = []
     if measured:
         gpus = _host_parts(fp, "gpus")

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from footprint.meter.channels import MeterSettings
 from footprint.meter.nvml import NvmlGpuMeter
+from footprint.plugins.contract import MeterSettings
 
 GPU_W = 350.0  # the fake GPU's draw: the energy a callback logs is this power times the time it metered
 NO_HOST = MeterSettings(powercap_root=Path("/nonexistent"), proc_root=Path("/nonexistent"))

@@ -17,7 +17,7 @@ from footprint import hookimpl
 from footprint.errors import FootprintError
 
 if TYPE_CHECKING:
-    from footprint.plugins.grid import GridIntensity
+    from footprint.plugins.contract import GridIntensity
 
 
 # US state names -> two-letter codes are in codecarbon's usa_emissions.json itself (regionCode).
@@ -52,7 +52,7 @@ _Row = tuple[str, str, float, int | None, str, str, str]  # code, name, g/kWh, y
 
 def _intensity(row: _Row) -> GridIntensity:
     from footprint.core.units import Q
-    from footprint.plugins.grid import GridIntensity
+    from footprint.plugins.contract import GridIntensity
 
     code, name, g_per_kwh, year, source, counts, gases = row
     return GridIntensity(code, name, Q(g_per_kwh, "gCO2e/kWh"), year, source, counts, gases=gases)

@@ -1,7 +1,7 @@
 """Built-in plugin: the meters behind ``footprint run`` and ``footprint.track`` (NVML GPUs, RAPL or modelled CPU,
 modelled RAM).
 
-A third-party meter (another vendor's GPUs, a BMC or a PDU) is a ``footprint.meter.channels.MeterFactory``
+A third-party meter (another vendor's GPUs, a BMC or a PDU) is a ``footprint.plugins.contract.MeterFactory``
 registered the same way; plugins registered later are asked first, so a CPU or RAM meter from a plugin replaces
 the built-in model, and a GPU meter from a plugin adds its devices::
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from footprint import hookimpl
 
 if TYPE_CHECKING:
-    from footprint.plugins.grid import GridIntensity
+    from footprint.plugins.contract import GridIntensity
 
 ENV = "FOOTPRINT_GRID_CSV"
 TIME = "Datetime (UTC)"
