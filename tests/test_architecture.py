@@ -23,13 +23,6 @@ LAYERS = ["footprint.core", "footprint.plugins", "footprint.estimates", "footpri
 BASE = {"footprint", "footprint.errors"}
 ENTRY = "footprint.__main__"  # `python -m footprint`: above everything
 FACES = ["footprint.plugin_api", "footprint.testing", "footprint.plugins.builtin", "footprint.integrations"]
-# Imports inside functions of the meter's log module that still close a circle; each edge named here is
-# one to remove, and no other edge may close one.
-CIRCLE_EDGES_LEFT = {
-    ("footprint.meter.log", "footprint.meter.checkpoint"),
-    ("footprint.meter.log", "footprint.meter.ledger"),
-    ("footprint.meter.log", "footprint.meter.stored_totals"),
-}
 
 
 def module_name(path: Path) -> str:
@@ -146,17 +139,10 @@ def circles(edges: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_circles() -> None:
     """No module reaches itself through imports, the ones inside functions included: a circle ties modules that
     then cannot be read, tested or moved one at a time."""
-    edges = {name: {d for d in deps if d != name and (name, d) not in CIRCLE_EDGES_LEFT}
+    edges = {name: {d for d in deps if d != name}
              for name, deps in graph().items()}
     found = circles(edges)
     assert not found, "import circles:\n" + "\n".join(" -> ".join(c) for c in found)
-
-
-def test_the_circles_left_are_still_there() -> None:
-    """Each edge let through above is still imported; one that is gone leaves the list."""
-    g = graph()
-    gone = sorted(f"{a} -> {b}" for a, b in CIRCLE_EDGES_LEFT if b not in g[a])
-    assert not gone, "no longer imported, remove from CIRCLE_EDGES_LEFT:\n" + "\n".join(gone)
 
 
 def test_the_checker_sees_a_circle_through_a_function(tmp_path: Path) -> None:

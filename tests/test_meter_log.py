@@ -9,8 +9,7 @@ import pytest
 
 from footprint.errors import FootprintError
 from footprint.meter.fake_nvml import FakeGpu
-from footprint.meter.ledger import load_totals
-from footprint.meter.log import FORMAT, LogWriter, read_log, write_atomic
+from footprint.meter.log import FORMAT, LogWriter, load_totals, read_log, write_atomic
 from footprint.meter.measured import build_footprint
 from tests.fixtures.meter.helpers import metered
 

@@ -29,13 +29,12 @@ from footprint.meter.log import (
     VERSION,
     MeterLog,
     _blocks,
-    _check_time,
-    _number,
     _Reader,
-    _shown,
     check_header,
     sealed,
 )
+from footprint.meter.log_values import log_number
+from footprint.meter.stored_totals import checkpoint_problem, stored_problem
 
 CHECKPOINT_EVERY_S = 600.0  # of run time: 144 short lines a day, against 17,280 intervals at the default 5 s
 ANCHOR_HOURS = 6  # a checkpoint holding more hours than this becomes the one later checkpoints point back to for
@@ -84,25 +83,6 @@ def checkpoint_record(t: float, state: dict[str, Any], run_id: Any, start: int, 
     """A checkpoint record (see ``Checkpoints``): a ledger's ``state`` at run time ``t``."""
     return {"type": "checkpoint", "t": t, "run_id": run_id, "from": start, "at": at, "line": line,
             "older": older, "since": since, "ledger": state}
-
-
-def checkpoint_problem(record: dict[str, Any], channels: int, last_t: float) -> str | None:
-    """What is wrong with a checkpoint record of a run with ``channels`` channels (None if it is well formed)."""
-    wrong = _check_time(record, last_t)
-    if wrong:
-        return f"checkpoint: {wrong}"
-    places = [record.get(key) for key in ("from", "at", "line")]
-    if not all(type(v) is int and v >= 0 for v in places) or not places[0] < places[1] or places[2] < 2:
-        return f"checkpoint: 'from', 'at' and 'line' are {_shown(places)}; expected byte offsets and a line number"
-    older, since = record.get("older"), record.get("since")
-    if (older is None) != (since is None) or (older is not None and not (
-            type(older) is int and places[0] < older < places[1] and type(since) is int)):
-        return f"checkpoint: 'older' and 'since' are {_shown([older, since])}; expected an earlier checkpoint's offset and an hour, or nulls"
-    state = record.get("ledger")
-    header = {"channels": [{"key": str(i), "component": "gpu"} for i in range(channels)]}
-    if Ledger.resume(header, state) is None:
-        return f"checkpoint: 'ledger' is {_shown(state)}; expected the running totals of {channels} channels"
-    return None
 
 
 def read_runs_resumed(path: str | Path) -> list[MeterLog]:
@@ -266,7 +246,6 @@ def _usable(fh: IO[bytes], at: int, line: bytes, crcs: dict[int, _RunCrc] | None
     crc = (crcs if crcs is not None else {}).setdefault(start, _RunCrc(fh, start))
     if zlib.crc32(seal[0], crc.at(at)) != seal[1]:
         return None  # it, or a byte of its run before it, changed since the meter wrote them
-    from footprint.meter.stored_totals import stored_problem
 
     if stored_problem(header, record) is not None or not _follows_its_interval(fh, start, at, record):
         return None
@@ -287,12 +266,12 @@ def _follows_its_interval(fh: IO[bytes], start: int, at: int, record: dict[str, 
     lo = max(start, at - NEAR_BYTES)
     fh.seek(lo)
     before = fh.read(at - lo)
-    state_t = _number(record["ledger"].get("t")) if isinstance(record.get("ledger"), dict) else None
+    state_t = log_number(record["ledger"].get("t")) if isinstance(record.get("ledger"), dict) else None
     j = before.rfind(b'\n{"type":"interval",')
     if j < 0:
         return state_t == 0.0 and lo == start  # no interval in the whole run: none counted yet
     try:
-        t = _number(json.loads(before[j + 1:before.index(b"\n", j + 1)]).get("t"))
+        t = log_number(json.loads(before[j + 1:before.index(b"\n", j + 1)]).get("t"))
     except (ValueError, RecursionError, AttributeError):
         return False
     return t is not None and state_t is not None and abs(t - state_t) <= 1e-3

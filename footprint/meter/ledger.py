@@ -15,6 +15,8 @@ from itertools import groupby, islice, repeat
 from operator import add, floordiv, itemgetter, le, sub, truediv
 from typing import Any
 
+from footprint.meter.log_values import log_number
+
 PEAK_WINDOW_S = 20.0  # peak power is energy over windows of at least this long (and at least one interval): an
 # interval's boundaries are timestamps taken around the reads, and a read delayed by a loaded CPU (or a counter that
 # moves in ~100 ms steps) shifts energy from one interval to the next; over one short interval that jitter reads as a
@@ -318,13 +320,12 @@ class Ledger:
         """A ledger for ``header`` continued from a checkpoint's ``state``; None if the state is not one this header's
         ledger could have written (wrong channel count, a value that is not a finite number...). Window totals are
         not carried: a report from a log gives the run's totals, not its windows."""
-        from footprint.meter.log import _number
 
         ledger = cls(header)
         if not isinstance(state, dict):
             return None
         rows, hourly = state.get("channels"), state.get("hourly")
-        t, intervals = _number(state.get("t")), state.get("intervals")
+        t, intervals = log_number(state.get("t")), state.get("intervals")
         if not isinstance(rows, list) or len(rows) != len(ledger.channels) or not isinstance(hourly, list) \
                 or t is None or t < 0 or type(intervals) is not int or intervals < 0:
             return None
@@ -336,7 +337,7 @@ class Ledger:
                 if seconds is None:
                     return None
                 channel.set_seconds(seconds)
-            numbers = [_number(v) for v in (*row[:4], *_pair(row[6]), *_pair(row[7]))]
+            numbers = [log_number(v) for v in (*row[:4], *_pair(row[6]), *_pair(row[7]))]
             flags = row[5]
             if any(v is None for v in numbers) or type(row[4]) is not int or row[4] < 0 or not isinstance(flags, dict) \
                     or not all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in flags.items()):
@@ -372,13 +373,12 @@ class Ledger:
 
 def hourly_entries(entries: Any) -> dict[int, float] | None:
     """Energy per UTC hour from a checkpoint's ``[[hour, J], ...]``; None if that is not what it holds."""
-    from footprint.meter.log import _number
 
     if not isinstance(entries, list):
         return None
     hours: dict[int, float] = {}
     for entry in entries:
-        if not isinstance(entry, list) or len(entry) != 2 or type(entry[0]) is not int or _number(entry[1]) is None:
+        if not isinstance(entry, list) or len(entry) != 2 or type(entry[0]) is not int or log_number(entry[1]) is None:
             return None
         hours[entry[0]] = float(entry[1])
     return hours
@@ -386,11 +386,10 @@ def hourly_entries(entries: Any) -> dict[int, float] | None:
 
 def _seconds(value: Any) -> list[float] | None:
     """[measured, filled, unknown, open fill] seconds from a checkpoint or final record; None if not that."""
-    from footprint.meter.log import _number
 
     if not isinstance(value, list) or len(value) != 4:
         return None
-    numbers = [_number(v) for v in value]
+    numbers = [log_number(v) for v in value]
     if any(v is None or v < 0 for v in numbers):
         return None
     return numbers  # type: ignore[return-value]
@@ -398,14 +397,6 @@ def _seconds(value: Any) -> list[float] | None:
 
 def _pair(value: Any) -> tuple[Any, Any]:
     return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
-
-
-def load_totals(path: str) -> tuple[Ledger, Any]:
-    """The first run of a log streamed into a Ledger: (ledger, the MeterLog with header, final record, cut-off flags)."""
-    from footprint.meter.log import read_runs
-
-    log = read_runs(path)[0]
-    return log.ledger, log
 
 
 def totals_record(ledger: Ledger) -> dict[str, Any]:

@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from footprint.errors import FootprintError
+from footprint.meter.ledger import Ledger
+from footprint.meter.log_values import MAX_JOULES, MAX_SECONDS, excerpt, log_number, time_problem
+from footprint.meter.stored_totals import checkpoint_problem, stored_problem
 
 FORMAT = "footprint-meter-log"
 VERSION = 1
 FSYNC_EVERY = 12  # records: about a minute at the default interval
-MAX_JOULES = 1e15  # per interval and channel: a 1 PW reading is a corrupt record, not a measurement
-MAX_SECONDS = 1e9  # about 30 years
 MAX_LINE = 1 << 20  # characters: a header with hundreds of devices is a few tens of kB
 MAX_PROBLEMS_SHOWN = 10  # per file; the rest are counted in one line
 COMPONENTS = ("gpu", "cpu", "ram")
@@ -162,43 +163,28 @@ class MeterLog:
         return f"{self.header.get('host')}/{self.header.get('pid')}/{self.header.get('start_unix')}"
 
 
-def _number(value: Any) -> float | None:
-    """A finite float within bounds, or None: JSON booleans, strings, 400-digit integers and NaN are not numbers."""
-    kind = type(value)  # exact types: bool is an int subclass, and JSON has no others
-    if kind is float:
-        return value if -MAX_JOULES <= value <= MAX_JOULES else None  # NaN fails both comparisons
-    if kind is int:
-        return float(value) if -MAX_JOULES <= value <= MAX_JOULES else None
-    return None
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def check_header(record: dict[str, Any]) -> str | None:
     """What is wrong with a header record (None if it can be read)."""
     version = record.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        return f"'version' is {_shown(version)}; expected a whole number from 1"
+        return f"'version' is {excerpt(version)}; expected a whole number from 1"
     channels = record.get("channels", [])
     if not isinstance(channels, list):
-        return f"'channels' is {_shown(channels)}; expected a list"
+        return f"'channels' is {excerpt(channels)}; expected a list"
     for i, channel in enumerate(channels):
         if not isinstance(channel, dict) or not isinstance(channel.get("key"), str) or channel.get("component") not in COMPONENTS:
-            return f"channel {i} is {_shown(channel)}; expected an object with a 'key' and a 'component' (gpu, cpu or ram)"
+            return f"channel {i} is {excerpt(channel)}; expected an object with a 'key' and a 'component' (gpu, cpu or ram)"
     settings = record.get("settings", {})
     if not isinstance(settings, dict):
-        return f"'settings' is {_shown(settings)}; expected an object"
-    interval = _number(settings.get("interval_s", 5.0))
+        return f"'settings' is {excerpt(settings)}; expected an object"
+    interval = log_number(settings.get("interval_s", 5.0))
     if interval is None or not 0 < interval <= MAX_SECONDS:
-        return f"'settings.interval_s' is {_shown(settings.get('interval_s'))}; expected a positive number of seconds"
+        return f"'settings.interval_s' is {excerpt(settings.get('interval_s'))}; expected a positive number of seconds"
     site = settings.get("site", {})
     if not isinstance(site, dict) or not all(v is None or (isinstance(v, str | int | float) and not isinstance(v, bool)) for v in site.values()):
-        return f"'settings.site' is {_shown(site)}; expected an object of option values"
+        return f"'settings.site' is {excerpt(site)}; expected an object of option values"
     if "run_id" in record and not isinstance(record["run_id"], str):
-        return f"'run_id' is {_shown(record['run_id'])}; expected a string"
+        return f"'run_id' is {excerpt(record['run_id'])}; expected a string"
     return _described(record) or next(filter(None, map(_channel_described, range(len(channels)), channels)), None)
 
 
@@ -224,30 +210,21 @@ def _wrong_type(value: Any, types: tuple[type, ...]) -> bool:
 def _described(record: dict[str, Any]) -> str | None:
     """What is wrong with the header's description of the run (its start, machine, job), if anything."""
     start = record.get("start_unix")
-    if start is not None and ((number := _number(start)) is None or not 0 <= number <= MAX_UNIX):
-        return f"'start_unix' is {_shown(start)}; expected the run's start in seconds since 1970"
+    if start is not None and ((number := log_number(start)) is None or not 0 <= number <= MAX_UNIX):
+        return f"'start_unix' is {excerpt(start)}; expected the run's start in seconds since 1970"
     for key, (types, expected) in _HEADER_FIELDS.items():
         if _wrong_type(record.get(key), types):
-            return f"{key!r} is {_shown(record[key])}; expected {expected}"
+            return f"{key!r} is {excerpt(record[key])}; expected {expected}"
     return None
 
 
 def _channel_described(i: int, channel: dict[str, Any]) -> str | None:
     for key, (types, expected) in _CHANNEL_FIELDS.items():
         if _wrong_type(channel.get(key), types):
-            return f"channel {i} {key!r} is {_shown(channel[key])}; expected {expected}"
+            return f"channel {i} {key!r} is {excerpt(channel[key])}; expected {expected}"
     limit = channel.get("power_limit_w")
-    if limit is not None and ((number := _number(limit)) is None or number <= 0):
-        return f"channel {i} 'power_limit_w' is {_shown(limit)}; expected a power limit in W"
-    return None
-
-
-def _check_time(record: dict[str, Any], last_t: float) -> str | None:
-    t = _number(record.get("t"))
-    if t is None or not 0 <= t <= MAX_SECONDS:
-        return f"'t' is {_shown(record.get('t'))}; expected seconds since the start"
-    if t < last_t:
-        return f"time goes backwards ('t' {t:g} s after {last_t:g} s)"
+    if limit is not None and ((number := log_number(limit)) is None or number <= 0):
+        return f"channel {i} 'power_limit_w' is {excerpt(limit)}; expected a power limit in W"
     return None
 
 
@@ -255,16 +232,14 @@ def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | 
     """What is wrong with a record of a run with ``channels`` channels whose last time was ``last_t``."""
     kind = record.get("type")
     if kind not in RECORD_TYPES:
-        return f"unknown record type {_shown(kind)}; expected one of {', '.join(RECORD_TYPES)}"
+        return f"unknown record type {excerpt(kind)}; expected one of {', '.join(RECORD_TYPES)}"
     if kind == "note":
         return None  # free text about a channel; nothing is counted from it
     if kind == "final":
-        return _check_time(record, last_t) if "t" in record else None
+        return time_problem(record, last_t) if "t" in record else None
     if kind == "checkpoint":
-        from footprint.meter.checkpoint import checkpoint_problem
-
         return checkpoint_problem(record, channels, last_t)
-    wrong = _check_time(record, last_t)
+    wrong = time_problem(record, last_t)
     if wrong:
         return wrong
     if kind == "work":
@@ -275,24 +250,24 @@ def check_record(record: dict[str, Any], channels: int, last_t: float) -> str | 
         if not isinstance(record.get("window"), str) or record.get("edge") not in ("start", "end"):
             return "a window mark needs a 'window' name and an 'edge' of start or end"
         return None
-    dt = _number(record.get("dt"))
+    dt = log_number(record.get("dt"))
     if dt is None or not 0 <= dt <= float(record["t"]) - last_t + 0.002:  # both are rounded to 1 ms
-        return f"'dt' is {_shown(record.get('dt'))}; expected the seconds since the previous record"
+        return f"'dt' is {excerpt(record.get('dt'))}; expected the seconds since the previous record"
     flags = record.get("flags", {})
     if not isinstance(flags, dict) or not all(
             isinstance(k, str) and k.isdigit() and int(k) < channels and isinstance(v, list) and all(isinstance(f, str) for f in v)
             for k, v in flags.items()):
-        return f"'flags' is {_shown(flags)}; expected lists of flag names by channel number"
+        return f"'flags' is {excerpt(flags)}; expected lists of flag names by channel number"
     energies = record.get("e")
-    values = [_number(x) for x in energies] if isinstance(energies, list) else []
+    values = [log_number(x) for x in energies] if isinstance(energies, list) else []
     if not isinstance(energies, list) or len(energies) != channels or any(
             x is None or (x < 0 and "gap-measured" not in flags.get(str(i), [])) for i, x in enumerate(values)):
         # a negative energy is only the correction of a gap estimate, once the counter measured across the gap
-        return f"'e' is {_shown(energies)}; expected {channels} finite, non-negative energies in J"
+        return f"'e' is {excerpt(energies)}; expected {channels} finite, non-negative energies in J"
     estimated = record.get("est", {})
     if not isinstance(estimated, dict) or not all(
-            isinstance(k, str) and k.isdigit() and int(k) < channels and _number(v) is not None for k, v in estimated.items()):
-        return f"'est' is {_shown(estimated)}; expected estimated energies in J by channel number"
+            isinstance(k, str) and k.isdigit() and int(k) < channels and log_number(v) is not None for k, v in estimated.items()):
+        return f"'est' is {excerpt(estimated)}; expected estimated energies in J by channel number"
     return None
 
 
@@ -473,8 +448,6 @@ class _Reader:
     def _check_stored(self, current: MeterLog, record: dict[str, Any], lineno: int) -> None:
         """Name the totals a checkpoint or final record stores if they could not stand for its records: checked on
         their own, and against the records before it when every one of those was read."""
-        from footprint.meter.stored_totals import stored_problem
-
         clean = len(current.problems) == len(current.refused) and not current.bad_lines  # refused totals add nothing
         wrong = stored_problem(current.header, record, current.ledger if clean else None)
         if wrong:
@@ -503,7 +476,7 @@ class _Reader:
             return
         if record.get("type") == "header":
             if record.get("format") != FORMAT:
-                raise FootprintError(f"{p}:{lineno}: not a footprint meter log header (format {_shown(record.get('format'))}); "
+                raise FootprintError(f"{p}:{lineno}: not a footprint meter log header (format {excerpt(record.get('format'))}); "
                                      "expected a log written by 'footprint run'")
             version = record.get("version")
             if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
@@ -515,8 +488,6 @@ class _Reader:
                 self.orphan_problems.append(f"{p}:{lineno}: bad header: {wrong}; this run's records are skipped")
                 self.current = None
                 return
-            from footprint.meter.ledger import Ledger
-
             self.current = MeterLog(str(p), record, line=lineno, ledger=Ledger(record))
             self.runs.append(self.current)
             return
@@ -585,3 +556,9 @@ def write_atomic(path: str | Path, text: str) -> None:
     from footprint.meter.outfiles import write_file
 
     write_file(path, text)
+
+
+def load_totals(path: str) -> tuple[Ledger, MeterLog]:
+    """The first run of a log streamed into a Ledger: (ledger, the MeterLog with header, final record, cut-off flags)."""
+    log = read_runs(path)[0]
+    return log.ledger, log

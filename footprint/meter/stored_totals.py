@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from footprint.meter.log import _number
+from footprint.meter.ledger import Ledger, totals_record
+from footprint.meter.log_values import excerpt, log_number, time_problem
 
 POWER_MARGIN = 2.0  # x the channel's power limit (or peak): no device draws twice its limit for a whole run
 REL_TOL = 1e-9  # running sums in JSON are exact; this only spares a float printed by another writer
@@ -46,7 +47,7 @@ def power_limit(info: Any) -> float | None:
     """A channel's power limit in W as its header records it (NVML's enforced limit), else its profile's TDP."""
     if not isinstance(info, dict):
         return None
-    limit = _number(info.get("power_limit_w"))
+    limit = log_number(info.get("power_limit_w"))
     if limit is not None and limit > 0:
         return limit
     profile = info.get("profile")
@@ -69,7 +70,7 @@ def _rows_problem(header: dict[str, Any], rows: Any, t: float) -> str | None:
     if not isinstance(rows, list) or len(rows) != len(channels):
         return f"it holds {len(rows) if isinstance(rows, list) else 'no'} channel totals; the header has {len(channels)} channels"
     for i, (row, info) in enumerate(zip(rows, channels, strict=True)):
-        values = [_number(v) for v in row[:4]] if isinstance(row, list) and len(row) >= 4 else [None]
+        values = [log_number(v) for v in row[:4]] if isinstance(row, list) and len(row) >= 4 else [None]
         if any(v is None or not math.isfinite(v) for v in values):
             return f"channel {i}: {_text(row)} is not four finite numbers (energy, estimated, peak, gap)"
         energy, estimated, peak, gap = values  # type: ignore[misc]
@@ -87,16 +88,15 @@ def _rows_problem(header: dict[str, Any], rows: Any, t: float) -> str | None:
 
 
 def _text(value: Any) -> str:
-    from footprint.meter.log import _shown
 
-    return _shown(value)
+    return excerpt(value)
 
 
 def _time_problem(header: dict[str, Any], record: dict[str, Any], state_t: float, hours: Any) -> str | None:
-    t = _number(record.get("t"))
+    t = log_number(record.get("t"))
     if t is None or abs(t - state_t) > 1e-3:
         return f"its time ({_text(record.get('t'))} s) is not its totals' ({state_t:g} s)"
-    start = _number(header.get("start_unix"))
+    start = log_number(header.get("start_unix"))
     if start is None or not isinstance(hours, list):
         return None
     first, last = math.floor(start / HOUR_S), math.floor((start + state_t) / HOUR_S)
@@ -112,7 +112,7 @@ def state_problem(header: dict[str, Any], record: dict[str, Any]) -> str | None:
     state = record.get("ledger")
     if not isinstance(state, dict):
         return f"'ledger' is {_text(state)}; expected the running totals"
-    t = _number(state.get("t"))
+    t = log_number(state.get("t"))
     if t is None or t < 0:
         return f"its totals' time is {_text(state.get('t'))}; expected seconds since the start"
     rows = state.get("channels")
@@ -121,7 +121,7 @@ def state_problem(header: dict[str, Any], record: dict[str, Any]) -> str | None:
         return wrong
     hourly = state.get("hourly")
     if record.get("since") is None and isinstance(hourly, list) and hourly and isinstance(rows, list):
-        in_hours = sum(float(e[1]) for e in hourly if isinstance(e, list) and len(e) == 2 and _number(e[1]) is not None)
+        in_hours = sum(float(e[1]) for e in hourly if isinstance(e, list) and len(e) == 2 and log_number(e[1]) is not None)
         in_channels = sum(float(row[0]) for row in rows)
         if not math.isclose(in_hours, in_channels, rel_tol=1e-6, abs_tol=1e-3):
             return f"its energy by hour ({in_hours:g} J) is not its channels' ({in_channels:g} J)"
@@ -133,7 +133,7 @@ def final_totals_problem(header: dict[str, Any], final: dict[str, Any]) -> str |
     saved = final.get("totals")
     if not isinstance(saved, dict):
         return f"'totals' is {_text(saved)}; expected the run's totals"
-    t = _number(saved.get("t"))
+    t = log_number(saved.get("t"))
     if t is None or t < 0:
         return f"its totals' time is {_text(saved.get('t'))}; expected seconds since the start"
     return _rows_problem(header, saved.get("channels"), t) or _time_problem(header, final, t, None)
@@ -142,7 +142,6 @@ def final_totals_problem(header: dict[str, Any], final: dict[str, Any]) -> str |
 def stored_problem(header: dict[str, Any], record: dict[str, Any], ledger: Any = None) -> str | None:
     """What is wrong with the totals a checkpoint or final record stores: on their own, and, given the ``ledger``
     of every record before it (read without a problem), against what those records add up to. None if nothing."""
-    from footprint.meter.ledger import totals_record
 
     wrong = None
     if "ledger" in record:
@@ -156,3 +155,22 @@ def stored_problem(header: dict[str, Any], record: dict[str, Any], ledger: Any =
         if wrong is None and ledger is not None and not _same(record["totals"], _as_written(record["totals"], totals_record(ledger))):
             wrong = "its totals are not what its records add up to"
     return wrong
+
+
+def checkpoint_problem(record: dict[str, Any], channels: int, last_t: float) -> str | None:
+    """What is wrong with a checkpoint record of a run with ``channels`` channels (None if it is well formed)."""
+    wrong = time_problem(record, last_t)
+    if wrong:
+        return f"checkpoint: {wrong}"
+    places = [record.get(key) for key in ("from", "at", "line")]
+    if not all(type(v) is int and v >= 0 for v in places) or not places[0] < places[1] or places[2] < 2:
+        return f"checkpoint: 'from', 'at' and 'line' are {excerpt(places)}; expected byte offsets and a line number"
+    older, since = record.get("older"), record.get("since")
+    if (older is None) != (since is None) or (older is not None and not (
+            type(older) is int and places[0] < older < places[1] and type(since) is int)):
+        return f"checkpoint: 'older' and 'since' are {excerpt([older, since])}; expected an earlier checkpoint's offset and an hour, or nulls"
+    state = record.get("ledger")
+    header = {"channels": [{"key": str(i), "component": "gpu"} for i in range(channels)]}
+    if Ledger.resume(header, state) is None:
+        return f"checkpoint: 'ledger' is {excerpt(state)}; expected the running totals of {channels} channels"
+    return None

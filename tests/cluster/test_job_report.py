@@ -128,7 +128,7 @@ def test_meter_sees_the_gpus_of_the_slurm_step_not_only_its_ranks(tmp_path: Path
 def test_streamed_sums_equal_the_ledgers_on_faulty_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # GPUs with lost periods and counter resets write flagged and estimated intervals among plain ones
     from footprint.meter.job import stream_totals
-    from footprint.meter.ledger import load_totals
+    from footprint.meter.log import load_totals
 
     monkeypatch.setenv("FOOTPRINT_FAKE_GPUS", str(FAKE_GPUS.parent / "faulty.toml"))
     log = tmp_path / "faulty.jsonl"
