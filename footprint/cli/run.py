@@ -97,7 +97,8 @@ def run(command: tuple[str, ...], interval: str | None, log_path: str | None, as
         if node.visible_devices() is not None:
             import dataclasses
 
-            settings = dataclasses.replace(settings, visible_devices=node.visible_devices())
+            # the GPUs of the launcher's step on this node, where the job's own variable names only a rank's
+            settings = dataclasses.replace(settings, visible={**settings.visible, "CUDA_VISIBLE_DEVICES": node.visible_devices()})
         return RecorderOptions(interval=seconds, log_path=log, site=dict(site), all_gpus=all_gpus,
                                require_gpu=require_gpu, label=label, command=list(command),
                                header_extra={**node.header(), **(extra or {})}, settings=settings)

@@ -335,7 +335,7 @@ class NvmlGpuMeter(MeterFactory):
             opened.facts["nvidia-ml-py"] = version("nvidia-ml-py")
         except PackageNotFoundError:
             opened.facts["nvidia-ml-py"] = "unknown"
-        devices, notes = select_devices(pynvml, settings.visible_devices, settings.all_gpus)
+        devices, notes = select_devices(pynvml, settings.visible.get("CUDA_VISIBLE_DEVICES"), settings.all_gpus)
         opened.notes.extend(notes)
         for device in devices:
             channel = probe(pynvml, device, settings.poll_hz)

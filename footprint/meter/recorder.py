@@ -123,8 +123,6 @@ class Recorder:
         settings = opts.settings or MeterSettings()
         settings.all_gpus = opts.all_gpus or settings.all_gpus
         settings.poll_hz = opts.poll_hz
-        if settings.visible_devices is None:
-            settings.visible_devices = os.environ.get("CUDA_VISIBLE_DEVICES")
         for variable in VISIBLE_DEVICES_VARIABLES:
             if variable in os.environ:
                 settings.visible.setdefault(variable, os.environ[variable])
@@ -183,7 +181,7 @@ class Recorder:
             "command": self.options.command, "label": self.options.label,
             "log": str(self.options.log_path) if self.options.log_path is not None else None,
             "settings": {"interval_s": self.options.interval, "poll_hz": settings.poll_hz, "all_gpus": settings.all_gpus,
-                         "cuda_visible_devices": settings.visible_devices, "cpu_scope": settings.cpu_scope,
+                         "cuda_visible_devices": settings.visible.get("CUDA_VISIBLE_DEVICES"), "cpu_scope": settings.cpu_scope,
                          "site": dict(self.options.site)},
             "facts": self.opened.facts, "notes": self.opened.notes, "channels": channels,
             **({"work": self.options.work.header()} if self.options.work is not None else {}),

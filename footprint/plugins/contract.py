@@ -44,8 +44,7 @@ class MeterSettings:
     """What a meter factory may need to open its channels; tests point the paths at fake trees."""
 
     all_gpus: bool = False
-    visible_devices: str | None = None  # CUDA_VISIBLE_DEVICES as seen by the child; None = unset
-    visible: dict[str, str] = field(default_factory=dict)  # every VISIBLE_DEVICES_VARIABLES entry that is set
+    visible: dict[str, str] = field(default_factory=dict)  # every VISIBLE_DEVICES_VARIABLES entry the job sees
     poll_hz: float = 10.0
     clock: Callable[[], float] | None = None  # seconds, monotonic; None = time.monotonic
     powercap_root: Path = Path("/sys/class/powercap")
