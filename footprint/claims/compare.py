@@ -21,7 +21,7 @@ from footprint.errors import FootprintError
 
 
 @dataclass(frozen=True)
-class Basis:
+class ComparisonBasis:
     """How every side is re-estimated: a GPU power (fraction of TDP or W), host power and PUE; or 'as-is'."""
 
     name: str  # "tdp", "fraction", "power" or "as-is"
@@ -47,7 +47,7 @@ class Basis:
 
 
 def parse_basis(text: str = "tdp", *, host_power: Any = None, pue: Any = None, intensity: Any = None,
-                region: str | None = None, price: Any = None, own_intensity: bool = False) -> Basis:
+                region: str | None = None, price: Any = None, own_intensity: bool = False) -> ComparisonBasis:
     """'tdp' (default), 'as-is', a fraction of TDP ('0.8', '80%') or a power ('550 W'); host power and PUE apply to all.
 
     Emissions use one grid intensity for every side (the one given, else the default region) unless
@@ -63,19 +63,19 @@ def parse_basis(text: str = "tdp", *, host_power: Any = None, pue: Any = None, i
         if host_power is not None or pue is not None:
             keeps = "keeps each side's own method" if key == "as-is" else "carries a run's measured energy per FLOP"
             raise FootprintError(f"--basis {key} {keeps}; do not also give --host-power or --pue")
-        return Basis(key, None, None, None, **site)
+        return ComparisonBasis(key, None, None, None, **site)
     extra = {"host_power": host_power if host_power is not None else "0 W", "pue": pue if pue is not None else 1}
     if key == "tdp":
-        return Basis("tdp", 1.0, **extra, **site)
+        return ComparisonBasis("tdp", 1.0, **extra, **site)
     try:
         kind, _ = parse_fraction_or_power(text, "--basis")
     except FootprintError:
         raise FootprintError(f"--basis: cannot read {text!r}; expected tdp, as-is, a fraction of TDP such as 0.8 or '80%', "
                              "or a power per GPU such as '550 W'") from None
-    return Basis(kind, text, **extra, **site)
+    return ComparisonBasis(kind, text, **extra, **site)
 
 
-def on_basis(side: Side, basis: Basis) -> Footprint:
+def on_basis(side: Side, basis: ComparisonBasis) -> Footprint:
     """The side's footprint under the basis (the side's own intensity and price unless the basis sets them)."""
     from footprint.claims.reproduce import arg
     from footprint.core.estimator import compute
@@ -113,7 +113,7 @@ def on_basis(side: Side, basis: Basis) -> Footprint:
 class Comparison:
     """Sides on one basis, with each side's energy, emissions and cost ratio to the first side."""
 
-    basis: Basis
+    basis: ComparisonBasis
     sides: tuple[Side, ...]
     footprints: tuple[Footprint, ...]
     ratios: tuple[Span, ...]  # energy, each side / first
@@ -185,7 +185,7 @@ def cpu_only(side: Side) -> bool:
     return fp is not None and fp.kind == "measurement" and not fp.gpus and float(fp.energy_gpu.central.magnitude) == 0
 
 
-def _notes(sides: list[Side], fps: list[Footprint], basis: Basis) -> list[str]:
+def _notes(sides: list[Side], fps: list[Footprint], basis: ComparisonBasis) -> list[str]:
     notes = [f"{s.label}: {n}" for s in sides for n in s.notes]
     if basis.name != "as-is":
         for s in sides:
@@ -239,7 +239,7 @@ def _publisher_notes(sides: list[Side], fps: list[Footprint]) -> list[str]:
     return out
 
 
-def compare(sides: list[Side], basis: Basis) -> Comparison:
+def compare(sides: list[Side], basis: ComparisonBasis) -> Comparison:
     """Every side on `basis`, with ratios to the first side."""
     if len(sides) < 2:
         raise FootprintError("compare needs at least two sides: reference IDs, scenario .toml files or saved results")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from footprint.claims.compare import Basis, cpu_only, method_of, on_basis, parse_basis
+from footprint.claims.compare import ComparisonBasis, cpu_only, method_of, on_basis, parse_basis
 from footprint.claims.sides import Side
 from footprint.core.span import Span
 from footprint.errors import FootprintError
@@ -49,7 +49,7 @@ class Efficiency:
 class WorkComparison:
     """Every side's work at one run's efficiency, beside each side's own energy."""
 
-    basis: Basis
+    basis: ComparisonBasis
     efficiency: Efficiency
     sides: tuple[Side, ...]
     work: tuple[Span, ...]  # each side's FLOPs (or tokens)
@@ -158,7 +158,7 @@ def _own(side: Side) -> tuple[Footprint, str]:
     return side.given, method_of(side.given)
 
 
-def compare_work(sides: list[Side], basis: Basis | None = None) -> WorkComparison:
+def compare_work(sides: list[Side], basis: ComparisonBasis | None = None) -> WorkComparison:
     """Every side at the first metered side's efficiency (energy per FLOP, else per token), ratios to the first side."""
     basis = basis or parse_basis("work")
     if len(sides) < 2:
