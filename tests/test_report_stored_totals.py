@@ -247,3 +247,21 @@ def test_a_copy_of_a_log_of_two_runs_counts_each_run_once(tmp_path: Path) -> Non
     assert _figures(by_dir) == figures
     assert figures["energy_gpu"]["magnitude"] * 3.6e6 == pytest.approx(350 * 30 + 200 * 20, rel=0.005)
     assert figures["duration"]["magnitude"] * 3600 == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 1.0])
+def test_an_honest_run_shorter_than_one_peak_window_is_believed(tmp_path: Path, seconds: float) -> None:
+    """A true log of a CPU-only run too short to complete one peak window (a script of a fraction of a second is
+    common), whose channels have no power limit: its stored totals pass with no warning, and report DIR gives what
+    report FILE gives."""
+    from tests.test_run_cli import PY, footprint
+
+    folder = tmp_path / "job"
+    folder.mkdir()
+    log = folder / "node.jsonl"
+    done = footprint("run", "-q", "--log", str(log), "--", PY, "-c", f"import time; time.sleep({seconds})",
+                     cwd=tmp_path, fake="no-driver.toml")
+    assert done.returncode == 0, done.stderr
+    whole, job = run_cli("report", "--json", str(log)), run_cli("report", "--json", str(folder))
+    assert "not used" not in whole.err + job.err, whole.err + job.err
+    assert _figures(job) == _figures(whole)

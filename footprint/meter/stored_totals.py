@@ -107,6 +107,30 @@ def _time_problem(header: dict[str, Any], record: dict[str, Any], state_t: float
     return None
 
 
+def _with_peaks(rows: Any) -> Any:
+    """A ledger state's rows with each channel's peak as ``Ledger`` reads it: the highest whole window so far, or
+    the stretch not yet a window (with the window before it), so that a run shorter than one window is held to
+    its own average power, not to the 0 W of no window completed."""
+    if not isinstance(rows, list):
+        return rows
+    out = []
+    for row in rows:
+        if isinstance(row, list) and len(row) >= 8 and log_number(row[2]) is not None:
+            group, lead = [log_number(v) for v in _two(row[6])], [log_number(v) for v in _two(row[7])]
+            peak = float(row[2])
+            if None not in group and None not in lead and group[1] > 0:  # type: ignore[operator]
+                joules, seconds = group[0] + (lead[0] if lead[1] > 0 else 0.0), group[1] + max(lead[1], 0.0)  # type: ignore[operator]
+                if joules >= 0 and seconds > 0:
+                    peak = max(peak, joules / seconds)
+            row = [*row[:2], peak, *row[3:]]
+        out.append(row)
+    return out
+
+
+def _two(value: Any) -> tuple[Any, Any]:
+    return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
+
+
 def state_problem(header: dict[str, Any], record: dict[str, Any]) -> str | None:
     """What is wrong with the running totals (``ledger``) a checkpoint or final record carries, on their own."""
     state = record.get("ledger")
@@ -116,7 +140,7 @@ def state_problem(header: dict[str, Any], record: dict[str, Any]) -> str | None:
     if t is None or t < 0:
         return f"its totals' time is {_text(state.get('t'))}; expected seconds since the start"
     rows = state.get("channels")
-    wrong = _rows_problem(header, rows, t) or _time_problem(header, record, t, state.get("hourly"))
+    wrong = _rows_problem(header, _with_peaks(rows), t) or _time_problem(header, record, t, state.get("hourly"))
     if wrong:
         return wrong
     hourly = state.get("hourly")
