@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from footprint.core.numbers import count_read_back
 from footprint.core.profiles import HardwareProfile
 from footprint.core.result import JSON_UNITS, Assumption, Footprint, GridUsed
 from footprint.core.span import Span
@@ -302,7 +303,6 @@ def result_side(path: Path, data: Any = None) -> Side:
 def work_of(fp: Footprint, raw: Any, origin: str) -> Work:
     """A saved result's work: the "work" object a metered run writes (what its code reported through
     footprint.progress), else the FLOPs and tokens an estimate was computed from."""
-    import math
 
     from footprint.core.units import Q
 
@@ -316,9 +316,10 @@ def work_of(fp: Footprint, raw: Any, origin: str) -> Work:
             value = raw.get(key)
             if value is None:
                 continue
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+            count = count_read_back(value)
+            if count is None:
                 raise FootprintError(f"{origin}: work: {key} {value!r} is not a finite count of at least 0")
-            numbers[key] = float(value)
+            numbers[key] = count
         told = "reported by the run (footprint.progress)"
         flops = numbers.get("flops")
         tokens = numbers.get("tokens")

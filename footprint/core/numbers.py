@@ -139,3 +139,11 @@ def quantity_text(central: pint.Quantity, low: pint.Quantity | None = None, high
     if bounds:
         text += f" ({number(bounds[0].magnitude, sig)}..{number(bounds[-1].magnitude, sig)})"
     return text
+
+
+def count_read_back(value: Any) -> float | None:
+    """A count or total read back from a saved file as a float, or None when it is not a finite number >= 0
+    (JSON booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return None
+    return float(value)

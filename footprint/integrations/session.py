@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from footprint.core.numbers import count_read_back
 from footprint.errors import FootprintError
 
 # the live snapshot's figures that add up over the segments of a resumed run, and how each budget reads them
@@ -202,9 +203,10 @@ class Session:
             value = state.get(key)
             if value is None:
                 continue
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+            count = count_read_back(value)
+            if count is None:
                 raise FootprintError(f"footprint state in the checkpoint: {key} {value!r} is not a finite number of at least 0")
-            carried[key] = float(value)
+            carried[key] = count
         self.carried = carried
 
 

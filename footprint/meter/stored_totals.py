@@ -131,14 +131,23 @@ def _two(value: Any) -> tuple[Any, Any]:
     return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
 
 
+def _timed(record: dict[str, Any], key: str, expected: str) -> tuple[dict[str, Any], float] | str:
+    """(the totals under ``key``, their time in s), or what is wrong with them."""
+    saved = record.get(key)
+    if not isinstance(saved, dict):
+        return f"'{key}' is {_text(saved)}; expected {expected}"
+    t = log_number(saved.get("t"))
+    if t is None or t < 0:
+        return f"its totals' time is {_text(saved.get('t'))}; expected seconds since the start"
+    return saved, t
+
+
 def state_problem(header: dict[str, Any], record: dict[str, Any]) -> str | None:
     """What is wrong with the running totals (``ledger``) a checkpoint or final record carries, on their own."""
-    state = record.get("ledger")
-    if not isinstance(state, dict):
-        return f"'ledger' is {_text(state)}; expected the running totals"
-    t = log_number(state.get("t"))
-    if t is None or t < 0:
-        return f"its totals' time is {_text(state.get('t'))}; expected seconds since the start"
+    timed = _timed(record, "ledger", "the running totals")
+    if isinstance(timed, str):
+        return timed
+    state, t = timed
     rows = state.get("channels")
     wrong = _rows_problem(header, _with_peaks(rows), t) or _time_problem(header, record, t, state.get("hourly"))
     if wrong:
@@ -154,12 +163,10 @@ def state_problem(header: dict[str, Any], record: dict[str, Any]) -> str | None:
 
 def final_totals_problem(header: dict[str, Any], final: dict[str, Any]) -> str | None:
     """What is wrong with a final record's ``totals`` on their own (None if they may stand for its records)."""
-    saved = final.get("totals")
-    if not isinstance(saved, dict):
-        return f"'totals' is {_text(saved)}; expected the run's totals"
-    t = log_number(saved.get("t"))
-    if t is None or t < 0:
-        return f"its totals' time is {_text(saved.get('t'))}; expected seconds since the start"
+    timed = _timed(final, "totals", "the run's totals")
+    if isinstance(timed, str):
+        return timed
+    saved, t = timed
     return _rows_problem(header, saved.get("channels"), t) or _time_problem(header, final, t, None)
 
 
